@@ -1,0 +1,290 @@
+//! The capture file: JSONL, one line per received request, byte-exact bodies.
+//!
+//! The first line is a header `{"wamon_capture":1,"started_at":"...","version":"..."}`. Each
+//! following line holds `seq`, `received_at` (RFC 3339 UTC, milliseconds), `method`, `path`,
+//! `query`, `headers` (an object; repeated names joined with ", "), `remote`, `status` (what wamon
+//! answered), `note` (why it was rejected, if it was), and the body: `body` as a JSON string of
+//! its exact bytes when they are UTF-8, else `body_b64`. `jq` reads it as is.
+//!
+//! Reading is forgiving: a torn last line (the writer was killed mid-write) is skipped with a
+//! warning, and so is any other line that cannot be read, with its line number; neither stops the
+//! load.
+//!
+//! Core module: encodes and decodes bytes; the file itself is written by the edge
+//! ([`crate::capture_writer`]).
+
+use crate::envelope::Envelope;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Format version written in the header line.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct LineOut<'a> {
+    seq: u64,
+    received_at: String,
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    headers: BTreeMap<&'a str, String>,
+    remote: Option<&'a str>,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_b64: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LineIn {
+    seq: u64,
+    received_at: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    remote: Option<String>,
+    #[serde(default)]
+    status: u16,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    body_b64: Option<String>,
+}
+
+/// Why a capture line could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CaptureError {
+    #[error("line {line}: {message}")]
+    BadLine { line: usize, message: String },
+    #[error("line {line}: torn last line (the writer stopped mid-line); skipped")]
+    Torn { line: usize },
+    #[error("not a wamon capture file (first line has no \"wamon_capture\")")]
+    NotACapture,
+}
+
+/// Formats milliseconds since the epoch as RFC 3339 UTC with exactly three decimals.
+pub fn rfc3339_ms(ms: i64) -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .format(&fmt)
+        .unwrap_or_default()
+}
+
+/// Parses an RFC 3339 time into milliseconds since the epoch.
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// The header line, with its newline.
+pub fn header_line(started_at_ms: i64) -> Vec<u8> {
+    let mut v = serde_json::to_vec(&serde_json::json!({
+        "wamon_capture": FORMAT_VERSION,
+        "started_at": rfc3339_ms(started_at_ms),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+    .unwrap_or_default();
+    v.push(b'\n');
+    v
+}
+
+/// One capture line for `env`, with its newline.
+pub fn encode(env: &Envelope) -> Vec<u8> {
+    let mut headers: BTreeMap<&str, String> = BTreeMap::new();
+    for (k, v) in &env.headers {
+        headers
+            .entry(k.as_str())
+            .and_modify(|old| {
+                old.push_str(", ");
+                old.push_str(v);
+            })
+            .or_insert_with(|| v.clone());
+    }
+    let (body, body_b64) = match std::str::from_utf8(&env.body) {
+        Ok(s) => (Some(s), None),
+        Err(_) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(&env.body)),
+        ),
+    };
+    let line = LineOut {
+        seq: env.seq,
+        received_at: rfc3339_ms(env.received_at_ms),
+        method: &env.method,
+        path: &env.path,
+        query: env.query.as_deref(),
+        headers,
+        remote: env.remote.as_deref(),
+        status: env.status,
+        note: env.note.as_deref(),
+        body,
+        body_b64,
+    };
+    let mut v = serde_json::to_vec(&line).unwrap_or_default();
+    v.push(b'\n');
+    v
+}
+
+/// Reads one capture line (without or with its newline). `line_no` is for messages.
+pub fn decode(line: &[u8], line_no: usize) -> Result<Envelope, CaptureError> {
+    let bad = |message: String| CaptureError::BadLine {
+        line: line_no,
+        message,
+    };
+    let l: LineIn = serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?;
+    let received_at_ms = parse_rfc3339_ms(&l.received_at)
+        .ok_or_else(|| bad(format!("bad received_at {:?}", l.received_at)))?;
+    let body = match (l.body, l.body_b64) {
+        (Some(s), _) => s.into_bytes(),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .map_err(|e| bad(format!("bad body_b64: {e}")))?,
+        (None, None) => Vec::new(),
+    };
+    Ok(Envelope {
+        seq: l.seq,
+        received_at_ms,
+        method: l.method,
+        path: l.path,
+        query: l.query,
+        headers: l.headers.into_iter().collect(),
+        remote: l.remote,
+        body: body.into(),
+        status: l.status,
+        note: l.note,
+    })
+}
+
+/// Whether `line` is a capture header.
+pub fn is_header(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(line)
+        .ok()
+        .is_some_and(|v| v.get("wamon_capture").is_some())
+}
+
+/// Everything read from a capture: the requests and what had to be skipped.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub envelopes: Vec<(Envelope, u64)>,
+    pub warnings: Vec<CaptureError>,
+}
+
+/// Reads a whole capture. Each envelope comes with its line's byte offset in the file.
+pub fn read_all(mut r: impl BufRead) -> Result<Loaded, std::io::Error> {
+    let mut out = Loaded::default();
+    let mut buf = Vec::new();
+    let mut offset = 0u64;
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        let n = r.read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let start = offset;
+        offset += n as u64;
+        let complete = buf.last() == Some(&b'\n');
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if line_no == 1 {
+            if is_header(line) {
+                continue;
+            }
+            out.warnings.push(CaptureError::NotACapture);
+        }
+        match decode(line, line_no) {
+            Ok(env) => out.envelopes.push((env, start)),
+            Err(_) if !complete => out.warnings.push(CaptureError::Torn { line: line_no }),
+            Err(e) => out.warnings.push(e),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(body: &[u8]) -> Envelope {
+        let mut e = Envelope::post(7, 1_700_000_000_123, body.to_vec());
+        e.headers = vec![("x-a".into(), "1".into()), ("x-a".into(), "2".into())];
+        e.query = Some("a=b".into());
+        e
+    }
+
+    #[test]
+    fn bodies_round_trip_byte_exact() {
+        for body in [
+            &br#"{"b":1,  "a":"\u00e9"}"#[..],
+            "{\"x\":\"é\"}".as_bytes(),
+            &[0xff, 0xfe, b'{'][..],
+            b"",
+        ] {
+            let line = encode(&env(body));
+            assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+            let back = decode(&line, 1).unwrap();
+            assert_eq!(&back.body[..], body);
+            assert_eq!(back.received_at_ms, 1_700_000_000_123);
+            assert_eq!(back.seq, 7);
+            assert_eq!(back.query.as_deref(), Some("a=b"));
+            assert_eq!(back.header("x-a"), Some("1, 2"));
+        }
+    }
+
+    #[test]
+    fn time_format_has_milliseconds() {
+        assert_eq!(rfc3339_ms(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(rfc3339_ms(1_700_000_000_000), "2023-11-14T22:13:20.000Z");
+        assert_eq!(
+            parse_rfc3339_ms("2023-11-14T22:13:20.123Z"),
+            Some(1_700_000_000_123)
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_with_a_warning() {
+        let mut file = header_line(0);
+        file.extend(encode(&env(b"{}")));
+        let torn = encode(&env(b"{\"x\":1}"));
+        file.extend(&torn[..torn.len() / 2]);
+        let loaded = read_all(&file[..]).unwrap();
+        assert_eq!(loaded.envelopes.len(), 1);
+        assert_eq!(loaded.warnings, vec![CaptureError::Torn { line: 3 }]);
+        assert_eq!(loaded.envelopes[0].1, header_line(0).len() as u64);
+    }
+
+    #[test]
+    fn a_bad_middle_line_is_reported_and_skipped() {
+        let mut file = header_line(0);
+        file.extend(b"not json\n");
+        file.extend(encode(&env(b"{}")));
+        let loaded = read_all(&file[..]).unwrap();
+        assert_eq!(loaded.envelopes.len(), 1);
+        assert!(matches!(
+            loaded.warnings[0],
+            CaptureError::BadLine { line: 2, .. }
+        ));
+    }
+}

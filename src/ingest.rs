@@ -1,0 +1,21 @@
+//! What the receiver (or a capture being loaded) hands to the consumer: the request, what it
+//! normalised to, and where it sits in the capture file.
+//!
+//! Edge-neutral plain data; the channel carrying it is bounded so a slow consumer slows the
+//! receiver down (back-pressure) instead of dropping anything.
+
+use crate::envelope::Envelope;
+use crate::provider::Normalized;
+use std::sync::Arc;
+
+/// Capacity of the ingest channel between the receiver and the screen or headless printer.
+pub const INGEST_CAPACITY: usize = 4096;
+
+/// One received request, ready to apply.
+#[derive(Debug, Clone)]
+pub struct Ingest {
+    pub env: Arc<Envelope>,
+    pub normalized: Normalized,
+    /// Byte offset of the request's line in the capture file, when capturing.
+    pub capture_offset: Option<u64>,
+}

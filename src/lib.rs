@@ -1,0 +1,24 @@
+//! wamon: a terminal live monitor for WhatsApp webhooks.
+//!
+//! The crate is layered by module. The **core** is pure and synchronous and imports no tokio,
+//! axum, ratatui or crossterm: [`model`], [`envelope`], [`provider`], [`store`], [`filter`] and
+//! [`capture`]. The **edges** are async or terminal-bound and build on the core: the HTTP
+//! receiver, the capture writer, headless NDJSON output, demo traffic and the screen.
+
+pub mod capture;
+pub mod capture_writer;
+pub mod cli;
+pub mod demo;
+pub mod demo_script;
+pub mod envelope;
+pub mod filter;
+pub mod headless;
+pub mod ingest;
+pub mod logging;
+pub mod model;
+pub mod ndjson;
+pub mod provider;
+pub mod receiver;
+pub mod run;
+pub mod store;
+pub mod ui;

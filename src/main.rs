@@ -1,0 +1,102 @@
+//! The `wamon` binary: parses the command line, sets up logging and error reports, dispatches.
+
+use clap::Parser;
+use color_eyre::eyre::{bail, Result, WrapErr};
+use wamon::cli::{Cli, Command, SendArgs};
+
+fn main() -> Result<()> {
+    color_eyre::install()?;
+    let cli = Cli::parse();
+    // The local offset must be read before any thread starts (the time crate refuses later).
+    let utc_offset_s = time::UtcOffset::current_local_offset()
+        .map(|o| o.whole_seconds())
+        .unwrap_or(0);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli, utc_offset_s))
+}
+
+async fn run(cli: Cli, utc_offset_s: i32) -> Result<()> {
+    match cli.command {
+        Some(Command::Send(args)) => {
+            wamon::logging::to_stderr();
+            send(args).await
+        }
+        None => {
+            let _guard = if cli.run.headless {
+                wamon::logging::to_stderr();
+                None
+            } else {
+                let path = cli
+                    .run
+                    .log_file
+                    .clone()
+                    .unwrap_or_else(wamon::logging::default_log_file);
+                Some(
+                    wamon::logging::to_file(&path)
+                        .wrap_err_with(|| format!("opening log file {}", path.display()))?,
+                )
+            };
+            wamon::run::run(cli.run, utc_offset_s).await
+        }
+    }
+}
+
+/// `wamon send`: posts a scenario and reports each reply on stderr.
+async fn send(args: SendArgs) -> Result<()> {
+    let start = wamon::receiver::now_ms();
+    let plays: Vec<(String, Vec<wamon::demo_script::DemoRequest>)> = match &args.file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .wrap_err_with(|| format!("reading {}", path.display()))?;
+            let reqs = wamon::demo_script::parse_scenario(&text, start)
+                .wrap_err_with(|| format!("scenario file {}", path.display()))?;
+            vec![(path.display().to_string(), reqs)]
+        }
+        None => {
+            if !wamon::demo_script::SCENARIOS.contains(&args.scenario.as_str()) {
+                bail!(
+                    "no scenario {:?}: built-in scenarios are {}",
+                    args.scenario,
+                    wamon::demo_script::SCENARIOS.join(", ")
+                );
+            }
+            let mut v = Vec::new();
+            let providers = if args.provider.eq_ignore_ascii_case("all") {
+                wamon::demo_script::providers(&args.scenario).to_vec()
+            } else {
+                wamon::demo::providers_for(&args.provider)?
+            };
+            for p in providers {
+                v.push((
+                    p.to_owned(),
+                    wamon::demo::builtin_requests(&args.scenario, p, start)?,
+                ));
+            }
+            v
+        }
+    };
+    let mut failures = 0usize;
+    let mut total = 0usize;
+    for (name, reqs) in &plays {
+        let sent = wamon::demo::play(&args.to, name, reqs, args.speed, |s| {
+            eprintln!(
+                "{:<9} {:>3}/{:<3} {} {}",
+                s.provider,
+                s.step + 1,
+                reqs.len(),
+                s.status,
+                s.note.as_deref().unwrap_or("")
+            );
+        })
+        .await?;
+        total += sent.len();
+        failures += sent.iter().filter(|s| s.status >= 500).count();
+    }
+    eprintln!("sent {total} requests to {}", args.to);
+    if failures > 0 {
+        bail!("{failures} requests got a server error");
+    }
+    Ok(())
+}

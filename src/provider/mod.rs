@@ -1,0 +1,168 @@
+//! Recognises which provider sent a webhook from the body alone and turns it into [`Event`]s.
+//!
+//! Detection follows the shape rules of each format (first match wins): Meta's
+//! `object: "whatsapp_business_account"`, Whapi's object-valued `event` with `channel_id`, WAHA's
+//! `event` + `session` + `payload`, Evolution's `event` + `instance` + `data`, and the
+//! `{event, instanceId, data}` provider. Headers are never required. JSON of no known shape is an
+//! event of kind `unknown`; bytes that are not JSON are kind `malformed` with the parser's line
+//! and column. Neither is an error: both are shown and counted like any other event.
+//!
+//! Core module: pure functions, no I/O.
+
+pub mod evolution;
+pub mod instance;
+pub mod json;
+pub mod meta;
+pub mod waha;
+pub mod whapi;
+
+use crate::envelope::Envelope;
+use crate::model::{Event, Kind, Provider};
+use serde_json::Value;
+
+/// The result of normalising one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalized {
+    pub provider: Provider,
+    pub events: Vec<Event>,
+}
+
+impl Normalized {
+    /// One event of `kind` carrying `error`, for bodies that could not be read.
+    pub fn problem(provider: Provider, kind: Kind, event: &str, error: String) -> Normalized {
+        let mut ev = Event::new(kind, event);
+        ev.error = Some(error);
+        Normalized {
+            provider,
+            events: vec![ev],
+        }
+    }
+}
+
+/// Which provider's shape `root` has.
+pub fn detect(root: &Value) -> Provider {
+    let Some(obj) = root.as_object() else {
+        return Provider::Unknown;
+    };
+    let event = obj.get("event");
+    if obj.get("object").and_then(Value::as_str) == Some("whatsapp_business_account")
+        && obj.get("entry").is_some_and(Value::is_array)
+    {
+        return Provider::Meta;
+    }
+    if event.is_some_and(|e| e.get("type").is_some_and(Value::is_string))
+        && obj.get("channel_id").is_some_and(Value::is_string)
+    {
+        return Provider::Whapi;
+    }
+    let event_is_string = event.is_some_and(Value::is_string);
+    if event_is_string
+        && obj.get("session").is_some_and(Value::is_string)
+        && obj.contains_key("payload")
+    {
+        return Provider::Waha;
+    }
+    if event_is_string && obj.get("instance").is_some() && obj.contains_key("data") {
+        return Provider::Evolution;
+    }
+    if event_is_string
+        && obj.get("instanceId").is_some_and(Value::is_string)
+        && obj.get("data").is_some_and(Value::is_object)
+    {
+        return Provider::Instance;
+    }
+    Provider::Unknown
+}
+
+/// Normalises an already parsed body.
+pub fn normalize_value(root: &Value) -> Normalized {
+    let provider = detect(root);
+    let mut events = match provider {
+        Provider::Waha => waha::normalize(root),
+        Provider::Whapi => whapi::normalize(root),
+        Provider::Meta => meta::normalize(root),
+        Provider::Evolution => evolution::normalize(root),
+        Provider::Instance => instance::normalize(root),
+        Provider::Unknown => Vec::new(),
+    };
+    if events.is_empty() {
+        // A recognised envelope with nothing we understand inside is still one visible event.
+        let mut ev = Event::new(Kind::Unknown, unknown_event_name(root));
+        ev.text = Some(match provider {
+            Provider::Unknown => "no known provider shape".to_owned(),
+            p => format!("{p} envelope with no recognised content"),
+        });
+        events.push(ev);
+    }
+    Normalized { provider, events }
+}
+
+/// Normalises raw body bytes.
+pub fn normalize_body(body: &[u8]) -> Normalized {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Normalized::problem(
+            Provider::Unknown,
+            Kind::Malformed,
+            "malformed",
+            "empty body".to_owned(),
+        );
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(root) => normalize_value(&root),
+        Err(e) => Normalized::problem(
+            Provider::Unknown,
+            Kind::Malformed,
+            "malformed",
+            format!("invalid JSON: {e}"),
+        ),
+    }
+}
+
+/// Normalises a received request. Rejected requests (bad signature, too large) stay rejected.
+pub fn normalize(env: &Envelope) -> Normalized {
+    if let Some(note) = &env.note {
+        let provider = serde_json::from_slice::<Value>(&env.body)
+            .map(|v| detect(&v))
+            .unwrap_or(Provider::Unknown);
+        return Normalized::problem(provider, Kind::Rejected, "rejected", note.clone());
+    }
+    normalize_body(&env.body)
+}
+
+fn unknown_event_name(root: &Value) -> String {
+    match root.get("event") {
+        Some(Value::String(s)) => s.clone(),
+        Some(e @ Value::Object(_)) => {
+            let t = e.get("type").and_then(Value::as_str).unwrap_or("?");
+            let a = e.get("event").and_then(Value::as_str).unwrap_or("?");
+            format!("{t}.{a}")
+        }
+        _ => root
+            .get("field")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_json_is_malformed_with_position() {
+        let n = normalize_body(b"{\"event\": \"message\",\n  \"x\": }");
+        assert_eq!(n.events[0].kind, Kind::Malformed);
+        let err = n.events[0].error.as_deref().unwrap();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("column"), "{err}");
+    }
+
+    #[test]
+    fn unknown_shape_is_an_unknown_event() {
+        let n = normalize_body(br#"{"hello":"world"}"#);
+        assert_eq!(n.provider, Provider::Unknown);
+        assert_eq!(n.events.len(), 1);
+        assert_eq!(n.events[0].kind, Kind::Unknown);
+    }
+}

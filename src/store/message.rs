@@ -1,0 +1,290 @@
+//! One WhatsApp message as the store knows it: content, ticks with their timeline, reactions,
+//! edit history, revocation and duplicate count.
+//!
+//! Acks only move forward (pending < sent < delivered < read < played). A status that would step
+//! back is kept in the timeline, flagged out of order and not applied. `failed` is shown while
+//! nothing better than `sent` was seen; a later delivered/read from another device wins, and the
+//! failure stays in the timeline.
+
+use super::poll::PollState;
+use crate::model::{Ack, ChatId, Media, MessageId, MessageType, Provider};
+
+/// One status in a message's tick timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tick {
+    pub seq: u64,
+    pub at_ms: i64,
+    /// What the provider said (`read`, `3 READ`, `DELIVERY_ACK`).
+    pub label: String,
+    pub ack: Option<Ack>,
+    pub out_of_order: bool,
+    /// The same status again (provider retry).
+    pub repeated: bool,
+    pub participant: Option<ChatId>,
+    pub error: Option<String>,
+}
+
+/// What applying a status did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckOutcome {
+    Applied,
+    Repeated,
+    OutOfOrder,
+    /// No usable value (WAHA `UNKNOWN`): recorded only.
+    Ignored,
+}
+
+/// A message in the store.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub provider: Provider,
+    pub id: MessageId,
+    /// Index of the chat in the store's chat table.
+    pub chat: usize,
+    pub sender: Option<ChatId>,
+    pub sender_name: Option<String>,
+    pub from_me: bool,
+    pub msg_type: Option<MessageType>,
+    pub text: Option<String>,
+    pub media: Option<Media>,
+    pub timestamp_ms: Option<i64>,
+    pub reply_to: Option<MessageId>,
+    /// Seq of the request that created this message (or its placeholder).
+    pub first_seq: u64,
+    /// When that request arrived (ms).
+    pub first_at_ms: i64,
+    /// Seqs of every request that touched it, for the raw pane's "related" view.
+    pub seqs: Vec<u64>,
+    /// Created from a status or reply before the message itself was seen.
+    pub placeholder: bool,
+    best: Option<Ack>,
+    failed: Option<String>,
+    pub ticks: Vec<Tick>,
+    /// Per reactor the latest emoji.
+    pub reactions: Vec<(String, String)>,
+    /// Earlier texts, oldest first.
+    pub edits: Vec<String>,
+    pub deleted: bool,
+    pub duplicates: u32,
+    pub poll: Option<Box<PollState>>,
+}
+
+impl Message {
+    pub fn new(provider: Provider, id: MessageId, chat: usize, seq: u64, at_ms: i64) -> Message {
+        Message {
+            provider,
+            id,
+            chat,
+            sender: None,
+            sender_name: None,
+            from_me: false,
+            msg_type: None,
+            text: None,
+            media: None,
+            timestamp_ms: None,
+            reply_to: None,
+            first_seq: seq,
+            first_at_ms: at_ms,
+            seqs: vec![seq],
+            placeholder: false,
+            best: None,
+            failed: None,
+            ticks: Vec::new(),
+            reactions: Vec::new(),
+            edits: Vec::new(),
+            deleted: false,
+            duplicates: 0,
+            poll: None,
+        }
+    }
+
+    /// The state to show: the best ack seen, or `failed` if nothing beyond `sent` was seen.
+    pub fn ack(&self) -> Option<Ack> {
+        match (&self.failed, self.best) {
+            (Some(_), None) => Some(Ack::Failed),
+            (Some(_), Some(b)) if b <= Ack::Sent => Some(Ack::Failed),
+            (_, b) => b,
+        }
+    }
+
+    /// The delivery error, if a failure was reported.
+    pub fn error(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    /// Applies one status and records it in the timeline.
+    pub fn apply_ack(&mut self, mut tick: Tick) -> AckOutcome {
+        let outcome = match tick.ack {
+            None => AckOutcome::Ignored,
+            Some(Ack::Failed) => {
+                if self.best.is_some_and(|b| b >= Ack::Delivered) {
+                    AckOutcome::OutOfOrder
+                } else if self.failed.is_some() {
+                    AckOutcome::Repeated
+                } else {
+                    self.failed = Some(tick.error.clone().unwrap_or_else(|| "failed".into()));
+                    AckOutcome::Applied
+                }
+            }
+            Some(new) => match self.best {
+                Some(b) if new < b => AckOutcome::OutOfOrder,
+                Some(b) if new == b => AckOutcome::Repeated,
+                _ => {
+                    self.best = Some(new);
+                    AckOutcome::Applied
+                }
+            },
+        };
+        tick.out_of_order = outcome == AckOutcome::OutOfOrder;
+        tick.repeated = outcome == AckOutcome::Repeated;
+        self.ticks.push(tick);
+        outcome
+    }
+
+    /// Sets the ack a message event itself states (a message created with `ack: 1`), without a
+    /// timeline entry of its own unless it moves the state.
+    pub fn note_initial_ack(&mut self, ack: Ack, seq: u64, at_ms: i64, label: &str) {
+        if self.best.is_none_or(|b| ack > b) && ack != Ack::Failed {
+            self.apply_ack(Tick {
+                seq,
+                at_ms,
+                label: label.to_owned(),
+                ack: Some(ack),
+                out_of_order: false,
+                repeated: false,
+                participant: None,
+                error: None,
+            });
+        }
+    }
+
+    /// Number of out-of-order statuses received.
+    pub fn out_of_order_count(&self) -> usize {
+        self.ticks.iter().filter(|t| t.out_of_order).count()
+    }
+
+    /// Sets `reactor`'s reaction; an empty emoji removes it.
+    pub fn react(&mut self, reactor: String, emoji: &str) {
+        self.reactions.retain(|(who, _)| *who != reactor);
+        if !emoji.is_empty() {
+            self.reactions.push((reactor, emoji.to_owned()));
+        }
+    }
+
+    /// Reactions grouped by emoji with counts, in first-seen order.
+    pub fn reaction_counts(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for (_, e) in &self.reactions {
+            match out.iter_mut().find(|(x, _)| x == e) {
+                Some((_, n)) => *n += 1,
+                None => out.push((e.clone(), 1)),
+            }
+        }
+        out
+    }
+
+    /// Replaces the text, keeping the old one in the history.
+    pub fn edit(&mut self, text: Option<String>) {
+        let old = std::mem::replace(&mut self.text, text);
+        self.edits.push(old.unwrap_or_default());
+    }
+
+    pub fn is_edited(&self) -> bool {
+        !self.edits.is_empty()
+    }
+
+    /// A one-line description: the text, or what kind of content it is.
+    pub fn summary(&self) -> String {
+        if let Some(t) = self.text.as_deref().filter(|t| !t.is_empty()) {
+            return t.to_owned();
+        }
+        if let Some(p) = &self.poll {
+            let q = p.tally().question;
+            if !q.is_empty() {
+                return q;
+            }
+        }
+        let media_name = self
+            .media
+            .as_ref()
+            .and_then(|m| m.filename.clone().or_else(|| m.mime.clone()));
+        match (self.msg_type, media_name) {
+            (Some(t), Some(name)) => format!("[{}] {name}", t.as_str()),
+            (Some(t), None) => format!("[{}]", t.as_str()),
+            (None, _) if self.placeholder => "(message not seen)".to_owned(),
+            (None, _) => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tick(ack: Option<Ack>) -> Tick {
+        Tick {
+            seq: 0,
+            at_ms: 0,
+            label: String::new(),
+            ack,
+            out_of_order: false,
+            repeated: false,
+            participant: None,
+            error: None,
+        }
+    }
+
+    fn msg() -> Message {
+        Message::new(Provider::Meta, MessageId::new("m"), 0, 1, 0)
+    }
+
+    #[test]
+    fn acks_never_step_back() {
+        let mut m = msg();
+        assert_eq!(m.apply_ack(tick(Some(Ack::Sent))), AckOutcome::Applied);
+        assert_eq!(m.apply_ack(tick(Some(Ack::Read))), AckOutcome::Applied);
+        assert_eq!(
+            m.apply_ack(tick(Some(Ack::Delivered))),
+            AckOutcome::OutOfOrder
+        );
+        assert_eq!(m.ack(), Some(Ack::Read));
+        assert_eq!(m.apply_ack(tick(Some(Ack::Read))), AckOutcome::Repeated);
+        assert_eq!(m.out_of_order_count(), 1);
+        assert_eq!(m.ticks.len(), 4);
+    }
+
+    #[test]
+    fn failure_shows_until_a_later_delivery() {
+        let mut m = msg();
+        m.apply_ack(tick(Some(Ack::Sent)));
+        let mut f = tick(Some(Ack::Failed));
+        f.error = Some("131047: re-engagement".into());
+        m.apply_ack(f);
+        assert_eq!(m.ack(), Some(Ack::Failed));
+        assert_eq!(m.error(), Some("131047: re-engagement"));
+        m.apply_ack(tick(Some(Ack::Delivered)));
+        assert_eq!(m.ack(), Some(Ack::Delivered));
+    }
+
+    #[test]
+    fn unknown_acks_are_recorded_only() {
+        let mut m = msg();
+        m.apply_ack(tick(Some(Ack::Delivered)));
+        assert_eq!(m.apply_ack(tick(None)), AckOutcome::Ignored);
+        assert_eq!(m.ack(), Some(Ack::Delivered));
+    }
+
+    #[test]
+    fn reactions_keep_the_latest_per_reactor() {
+        let mut m = msg();
+        m.react("a".into(), "👍");
+        m.react("b".into(), "👍");
+        m.react("a".into(), "❤️");
+        assert_eq!(
+            m.reaction_counts(),
+            vec![("👍".to_string(), 1), ("❤️".to_string(), 1)]
+        );
+        m.react("b".into(), "");
+        assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);
+    }
+}

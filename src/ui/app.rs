@@ -1,0 +1,591 @@
+//! Screen state and what every action does to it. Owns the store: the event loop is its only
+//! user, so no locks.
+
+use super::filter_input::{InputEvent, LineInput};
+use super::json_view::JsonView;
+use super::keys::{self, Action, Scope};
+use super::raw::RawStore;
+use super::view::StreamView;
+use crate::filter::{Filter, FilterError};
+use crate::ingest::Ingest;
+use crate::run::RunInfo;
+use crate::store::{Row, Store};
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use std::collections::{HashMap, VecDeque};
+
+/// The focused pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Chats,
+    Stream,
+    Detail,
+}
+
+impl Focus {
+    pub fn scope(self) -> Scope {
+        match self {
+            Focus::Chats => Scope::Chats,
+            Focus::Stream => Scope::Stream,
+            Focus::Detail => Scope::Detail,
+        }
+    }
+}
+
+/// What keys currently go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing in the filter bar.
+    Filter,
+    /// Typing a search in the detail pane.
+    Search,
+    Help,
+}
+
+/// The detail pane's views of the selected item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailView {
+    Raw,
+    Event,
+    Headers,
+    Ticks,
+}
+
+impl DetailView {
+    pub fn next(self) -> DetailView {
+        match self {
+            DetailView::Raw => DetailView::Event,
+            DetailView::Event => DetailView::Headers,
+            DetailView::Headers => DetailView::Ticks,
+            DetailView::Ticks => DetailView::Raw,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DetailView::Raw => "raw JSON",
+            DetailView::Event => "normalised",
+            DetailView::Headers => "headers",
+            DetailView::Ticks => "ticks",
+        }
+    }
+}
+
+/// Where panes were drawn last frame, for mouse hit-testing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaneAreas {
+    pub chats: Option<Rect>,
+    pub stream: Option<Rect>,
+    pub detail: Option<Rect>,
+}
+
+/// The detail pane's state.
+pub struct Detail {
+    pub view: DetailView,
+    pub json: Option<JsonView>,
+    /// The request shown, and which of the row's requests it is.
+    pub seq: Option<u64>,
+    pub request_index: usize,
+    /// Scroll of the non-JSON views.
+    pub scroll: usize,
+    /// The row the pane was built for.
+    pub row: Option<Row>,
+}
+
+/// Everything the screen shows and remembers.
+pub struct App {
+    pub store: Store,
+    pub raw: RawStore,
+    pub info: RunInfo,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub filter: Filter,
+    pub filter_error: Option<FilterError>,
+    pub input: LineInput,
+    /// The chat shown alone in the stream.
+    pub chat: Option<usize>,
+    /// Cursor in the chats list.
+    pub chat_cursor: usize,
+    pub raw_events: bool,
+    pub view: StreamView,
+    /// Cursor in the stream, an index into `view.rows`.
+    pub stream_cursor: usize,
+    /// First row drawn in the stream when not following.
+    pub stream_offset: usize,
+    pub follow: bool,
+    /// Rows that arrived while follow was paused.
+    pub new_while_paused: usize,
+    pub detail: Detail,
+    /// Messages per chat already seen (for the "new" counts).
+    pub seen: HashMap<usize, usize>,
+    /// (second, events) samples for the rate.
+    rate: VecDeque<(i64, u64)>,
+    pub toast: Option<(String, i64)>,
+    pub quit: bool,
+    pub areas: PaneAreas,
+    /// Height of the stream's inner area last frame, for paging.
+    pub page: usize,
+    /// Bytes to write to the terminal after the next draw (OSC 52 copies).
+    pub pending_osc: Vec<String>,
+    pub search_query: String,
+    /// Where each stream row was drawn last frame: (top, bottom, view index).
+    pub stream_hits: Vec<(u16, u16, usize)>,
+}
+
+impl App {
+    pub fn new(info: RunInfo) -> App {
+        let raw = RawStore::new(info.capture.clone());
+        App {
+            store: Store::new(),
+            raw,
+            info,
+            focus: Focus::Stream,
+            mode: Mode::Normal,
+            filter: Filter::default(),
+            filter_error: None,
+            input: LineInput::default(),
+            chat: None,
+            chat_cursor: 0,
+            raw_events: false,
+            view: StreamView::default(),
+            stream_cursor: 0,
+            stream_offset: 0,
+            follow: true,
+            new_while_paused: 0,
+            detail: Detail {
+                view: DetailView::Raw,
+                json: None,
+                seq: None,
+                request_index: 0,
+                scroll: 0,
+                row: None,
+            },
+            seen: HashMap::new(),
+            rate: VecDeque::new(),
+            toast: None,
+            quit: false,
+            areas: PaneAreas::default(),
+            page: 10,
+            pending_osc: Vec::new(),
+            search_query: String::new(),
+            stream_hits: Vec::new(),
+        }
+    }
+
+    /// Applies received requests to the store and the view.
+    pub fn ingest(&mut self, batch: &mut Vec<Ingest>, now_ms: i64) {
+        let mut events = 0u64;
+        for ing in batch.drain(..) {
+            let env = &ing.env;
+            self.store.note_request(env.seq, env.received_at_ms);
+            for ev in &ing.normalized.events {
+                self.store
+                    .apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
+                events += 1;
+            }
+            self.raw.insert(ing.env.clone(), ing.capture_offset);
+        }
+        let sec = now_ms.div_euclid(1000);
+        match self.rate.back_mut() {
+            Some((s, n)) if *s == sec => *n += events,
+            _ => self.rate.push_back((sec, events)),
+        }
+        while self.rate.front().is_some_and(|(s, _)| *s < sec - 10) {
+            self.rate.pop_front();
+        }
+        self.refresh_view();
+        if let Some(c) = self.chat {
+            self.seen
+                .insert(c, self.store.chats().get(c).messages.len());
+        }
+    }
+
+    /// Events per second over the last five whole seconds.
+    pub fn rate(&self, now_ms: i64) -> f64 {
+        let sec = now_ms.div_euclid(1000);
+        let n: u64 = self
+            .rate
+            .iter()
+            .filter(|(s, _)| *s >= sec - 5 && *s < sec)
+            .map(|(_, n)| n)
+            .sum();
+        n as f64 / 5.0
+    }
+
+    /// Brings the filtered view up to date and keeps the cursor where the user expects it.
+    pub fn refresh_view(&mut self) {
+        let added = self.view.refresh(
+            &self.store,
+            &self.raw,
+            &self.filter,
+            self.chat,
+            self.raw_events,
+        );
+        let len = self.view.rows.len();
+        if self.follow {
+            self.stream_cursor = len.saturating_sub(1);
+        } else {
+            self.new_while_paused += added;
+            self.stream_cursor = self.stream_cursor.min(len.saturating_sub(1));
+        }
+    }
+
+    /// Rebuilds the view from scratch (filter, chat or mode changed).
+    fn rebuild_view(&mut self) {
+        self.view.invalidate();
+        self.new_while_paused = 0;
+        self.refresh_view();
+        if !self.follow {
+            self.stream_cursor = self.view.rows.len().saturating_sub(1);
+            self.follow = true;
+        }
+    }
+
+    /// Chats as listed: newest activity first, only those with matching rows when filtering.
+    pub fn chat_list(&self) -> Vec<usize> {
+        let chats = self.store.chats();
+        let mut list: Vec<usize> = chats
+            .live()
+            .filter(|(i, _)| self.filter.is_empty() || self.view.chat_hits.contains_key(i))
+            .map(|(i, _)| i)
+            .collect();
+        list.sort_by_key(|&i| std::cmp::Reverse(chats.get(i).last_seq));
+        list
+    }
+
+    /// New messages in chat `i` since it was last opened.
+    pub fn unread(&self, i: usize) -> usize {
+        let total = self.store.chats().get(i).messages.len();
+        total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0))
+    }
+
+    /// The stream row under the cursor.
+    pub fn selected_row(&self) -> Option<Row> {
+        self.view.rows.get(self.stream_cursor).copied()
+    }
+
+    /// The requests behind a row, oldest first.
+    pub fn row_requests(&self, row: Row) -> Vec<u64> {
+        match row {
+            Row::Message(i) => self.store.message(i).seqs.clone(),
+            Row::Event(i) => vec![self.store.event(i).seq],
+        }
+    }
+
+    /// Points the detail pane at the selected row (rebuilding the JSON view only on change).
+    pub fn sync_detail(&mut self) {
+        let row = self.selected_row();
+        if row != self.detail.row {
+            self.detail.row = row;
+            self.detail.request_index = 0;
+            self.detail.scroll = 0;
+        }
+        let seq = row.and_then(|r| {
+            let reqs = self.row_requests(r);
+            reqs.get(self.detail.request_index.min(reqs.len().saturating_sub(1)))
+                .copied()
+        });
+        if seq != self.detail.seq {
+            self.detail.seq = seq;
+            self.detail.json = seq
+                .and_then(|s| self.raw.get(s))
+                .map(|env| JsonView::new(&env.body));
+            if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
+                j.set_search(&self.search_query);
+            }
+        }
+    }
+
+    /// Handles a key in the current mode.
+    pub fn on_key(&mut self, key: KeyEvent, now_ms: i64) {
+        match self.mode {
+            Mode::Help => self.mode = Mode::Normal,
+            Mode::Filter => self.filter_key(key),
+            Mode::Search => self.search_key(key),
+            Mode::Normal => {
+                if let Some(action) = keys::lookup(self.focus.scope(), &key) {
+                    self.act(action, now_ms);
+                }
+            }
+        }
+    }
+
+    /// Handles pasted text (only meaningful while typing).
+    pub fn on_paste(&mut self, text: &str) {
+        if matches!(self.mode, Mode::Filter | Mode::Search) {
+            let ev = self.input.paste(text);
+            self.input_changed(ev);
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) {
+        let ev = self.input.key(key);
+        self.input_changed(ev);
+    }
+
+    fn input_changed(&mut self, ev: InputEvent) {
+        match (self.mode, ev) {
+            (Mode::Filter, InputEvent::Changed(text)) => self.try_filter(&text),
+            (Mode::Filter, InputEvent::Submitted(text)) => {
+                self.try_filter(&text);
+                self.filter_error = None;
+                self.mode = Mode::Normal;
+            }
+            (Mode::Filter, InputEvent::Cancelled(prev)) => {
+                self.try_filter(&prev);
+                self.filter_error = None;
+                self.mode = Mode::Normal;
+            }
+            (Mode::Search, InputEvent::Changed(text)) => self.set_search(&text),
+            (Mode::Search, InputEvent::Submitted(text)) => {
+                self.set_search(&text);
+                self.mode = Mode::Normal;
+            }
+            (Mode::Search, InputEvent::Cancelled(prev)) => {
+                self.set_search(&prev);
+                self.mode = Mode::Normal;
+            }
+            _ => {}
+        }
+    }
+
+    fn search_key(&mut self, key: KeyEvent) {
+        let ev = self.input.key(key);
+        self.input_changed(ev);
+    }
+
+    /// Applies `text` as the filter if it parses; otherwise keeps the last valid one and
+    /// remembers why this one is not valid.
+    fn try_filter(&mut self, text: &str) {
+        match Filter::parse(text) {
+            Ok(f) => {
+                self.filter_error = None;
+                if f.source() != self.filter.source() {
+                    self.filter = f;
+                    self.rebuild_view();
+                }
+            }
+            Err(e) => self.filter_error = Some(e),
+        }
+    }
+
+    fn set_search(&mut self, text: &str) {
+        self.search_query = text.to_owned();
+        if let Some(j) = &mut self.detail.json {
+            j.set_search(text);
+        }
+    }
+
+    /// Does what `action` means.
+    pub fn act(&mut self, action: Action, now_ms: i64) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help,
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    Focus::Chats => Focus::Stream,
+                    Focus::Stream => Focus::Detail,
+                    Focus::Detail => Focus::Chats,
+                }
+            }
+            Action::FocusPrev => {
+                self.focus = match self.focus {
+                    Focus::Chats => Focus::Detail,
+                    Focus::Stream => Focus::Chats,
+                    Focus::Detail => Focus::Stream,
+                }
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page.max(1) as isize)),
+            Action::PageDown => self.move_by(self.page.max(1) as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => {
+                self.move_by(isize::MAX / 2);
+                if self.focus == Focus::Stream {
+                    self.follow = true;
+                    self.new_while_paused = 0;
+                }
+            }
+            Action::Open => self.open_chat(),
+            Action::AllChats => {
+                if self.chat.is_some() {
+                    self.chat = None;
+                    self.rebuild_view();
+                }
+            }
+            Action::OpenFilter => {
+                self.mode = Mode::Filter;
+                let current = self.filter.source().to_owned();
+                self.input.open(
+                    &current,
+                    "chat:gerald type:poll !me ack:<read \"some words\"",
+                );
+            }
+            Action::ToggleFollow => {
+                self.follow = !self.follow;
+                if self.follow {
+                    self.stream_cursor = self.view.rows.len().saturating_sub(1);
+                    self.new_while_paused = 0;
+                }
+            }
+            Action::ToggleRawEvents => {
+                self.raw_events = !self.raw_events;
+                self.rebuild_view();
+            }
+            Action::NextDetailView => {
+                self.detail.view = self.detail.view.next();
+                self.detail.scroll = 0;
+            }
+            Action::ToggleFold => self.with_json(JsonView::toggle_fold),
+            Action::FoldAll => self.with_json(JsonView::fold_all),
+            Action::UnfoldAll => self.with_json(JsonView::unfold_all),
+            Action::Search => {
+                self.mode = Mode::Search;
+                let q = self.search_query.clone();
+                self.input.open(&q, "search the JSON");
+            }
+            Action::SearchNext => self.with_json(JsonView::next_match),
+            Action::SearchPrev => self.with_json(JsonView::prev_match),
+            Action::CopyValue => {
+                if let Some(j) = &self.detail.json {
+                    let v = j.value_at_cursor();
+                    self.copy(v, "value", now_ms);
+                }
+            }
+            Action::CopyPath => {
+                if let Some(j) = &self.detail.json {
+                    let p = j.path_at_cursor();
+                    self.copy(p, "path", now_ms);
+                }
+            }
+            Action::CopyBody => {
+                if let Some(j) = &self.detail.json {
+                    let body = String::from_utf8_lossy(j.raw()).into_owned();
+                    self.copy(body, "body", now_ms);
+                }
+            }
+            Action::PrevRequest => {
+                self.detail.request_index = self.detail.request_index.saturating_sub(1);
+            }
+            Action::NextRequest => {
+                let n = self.detail.row.map_or(0, |r| self.row_requests(r).len());
+                if self.detail.request_index + 1 < n {
+                    self.detail.request_index += 1;
+                }
+            }
+        }
+        self.sync_detail();
+    }
+
+    fn with_json(&mut self, f: impl FnOnce(&mut JsonView)) {
+        if let Some(j) = &mut self.detail.json {
+            f(j);
+        }
+    }
+
+    /// Queues an OSC 52 clipboard write and says so in the status bar.
+    fn copy(&mut self, text: String, what: &str, now_ms: i64) {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));
+        let shown: String = text.chars().take(40).collect();
+        let ell = if text.chars().count() > 40 { "…" } else { "" };
+        self.toast = Some((format!("copied {what}: {shown}{ell}"), now_ms));
+    }
+
+    fn open_chat(&mut self) {
+        let list = self.chat_list();
+        if let Some(&c) = list.get(self.chat_cursor) {
+            self.chat = Some(c);
+            self.seen
+                .insert(c, self.store.chats().get(c).messages.len());
+            self.focus = Focus::Stream;
+            self.rebuild_view();
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Chats => {
+                let n = self.chat_list().len();
+                self.chat_cursor = step(self.chat_cursor, delta, n);
+            }
+            Focus::Stream => {
+                let n = self.view.rows.len();
+                let before = self.stream_cursor;
+                self.stream_cursor = step(self.stream_cursor, delta, n);
+                if delta < 0 && self.stream_cursor < before {
+                    self.follow = false;
+                }
+                if self.stream_cursor + 1 == n && delta > 0 && !self.follow {
+                    // Reaching the bottom resumes following, as in log viewers.
+                    self.follow = true;
+                    self.new_while_paused = 0;
+                }
+            }
+            Focus::Detail => match (&mut self.detail.json, self.detail.view) {
+                (Some(j), DetailView::Raw) => {
+                    j.move_by(delta.clamp(-1_000_000, 1_000_000));
+                }
+                _ => {
+                    let s = self.detail.scroll as isize + delta.clamp(-1_000_000, 1_000_000);
+                    self.detail.scroll = s.max(0) as usize;
+                }
+            },
+        }
+    }
+
+    /// Selects the stream row drawn at terminal row `y` (mouse click), if any.
+    pub fn click(&mut self, x: u16, y: u16, row_at: impl Fn(u16) -> Option<usize>) {
+        let hit = |r: Option<Rect>| {
+            r.is_some_and(|r| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height)
+        };
+        if hit(self.areas.chats) {
+            self.focus = Focus::Chats;
+            let top = self.areas.chats.map_or(0, |r| r.y + 1);
+            if y >= top {
+                let i = (y - top) as usize;
+                if i < self.chat_list().len() {
+                    self.chat_cursor = i;
+                }
+            }
+        } else if hit(self.areas.stream) {
+            self.focus = Focus::Stream;
+            if let Some(i) = row_at(y) {
+                self.stream_cursor = i;
+                self.follow = i + 1 == self.view.rows.len();
+            }
+        } else if hit(self.areas.detail) {
+            self.focus = Focus::Detail;
+        }
+        self.sync_detail();
+    }
+
+    /// Scrolls the pane under (x, y) by `delta` rows.
+    pub fn wheel(&mut self, x: u16, y: u16, delta: isize) {
+        let inside = |r: Option<Rect>| {
+            r.is_some_and(|r| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height)
+        };
+        let prev = self.focus;
+        if inside(self.areas.chats) {
+            self.focus = Focus::Chats;
+        } else if inside(self.areas.stream) {
+            self.focus = Focus::Stream;
+        } else if inside(self.areas.detail) {
+            self.focus = Focus::Detail;
+        }
+        self.move_by(delta);
+        self.focus = prev;
+        self.sync_detail();
+    }
+}
+
+fn step(cur: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let next = cur as isize + delta;
+    next.clamp(0, len as isize - 1) as usize
+}

@@ -1,0 +1,308 @@
+//! Line building and drawing: only the visible rows are turned into spans each frame.
+
+use std::borrow::Cow;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Widget};
+
+use super::tree::Kind;
+use super::JsonView;
+
+/// Token class of a piece of a line, which picks its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tok {
+    Plain,
+    Key,
+    Str,
+    Num,
+    /// `true` / `false` / `null`.
+    Lit,
+    Punct,
+    /// Fold summaries and placeholders.
+    Dim,
+}
+
+/// A piece of a line. `field` says which searchable text it shows (0 = key, 1 = value / text
+/// line), always from its start.
+pub(super) struct Seg<'a> {
+    pub text: Cow<'a, str>,
+    pub tok: Tok,
+    pub field: Option<u8>,
+}
+
+impl<'a> Seg<'a> {
+    fn new(text: impl Into<Cow<'a, str>>, tok: Tok) -> Seg<'a> {
+        Seg {
+            text: text.into(),
+            tok,
+            field: None,
+        }
+    }
+
+    fn field(text: &'a str, tok: Tok, field: u8) -> Seg<'a> {
+        Seg {
+            text: Cow::Borrowed(text),
+            tok,
+            field: Some(field),
+        }
+    }
+}
+
+pub(super) fn empty_container(kind: Kind) -> &'static str {
+    if kind == Kind::Object {
+        "{}"
+    } else {
+        "[]"
+    }
+}
+
+fn tok_style(tok: Tok, on_cursor: bool) -> Style {
+    let s = Style::new();
+    match tok {
+        Tok::Plain => s,
+        Tok::Key => s.fg(Color::Cyan),
+        Tok::Str => s.fg(Color::Green),
+        Tok::Num => s.fg(Color::Magenta),
+        Tok::Lit => s.fg(Color::Blue),
+        // Dark gray would vanish on the (dark gray) cursor line.
+        Tok::Punct if on_cursor => s.fg(Color::Gray),
+        Tok::Punct => s.fg(Color::DarkGray),
+        Tok::Dim if on_cursor => s.fg(Color::Gray).add_modifier(Modifier::ITALIC),
+        Tok::Dim => s.fg(Color::DarkGray).add_modifier(Modifier::ITALIC),
+    }
+}
+
+const CURSOR: Style = Style::new().bg(Color::DarkGray);
+const MATCH: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
+const CURRENT_MATCH: Style = Style::new()
+    .fg(Color::Black)
+    .bg(Color::LightRed)
+    .add_modifier(Modifier::BOLD);
+const ERROR_MESSAGE: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+const ERROR_LINE: Style = Style::new().fg(Color::LightRed);
+const ERROR_CHAR: Style = Style::new()
+    .fg(Color::White)
+    .bg(Color::Red)
+    .add_modifier(Modifier::BOLD);
+
+/// `text` cut to at most `limit` bytes (on a char boundary); the flag says whether it was cut.
+fn cut(text: &str, limit: usize) -> (&str, bool) {
+    if text.len() <= limit {
+        (text, false)
+    } else {
+        (&text[..super::floor_boundary(text, limit)], true)
+    }
+}
+
+impl JsonView {
+    /// The pieces of visible line `i`, each scalar/key cut to about `limit` bytes.
+    pub(super) fn segments(&self, i: usize, limit: usize) -> Vec<Seg<'_>> {
+        let Some(&line) = self.lines.get(i) else {
+            if self.error.is_some() {
+                let text = self.text_line(i, limit);
+                return vec![Seg {
+                    text,
+                    tok: Tok::Plain,
+                    field: Some(1),
+                }];
+            }
+            if self.nodes.is_empty() && i == 0 {
+                return vec![Seg::new("(empty body)", Tok::Dim)];
+            }
+            return Vec::new();
+        };
+        let text = self.json_text();
+        let node = &self.nodes[line.node as usize];
+        let mut segs = Vec::with_capacity(6);
+        let indent = (node.depth() as usize * 2).min(limit);
+        if indent > 0 {
+            segs.push(Seg::new(" ".repeat(indent), Tok::Plain));
+        }
+        let last = node.is_last(&self.nodes);
+        let bracket = |at: u32| &text[at as usize..at as usize + 1];
+        if line.close {
+            segs.push(Seg::new(bracket(node.stop - 1), Tok::Punct));
+            if !last {
+                segs.push(Seg::new(",", Tok::Punct));
+            }
+            return segs;
+        }
+        if node.has_key() {
+            let key = &text[node.key_start as usize..node.key_end as usize];
+            segs.push(Seg::field(cut(key, limit).0, Tok::Key, 0));
+            segs.push(Seg::new(": ", Tok::Punct));
+        }
+        let folded = node.is_foldable() && self.folded[line.node as usize];
+        match node.kind() {
+            Kind::Object | Kind::Array if node.children == 0 => {
+                segs.push(Seg::new(empty_container(node.kind()), Tok::Punct));
+            }
+            Kind::Object | Kind::Array if folded => {
+                let s = if node.kind() == Kind::Object {
+                    "{…}"
+                } else {
+                    "[…]"
+                };
+                segs.push(Seg::new(s, Tok::Punct));
+            }
+            Kind::Object | Kind::Array => {
+                segs.push(Seg::new(bracket(node.start), Tok::Punct));
+            }
+            Kind::Str | Kind::Num | Kind::Lit => {
+                let value = &text[node.start as usize..node.stop as usize];
+                let tok = match node.kind() {
+                    Kind::Str => Tok::Str,
+                    Kind::Num => Tok::Num,
+                    _ => Tok::Lit,
+                };
+                segs.push(Seg::field(cut(value, limit).0, tok, 1));
+            }
+        }
+        let opens = node.is_foldable() && !folded;
+        if !last && !opens {
+            segs.push(Seg::new(",", Tok::Punct));
+        }
+        if folded {
+            let n = node.children;
+            let what = match (node.kind(), n) {
+                (Kind::Object, 1) => "key",
+                (Kind::Object, _) => "keys",
+                (_, 1) => "item",
+                _ => "items",
+            };
+            segs.push(Seg::new(format!(" {n} {what}"), Tok::Dim));
+        }
+        segs
+    }
+
+    /// Spans of visible line `i` with syntax colours, search hits and the error mark.
+    fn row_spans(&self, i: usize, on_cursor: bool, limit: usize) -> Vec<Span<'static>> {
+        let unit = match self.lines.get(i) {
+            Some(l) if l.close => None,
+            Some(l) => Some(l.node),
+            None => Some(i as u32),
+        };
+        let search = self.search.as_ref();
+        let hits = match (search, unit) {
+            (Some(s), Some(u)) => {
+                let a = s.matches.partition_point(|m| m.unit < u);
+                let b = s.matches.partition_point(|m| m.unit <= u);
+                a..b
+            }
+            _ => 0..0,
+        };
+        let error_line = self
+            .error
+            .as_ref()
+            .filter(|e| e.line == i + 1 && !self.is_json());
+        let mut spans = Vec::new();
+        for seg in self.segments(i, limit) {
+            let mut base = tok_style(seg.tok, on_cursor);
+            let mut overlays: Vec<(usize, usize, Style)> = Vec::new();
+            if let (Some(field), Some(s)) = (seg.field, search) {
+                for k in hits.clone() {
+                    let m = s.matches[k];
+                    if m.field == field {
+                        let style = if k == s.current { CURRENT_MATCH } else { MATCH };
+                        overlays.push((m.start as usize, m.end as usize, style));
+                    }
+                }
+            }
+            if let Some(err) = error_line {
+                base = base.patch(ERROR_LINE);
+                if err.column > 0 {
+                    let at = err.column - 1;
+                    let len = seg.text.get(at..).and_then(|t| t.chars().next());
+                    if let Some(c) = len {
+                        overlays.push((at, at + c.len_utf8(), ERROR_CHAR));
+                        overlays.sort_by_key(|o| o.0);
+                    }
+                }
+            }
+            push_split(&mut spans, &seg.text, base, &overlays);
+        }
+        spans
+    }
+
+    /// Draws the view into `area`: the error message row (if any), then the visible lines,
+    /// scrolled to keep the cursor in view. The cursor line is shown only when `focused`.
+    pub fn render(&mut self, area: Rect, buf: &mut Buffer, focused: bool) {
+        let area = area.intersection(buf.area);
+        Clear.render(area, buf);
+        if area.is_empty() {
+            return;
+        }
+        let mut top = area.y;
+        if let Some(err) = &self.error {
+            let msg = format!(
+                "not valid JSON: {} at line {} column {}",
+                err.message, err.line, err.column
+            );
+            buf.set_line(
+                area.x,
+                top,
+                &Line::from(Span::styled(msg, ERROR_MESSAGE)),
+                area.width,
+            );
+            top += 1;
+        }
+        let height = (area.bottom() - top) as usize;
+        self.page = height.max(1);
+        let count = self.line_count();
+        self.cursor = self.cursor.min(count.saturating_sub(1));
+        if self.cursor < self.scroll {
+            self.scroll = self.cursor;
+        } else if height > 0 && self.cursor >= self.scroll + height {
+            self.scroll = self.cursor + 1 - height;
+        }
+        self.scroll = self.scroll.min(count.saturating_sub(height));
+        let limit = area.width as usize * 4 + 8;
+        for row in 0..height {
+            let i = self.scroll + row;
+            if i >= count {
+                break;
+            }
+            let y = top + row as u16;
+            let on_cursor = focused && i == self.cursor;
+            if on_cursor {
+                buf.set_style(Rect::new(area.x, y, area.width, 1), CURSOR);
+            }
+            let line = Line::from(self.row_spans(i, on_cursor, limit));
+            let (end_x, _) = buf.set_line(area.x, y, &line, area.width);
+            if line.width() > area.width as usize && end_x == area.right() {
+                // Mark a line cut at the right edge.
+                let cell = &mut buf[(area.right() - 1, y)];
+                cell.set_symbol("…");
+                cell.set_style(tok_style(Tok::Dim, on_cursor));
+            }
+        }
+    }
+}
+
+/// Pushes `text` as spans: `base` style, with `overlays` (byte ranges, sorted by start)
+/// patched on top; overlapping or out-of-range overlays are skipped.
+fn push_split(
+    spans: &mut Vec<Span<'static>>,
+    text: &str,
+    base: Style,
+    overlays: &[(usize, usize, Style)],
+) {
+    let mut pos = 0;
+    for &(a, b, style) in overlays {
+        let b = b.min(text.len());
+        if a < pos || a >= b || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
+            continue;
+        }
+        if a > pos {
+            spans.push(Span::styled(text[pos..a].to_string(), base));
+        }
+        spans.push(Span::styled(text[a..b].to_string(), base.patch(style)));
+        pos = b;
+    }
+    if pos < text.len() || text.is_empty() {
+        spans.push(Span::styled(text[pos..].to_string(), base));
+    }
+}

@@ -1,0 +1,239 @@
+//! The live screen: chats, stream, detail and status panes over a running receiver.
+//!
+//! One task owns the store and the screen state and `select!`s over three sources: terminal
+//! events (drawn at once, so keys never wait behind traffic), ingest batches (applied, then drawn
+//! at the next frame tick, at most `--fps` per second and only when something changed), and a
+//! one-second tick that only redraws while a "last event N s ago" label is ticking. Idle means no
+//! work at all.
+//!
+//! Edge module: the only one that talks to the terminal.
+
+pub mod app;
+pub mod filter_input;
+pub mod format;
+pub mod json_view;
+pub mod keys;
+pub mod layout;
+pub mod panes;
+pub mod raw;
+pub mod theme;
+pub mod view;
+
+use crate::cli::RunArgs;
+use crate::ingest::Ingest;
+use crate::receiver::now_ms;
+use crate::run::RunInfo;
+use app::{App, Mode};
+use color_eyre::eyre::Result;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream, KeyEventKind, MouseEventKind,
+};
+use futures_util::StreamExt;
+use ratatui::Frame;
+use std::io::Write;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// Draws one frame of `app` at time `now_ms`.
+pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
+    let offset_s = app.info.utc_offset_s;
+    let typing = matches!(app.mode, Mode::Filter | Mode::Search);
+    let areas = layout::areas(frame.area(), app.focus, typing);
+    app.areas = app::PaneAreas {
+        chats: areas.chats,
+        stream: areas.stream,
+        detail: areas.detail,
+    };
+    app.sync_detail();
+    if let Some(a) = areas.chats {
+        panes::chats::render(frame, a, app, offset_s);
+    }
+    app.stream_hits = match areas.stream {
+        Some(a) => panes::stream::render(frame, a, app, offset_s),
+        None => Vec::new(),
+    };
+    if let Some(a) = areas.detail {
+        panes::detail::render(frame, a, app, offset_s);
+    }
+    if let Some(a) = areas.input {
+        let (title, border) = input_title(app);
+        app.input.render(frame, a, title, border);
+    }
+    panes::status::render(frame, areas.status, app, now_ms);
+    if app.mode == Mode::Help {
+        panes::help::render(frame, frame.area());
+    }
+}
+
+fn input_title(app: &App) -> (String, ratatui::style::Style) {
+    if app.mode == Mode::Search {
+        return (
+            " search the JSON · Enter keep · Esc back ".to_owned(),
+            theme::BORDER_FOCUSED,
+        );
+    }
+    match &app.filter_error {
+        Some(e) => (
+            format!(" filter: {e} · the last valid filter stays applied "),
+            theme::BORDER_ERROR,
+        ),
+        None => (
+            format!(
+                " filter · {} match · Enter apply · Esc restore ",
+                format::thousands(app.view.rows.len() as u64)
+            ),
+            theme::BORDER_FOCUSED,
+        ),
+    }
+}
+
+/// Runs the screen until the user quits or `stop` turns true.
+pub async fn run(
+    rx: mpsc::Receiver<Ingest>,
+    info: RunInfo,
+    args: &RunArgs,
+    stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let mouse = !args.no_mouse;
+    let mut terminal = ratatui::init();
+    install_panic_hook(mouse);
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, EnableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(out, EnableMouseCapture);
+    }
+    let mut app = App::new(info);
+    let result = event_loop(&mut terminal, &mut app, rx, stop, args.fps).await;
+    restore_terminal(mouse);
+    result
+}
+
+fn restore_terminal(mouse: bool) {
+    let mut out = std::io::stdout();
+    if mouse {
+        let _ = crossterm::execute!(out, DisableMouseCapture);
+    }
+    let _ = crossterm::execute!(out, DisableBracketedPaste);
+    ratatui::restore();
+}
+
+/// ratatui's own hook restores raw mode and the alternate screen; mouse capture and paste mode
+/// need undoing too, or the shell is left receiving escape codes.
+fn install_panic_hook(mouse: bool) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal(mouse);
+        previous(info);
+    }));
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    mut rx: mpsc::Receiver<Ingest>,
+    mut stop: watch::Receiver<bool>,
+    fps: u16,
+) -> Result<()> {
+    let mut events = EventStream::new();
+    let mut frame_tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(fps)));
+    frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut second_tick = tokio::time::interval(Duration::from_secs(1));
+    second_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut batch: Vec<Ingest> = Vec::with_capacity(1024);
+    let mut dirty = true;
+    let mut rx_open = true;
+    let mut last_label = String::new();
+    terminal.draw(|f| draw(f, app, now_ms()))?;
+    while !app.quit {
+        tokio::select! {
+            biased;
+            ev = events.next() => {
+                match ev {
+                    Some(Ok(ev)) => {
+                        if handle_term_event(app, ev) {
+                            terminal.draw(|f| draw(f, app, now_ms()))?;
+                            flush_osc(app);
+                            dirty = false;
+                        }
+                    }
+                    Some(Err(e)) => tracing::warn!("terminal event error: {e}"),
+                    None => break,
+                }
+            }
+            _ = stop.changed() => break,
+            n = rx.recv_many(&mut batch, 1024), if rx_open => {
+                if n == 0 {
+                    rx_open = false;
+                } else {
+                    app.ingest(&mut batch, now_ms());
+                    dirty = true;
+                }
+            }
+            _ = frame_tick.tick(), if dirty => {
+                terminal.draw(|f| draw(f, app, now_ms()))?;
+                dirty = false;
+            }
+            _ = second_tick.tick() => {
+                // Redraw only when a time label would change.
+                let now = now_ms();
+                let label = format!("{}{}", format::ago(now - app.store.last_received_ms()), app.rate(now));
+                if app.store.last_received_ms() > 0 && label != last_label {
+                    last_label = label;
+                    dirty = true;
+                }
+                if app.toast.is_some() {
+                    dirty = true;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Applies a terminal event; true when the screen should be redrawn now.
+fn handle_term_event(app: &mut App, ev: TermEvent) -> bool {
+    let now = now_ms();
+    match ev {
+        TermEvent::Key(key) if key.kind == KeyEventKind::Press => {
+            app.on_key(key, now);
+            true
+        }
+        TermEvent::Paste(text) => {
+            app.on_paste(&text);
+            true
+        }
+        TermEvent::Mouse(m) => match m.kind {
+            MouseEventKind::Down(_) => {
+                let hits = app.stream_hits.clone();
+                app.click(m.column, m.row, |y| {
+                    hits.iter().find(|(a, b, _)| y >= *a && y < *b).map(|h| h.2)
+                });
+                true
+            }
+            MouseEventKind::ScrollDown => {
+                app.wheel(m.column, m.row, 3);
+                true
+            }
+            MouseEventKind::ScrollUp => {
+                app.wheel(m.column, m.row, -3);
+                true
+            }
+            _ => false,
+        },
+        TermEvent::Resize(..) => true,
+        _ => false,
+    }
+}
+
+/// Sends queued OSC 52 clipboard writes straight to the terminal.
+fn flush_osc(app: &mut App) {
+    if app.pending_osc.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout();
+    for s in app.pending_osc.drain(..) {
+        let _ = out.write_all(s.as_bytes());
+    }
+    let _ = out.flush();
+}

@@ -1,0 +1,100 @@
+//! The chats pane: one row per canonical chat, newest activity first.
+
+use crate::model::ChatKind;
+use crate::ui::app::{App, Focus};
+use crate::ui::format::{clock_short, fit, width};
+use crate::ui::theme;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+/// Draws the chat list.
+pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
+    let focused = app.focus == Focus::Chats;
+    let list = app.chat_list();
+    let title = if app.filter.is_empty() {
+        format!(" Chats · {} ", list.len())
+    } else {
+        format!(" Chats · {} match ", list.len())
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme::BORDER_FOCUSED
+        } else {
+            theme::BORDER
+        })
+        .title(Span::styled(title, theme::TITLE));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if list.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(" no chats yet", theme::DIM)),
+            inner,
+        );
+        return;
+    }
+    app.chat_cursor = app.chat_cursor.min(list.len() - 1);
+    let height = inner.height as usize;
+    let first = app.chat_cursor.saturating_sub(height.saturating_sub(1));
+    let w = inner.width as usize;
+    let lines: Vec<Line> = list
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(height)
+        .map(|(pos, &i)| {
+            let chat = app.store.chats().get(i);
+            let marker = match chat.kind() {
+                ChatKind::Group => " [g]",
+                ChatKind::Channel => " [ch]",
+                ChatKind::Lid => " (lid)",
+                ChatKind::Status => " [st]",
+                ChatKind::Broadcast => " [bc]",
+                ChatKind::User | ChatKind::Other => "",
+            };
+            let unread = app.unread(i);
+            let right = if unread > 0 {
+                format!(
+                    "{unread} · {}",
+                    clock_short(chat.last_activity_ms, offset_s)
+                )
+            } else {
+                format!("· {}", clock_short(chat.last_activity_ms, offset_s))
+            };
+            let prov = theme::provider_short(chat.provider);
+            let shown = app.chat == Some(i);
+            let lead = if shown { "▶" } else { " " };
+            let name_w = w.saturating_sub(width(&right) + prov.len() + marker.len() + 3);
+            let name = fit(&chat.title(), name_w);
+            let pad = name_w.saturating_sub(width(&name));
+            let mut line = Line::from(vec![
+                Span::raw(lead),
+                Span::styled(
+                    name,
+                    if unread > 0 {
+                        theme::TITLE
+                    } else {
+                        Style::default()
+                    },
+                ),
+                Span::styled(marker, theme::DIM),
+                Span::raw(" ".repeat(pad + 1)),
+                Span::styled(prov, theme::provider(chat.provider)),
+                Span::raw(" "),
+                Span::styled(right, if unread > 0 { theme::OK } else { theme::DIM }),
+            ]);
+            if pos == app.chat_cursor {
+                line.style = if focused {
+                    theme::SELECTED
+                } else {
+                    theme::SELECTED_UNFOCUSED
+                };
+            }
+            line
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

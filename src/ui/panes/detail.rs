@@ -1,0 +1,216 @@
+//! The detail pane: the selected item's request as raw JSON (folding, search, copy), its
+//! normalised events, its headers, or the message's tick timeline.
+
+use crate::envelope::Envelope;
+use crate::provider;
+use crate::store::Row;
+use crate::ui::app::{App, DetailView, Focus};
+use crate::ui::format::clock;
+use crate::ui::theme;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
+    let focused = app.focus == Focus::Detail;
+    let env = app.detail.seq.and_then(|s| app.raw.get(s));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme::BORDER_FOCUSED
+        } else {
+            theme::BORDER
+        })
+        .title(Span::styled(title(app, env.as_deref()), theme::TITLE));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(env) = env else {
+        frame.render_widget(
+            Paragraph::new(Line::styled(" select a row to inspect it", theme::DIM)),
+            inner,
+        );
+        return;
+    };
+    match app.detail.view {
+        DetailView::Raw => {
+            if let Some(j) = &mut app.detail.json {
+                j.render(inner, frame.buffer_mut(), focused);
+            }
+        }
+        view => {
+            let lines = match view {
+                DetailView::Event => event_lines(&env),
+                DetailView::Headers => header_lines(&env, offset_s),
+                _ => tick_lines(app, offset_s),
+            };
+            let max_scroll = lines.len().saturating_sub(inner.height as usize);
+            app.detail.scroll = app.detail.scroll.min(max_scroll);
+            frame.render_widget(
+                Paragraph::new(lines).scroll((app.detail.scroll as u16, 0)),
+                inner,
+            );
+        }
+    }
+}
+
+fn title(app: &App, env: Option<&Envelope>) -> String {
+    let mut t = format!(" {}", app.detail.view.name());
+    if let Some(env) = env {
+        let n = provider::normalize(env);
+        t.push_str(&format!(" · {}", n.provider));
+        if let Some(ev) = n.events.first() {
+            t.push_str(&format!(" · {}", ev.event));
+        }
+        if let Some(row) = app.detail.row {
+            let total = app.row_requests(row).len();
+            if total > 1 {
+                t.push_str(&format!(
+                    " · request {}/{total}",
+                    app.detail.request_index.min(total - 1) + 1
+                ));
+            }
+        }
+    }
+    if app.detail.view == DetailView::Raw {
+        if let Some((cur, total)) = app.detail.json.as_ref().and_then(|j| j.search_status()) {
+            t.push_str(&format!(" · /{} {cur}/{total}", app.search_query));
+        }
+    }
+    t.push(' ');
+    t
+}
+
+fn event_lines(env: &Envelope) -> Vec<Line<'static>> {
+    let n = provider::normalize(env);
+    let v = serde_json::json!({ "provider": n.provider, "events": n.events });
+    serde_json::to_string_pretty(&v)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| Line::raw(l.to_owned()))
+        .collect()
+}
+
+fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
+    let target = match &env.query {
+        Some(q) => format!("{} {}?{}", env.method, env.path, q),
+        None => format!("{} {}", env.method, env.path),
+    };
+    let mut lines = vec![
+        Line::styled(target, theme::TITLE),
+        Line::raw(format!(
+            "request #{} at {} from {}",
+            env.seq,
+            clock(env.received_at_ms, offset_s),
+            env.remote.as_deref().unwrap_or("?")
+        )),
+        Line::from(vec![
+            Span::raw("answered "),
+            Span::styled(
+                env.status.to_string(),
+                if env.status < 300 {
+                    theme::OK
+                } else {
+                    theme::ERROR
+                },
+            ),
+            Span::raw(format!(" · body {} bytes", env.body.len())),
+        ]),
+    ];
+    if let Some(note) = &env.note {
+        lines.push(Line::styled(note.clone(), theme::ERROR));
+    }
+    lines.push(Line::raw(""));
+    for (k, v) in &env.headers {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k}: "), theme::SENDER),
+            Span::raw(v.clone()),
+        ]));
+    }
+    lines
+}
+
+fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
+    let msg = match app.detail.row {
+        Some(Row::Message(i)) => Some(app.store.message(i)),
+        Some(Row::Event(i)) => app.store.event(i).message.map(|m| app.store.message(m)),
+        None => None,
+    };
+    let Some(m) = msg else {
+        return vec![Line::styled("this event belongs to no message", theme::DIM)];
+    };
+    let mut lines = vec![
+        Line::styled(format!("message {}", m.id), theme::TITLE),
+        Line::raw(format!(
+            "chat {} · {}",
+            app.store.chats().get(m.chat).id,
+            if m.from_me { "sent by me" } else { "received" }
+        )),
+    ];
+    let state = m.ack().map_or("no status yet", |a| a.as_str());
+    lines.push(Line::raw(format!("state: {state}")));
+    if let Some(err) = m.error() {
+        lines.push(Line::styled(format!("error: {err}"), theme::ERROR));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Tick timeline", theme::TITLE));
+    if m.ticks.is_empty() {
+        lines.push(Line::styled("  no statuses received", theme::DIM));
+    }
+    for t in &m.ticks {
+        let mut spans = vec![
+            Span::styled(format!("  {} ", clock(t.at_ms, offset_s)), theme::TIME),
+            Span::raw(format!("#{:<5} ", t.seq)),
+        ];
+        match t.ack {
+            Some(a) => {
+                let (glyph, style) = theme::tick(a);
+                spans.push(Span::styled(format!("{glyph:<4}"), style));
+            }
+            None => spans.push(Span::styled("?   ", theme::DIM)),
+        }
+        spans.push(Span::raw(t.label.clone()));
+        if let Some(p) = &t.participant {
+            spans.push(Span::styled(format!(" · {p}"), theme::DIM));
+        }
+        if t.out_of_order {
+            spans.push(Span::styled("  out of order: not applied", theme::WARN));
+        }
+        if t.repeated {
+            spans.push(Span::styled("  repeated", theme::DIM));
+        }
+        if let Some(e) = &t.error {
+            spans.push(Span::styled(format!("  {e}"), theme::ERROR));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !m.reactions.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Reactions", theme::TITLE));
+        for (who, emoji) in &m.reactions {
+            lines.push(Line::raw(format!("  {emoji} {who}")));
+        }
+    }
+    if m.is_edited() || m.deleted {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("History", theme::TITLE));
+        for old in &m.edits {
+            lines.push(Line::styled(format!("  was: {old}"), theme::DIM));
+        }
+        lines.push(Line::raw(format!(
+            "  now: {}{}",
+            m.text.as_deref().unwrap_or(""),
+            if m.deleted { "  (deleted)" } else { "" }
+        )));
+    }
+    if m.duplicates > 0 {
+        lines.push(Line::styled(
+            format!(
+                "received {} times (duplicates not doubled)",
+                m.duplicates + 1
+            ),
+            theme::WARN,
+        ));
+    }
+    lines
+}

@@ -1,0 +1,97 @@
+//! The status bar: receiver address, counts, rate, last event age, capture path, follow state,
+//! and the key hints of the focused pane (from the key table).
+
+use crate::ui::app::App;
+use crate::ui::format::{ago, fit, thousands, width};
+use crate::ui::keys;
+use crate::ui::theme;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// How long a "copied ..." notice stays.
+const TOAST_MS: i64 = 3000;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
+    let c = app.store.counters();
+    let mut spans = vec![
+        Span::styled("● ", theme::OK),
+        Span::raw(app.info.listen.to_string()),
+        Span::styled(" · ", theme::DIM),
+        Span::raw(format!("{} events", thousands(c.events))),
+        Span::styled(" · ", theme::DIM),
+        Span::raw(format!("{:.0}/s", app.rate(now_ms))),
+    ];
+    let last = app.store.last_received_ms();
+    if last > 0 {
+        spans.push(Span::styled(" · ", theme::DIM));
+        spans.push(Span::raw(format!("last {} ago", ago(now_ms - last))));
+    }
+    spans.push(Span::styled(" · ", theme::DIM));
+    spans.push(Span::styled(
+        format!("{} rejected", c.rejected),
+        if c.rejected > 0 {
+            theme::ERROR
+        } else {
+            theme::DIM
+        },
+    ));
+    spans.push(Span::styled(" · ", theme::DIM));
+    spans.push(Span::styled(
+        format!("{} malformed", c.malformed),
+        if c.malformed > 0 {
+            theme::ERROR
+        } else {
+            theme::DIM
+        },
+    ));
+    spans.push(Span::styled(" · ", theme::DIM));
+    let capture = match &app.info.capture {
+        Some(p) => format!("capture {}", fit_path(&p.display().to_string(), 28)),
+        None => "no capture".to_owned(),
+    };
+    spans.push(Span::raw(capture));
+    spans.push(Span::styled(" · ", theme::DIM));
+    spans.push(Span::raw(if app.follow { "follow" } else { "paused" }));
+    if let Some((msg, at)) = &app.toast {
+        if now_ms - at < TOAST_MS {
+            spans.push(Span::styled(" · ", theme::DIM));
+            spans.push(Span::styled(msg.clone(), theme::OK));
+        }
+    }
+    let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+    let mut room = (area.width as usize).saturating_sub(used + 3);
+    if room > 6 {
+        spans.push(Span::styled(" │", theme::DIM));
+        for (label, help) in keys::hints(app.focus.scope()) {
+            let piece = format!(" {label} {help}");
+            if width(&piece) > room {
+                break;
+            }
+            room -= width(&piece);
+            spans.push(Span::styled(format!(" {label}"), theme::KEY_HINT));
+            spans.push(Span::styled(format!(" {help}"), theme::STATUS_BAR));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme::STATUS_BAR),
+        area,
+    );
+}
+
+/// Keeps the end of a long path: `…/captures/2026-11-21.jsonl`.
+fn fit_path(p: &str, max: usize) -> String {
+    if width(p) <= max {
+        return p.to_owned();
+    }
+    let tail: String = p
+        .chars()
+        .rev()
+        .take(max - 1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    fit(&format!("…{tail}"), max)
+}

@@ -1,0 +1,357 @@
+//! The stream: one row per message (ticks, reactions, edits, revokes and poll tallies update it
+//! in place) or per event that belongs to no message; with the raw toggle, one row per event.
+//!
+//! Only the rows that fit are built: from the cursor backwards when following (newest at the
+//! bottom), from the scroll offset forwards otherwise.
+
+use crate::model::{Kind, Provider};
+use crate::store::message::Message;
+use crate::store::{EventRow, Row, Store};
+use crate::ui::app::{App, Focus};
+use crate::ui::format::{clock, fit, thousands, width as text_width};
+use crate::ui::theme;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+/// Width of the sender column.
+const SENDER_W: usize = 14;
+/// Widest a poll bar gets.
+const BAR_W: usize = 16;
+
+/// Draws the stream pane and records where each row landed (for mouse clicks).
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    app: &mut App,
+    offset_s: i32,
+) -> Vec<(u16, u16, usize)> {
+    let focused = app.focus == Focus::Stream;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme::BORDER_FOCUSED
+        } else {
+            theme::BORDER
+        })
+        .title(Span::styled(title(app), theme::TITLE));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    app.page = inner.height.saturating_sub(1).max(1) as usize;
+    if app.view.rows.is_empty() {
+        let msg = if app.store.counters().events == 0 {
+            waiting_text(app)
+        } else {
+            vec![Line::styled("  nothing matches the filter", theme::DIM)]
+        };
+        frame.render_widget(Paragraph::new(msg), inner);
+        return Vec::new();
+    }
+    let width = inner.width as usize;
+    let height = inner.height as usize;
+    let build = |i: usize| row_lines(&app.store, app.view.rows[i], width, offset_s);
+    // Choose the first row so the cursor is visible.
+    let cursor = app.stream_cursor.min(app.view.rows.len() - 1);
+    let mut first = app.stream_offset.min(cursor);
+    if app.follow || !fits(&build, first, cursor, height) {
+        first = cursor;
+        let mut used = build(cursor).len();
+        while first > 0 {
+            let h = build(first - 1).len();
+            if used + h > height {
+                break;
+            }
+            used += h;
+            first -= 1;
+        }
+    }
+    app.stream_offset = first;
+    let mut lines: Vec<Line> = Vec::with_capacity(height);
+    let mut hits = Vec::new();
+    let mut i = first;
+    while i < app.view.rows.len() && lines.len() < height {
+        let mut row = build(i);
+        let top = inner.y + lines.len() as u16;
+        if i == cursor {
+            let style = if focused {
+                theme::SELECTED
+            } else {
+                theme::SELECTED_UNFOCUSED
+            };
+            for l in &mut row {
+                l.style = l.style.patch(style);
+            }
+        }
+        let n = row.len().min(height - lines.len());
+        lines.extend(row.into_iter().take(n));
+        hits.push((top, top + n as u16, i));
+        i += 1;
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    hits
+}
+
+fn fits(
+    build: &impl Fn(usize) -> Vec<Line<'static>>,
+    first: usize,
+    cursor: usize,
+    height: usize,
+) -> bool {
+    let mut used = 0;
+    for i in first..=cursor {
+        used += build(i).len();
+        if used > height {
+            return false;
+        }
+    }
+    true
+}
+
+fn title(app: &App) -> String {
+    let scope = match app.chat {
+        Some(c) => app.store.chats().get(c).title(),
+        None => "all chats".to_owned(),
+    };
+    let mut t = format!(" Stream · {scope}");
+    if app.raw_events {
+        t.push_str(" · raw events");
+    }
+    if !app.filter.is_empty() {
+        t.push_str(&format!(
+            " · {} match",
+            thousands(app.view.rows.len() as u64)
+        ));
+    }
+    if app.follow {
+        t.push_str(" · follow ");
+    } else if app.new_while_paused > 0 {
+        t.push_str(&format!(" · paused · {} new ", app.new_while_paused));
+    } else {
+        t.push_str(" · paused ");
+    }
+    t
+}
+
+fn waiting_text(app: &App) -> Vec<Line<'static>> {
+    let addr = app.info.listen;
+    vec![
+        Line::raw(""),
+        Line::styled(format!("  Waiting for webhooks on http://{addr}"), theme::TITLE),
+        Line::raw(""),
+        Line::styled("  Point your provider or tunnel at it, e.g.", theme::DIM),
+        Line::styled(format!("    cloudflared tunnel --url http://{addr}"), theme::DIM),
+        Line::styled(
+            format!("    curl -d '{{\"event\":\"message\",\"session\":\"s\",\"payload\":{{}}}}' http://{addr}/"),
+            theme::DIM,
+        ),
+        Line::styled("  or run  wamon --demo  to see it in action.", theme::DIM),
+    ]
+}
+
+/// The lines of one row (at least one).
+pub fn row_lines(store: &Store, row: Row, width: usize, offset_s: i32) -> Vec<Line<'static>> {
+    match row {
+        Row::Message(i) => message_lines(store, store.message(i), width, offset_s),
+        Row::Event(i) => vec![event_line(store, store.event(i), width, offset_s)],
+    }
+}
+
+fn head(at_ms: i64, provider: Provider, offset_s: i32) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(clock(at_ms, offset_s), theme::TIME),
+        Span::raw(" "),
+        Span::styled(
+            format!("{:<5}", theme::provider_short(provider)),
+            theme::provider(provider),
+        ),
+        Span::raw(" "),
+    ]
+}
+
+fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec<Line<'static>> {
+    let mut spans = head(m.first_at_ms, m.provider, offset_s);
+    let sender = if m.from_me {
+        "me".to_owned()
+    } else {
+        m.sender_name
+            .clone()
+            .or_else(|| m.sender.as_ref().map(|s| s.label()))
+            .unwrap_or_else(|| store.chats().get(m.chat).title())
+    };
+    let sender_style = if m.from_me { theme::ME } else { theme::SENDER };
+    spans.push(Span::styled(
+        format!("{:<w$}", fit(&sender, SENDER_W), w = SENDER_W),
+        sender_style,
+    ));
+    spans.push(Span::raw(" "));
+    spans.push(Span::raw(format!("{} ", theme::type_icon(m.msg_type))));
+
+    // Right-hand markers: edited, deleted, duplicates, out-of-order, ticks.
+    let mut right: Vec<Span<'static>> = Vec::new();
+    if m.is_edited() {
+        right.push(Span::styled(" edited", theme::DIM));
+    }
+    if m.deleted {
+        right.push(Span::styled(" deleted", theme::ERROR));
+    }
+    if m.duplicates > 0 {
+        right.push(Span::styled(format!(" ×{}", m.duplicates + 1), theme::WARN));
+    }
+    let ooo = m.out_of_order_count();
+    if ooo > 0 {
+        right.push(Span::styled(format!(" ↯{ooo}"), theme::WARN));
+    }
+    if m.from_me {
+        if let Some(ack) = m.ack() {
+            let (glyph, style) = theme::tick(ack);
+            right.push(Span::raw(" "));
+            right.push(Span::styled(glyph, style));
+        }
+    }
+    let used: usize = spans.iter().map(|s| width_of(s)).sum();
+    let right_w: usize = right.iter().map(|s| width_of(s)).sum();
+    let text_w = width.saturating_sub(used + right_w + 1);
+    let text = if m.placeholder && m.text.is_none() {
+        "(not seen: only its statuses arrived)".to_owned()
+    } else {
+        m.summary()
+    };
+    let text = fit(&text, text_w);
+    let text_style = if m.deleted {
+        theme::DELETED
+    } else if m.placeholder {
+        theme::DIM
+    } else {
+        Style::default()
+    };
+    let pad = text_w.saturating_sub(text_width(&text));
+    spans.push(Span::styled(text, text_style));
+    spans.push(Span::raw(" ".repeat(pad + 1)));
+    spans.extend(right);
+    let mut lines = vec![Line::from(spans)];
+
+    let indent = " ".repeat(15);
+    let counts = m.reaction_counts();
+    if !counts.is_empty() {
+        let mut s = vec![Span::raw(indent.clone())];
+        for (emoji, n) in counts {
+            s.push(Span::raw(format!("{} {n}  ", fit(&emoji, 8))));
+        }
+        lines.push(Line::from(s));
+    }
+    if let Some(poll) = &m.poll {
+        let tally = poll.tally();
+        let max = tally
+            .options
+            .iter()
+            .map(|o| o.votes)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let name_w = tally
+            .options
+            .iter()
+            .map(|o| text_width(&o.name))
+            .max()
+            .unwrap_or(0)
+            .min(24);
+        for o in &tally.options {
+            let bar = (o.votes * BAR_W).div_ceil(max);
+            lines.push(Line::from(vec![
+                Span::raw(indent.clone()),
+                Span::raw(format!("{:<w$} ", fit(&o.name, name_w), w = name_w)),
+                Span::styled("█".repeat(bar), theme::BAR),
+                Span::styled("░".repeat(BAR_W - bar.min(BAR_W)), theme::DIM),
+                Span::styled(
+                    format!(" {}", o.votes),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+            ]));
+        }
+        let mut foot = format!(
+            "{} voter{}",
+            tally.voters,
+            if tally.voters == 1 { "" } else { "s" }
+        );
+        if tally.unknown_votes > 0 {
+            foot.push_str(&format!(
+                " · {} unknown (could not be read)",
+                tally.unknown_votes
+            ));
+        }
+        if tally.multi {
+            foot.push_str(" · multiple choice");
+        }
+        lines.push(Line::from(vec![
+            Span::raw(indent),
+            Span::styled(foot, theme::DIM),
+        ]));
+    }
+    lines
+}
+
+fn width_of(s: &Span) -> usize {
+    text_width(&s.content)
+}
+
+fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<'static> {
+    let mut spans = head(e.received_at_ms, e.provider, offset_s);
+    let kind_style = match e.kind {
+        Kind::Malformed | Kind::Rejected => theme::ERROR,
+        Kind::Unknown => theme::WARN,
+        Kind::Presence => theme::DIM,
+        Kind::Session => theme::OK,
+        _ => Style::default(),
+    };
+    spans.push(Span::styled(
+        format!(
+            "{:<w$}",
+            fit(&format!("[{}]", e.kind.as_str()), SENDER_W),
+            w = SENDER_W
+        ),
+        kind_style,
+    ));
+    spans.push(Span::raw(" "));
+    let mut text = e.event.clone();
+    if let Some(c) = e.chat {
+        text.push_str(&format!(" · {}", store.chats().get(c).title()));
+    }
+    if let Some(m) = e.message {
+        let msg = store.message(m);
+        if e.kind != Kind::Message {
+            text.push_str(&format!(" → {}", msg.summary()));
+        }
+    }
+    if let Some(t) = &e.text {
+        text.push_str(&format!(" · {t}"));
+    }
+    if let Some(err) = &e.error {
+        text.push_str(&format!(" · {err}"));
+    }
+    let mut flags = String::new();
+    if e.duplicate {
+        flags.push_str(" dup");
+    }
+    if e.out_of_order {
+        flags.push_str(" ↯");
+    }
+    if e.parked {
+        flags.push_str(" parked");
+    }
+    let used: usize = spans.iter().map(width_of).sum();
+    let text_w = width.saturating_sub(used + flags.len() + 1);
+    spans.push(Span::styled(
+        fit(&text, text_w),
+        if e.error.is_some() {
+            theme::ERROR
+        } else {
+            Style::default()
+        },
+    ));
+    if !flags.is_empty() {
+        spans.push(Span::styled(flags, theme::WARN));
+    }
+    Line::from(spans)
+}

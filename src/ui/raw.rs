@@ -1,0 +1,143 @@
+//! Raw request bodies for the detail pane and body search, kept in memory up to a budget and
+//! read back from the capture file beyond it.
+//!
+//! Recent requests stay in memory; once the budget is spent the oldest bodies that are safely in
+//! the capture file are dropped from memory and re-read from their line on demand. Without a
+//! capture file nothing can be re-read, so everything stays in memory.
+
+use crate::envelope::Envelope;
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Bytes of bodies kept in memory when a capture file can give them back.
+const MEMORY_BUDGET: usize = 256 * 1024 * 1024;
+
+#[derive(Debug)]
+struct Entry {
+    env: Option<Arc<Envelope>>,
+    offset: Option<u64>,
+}
+
+/// Request bodies by seq.
+#[derive(Debug, Default)]
+pub struct RawStore {
+    capture: Option<PathBuf>,
+    entries: HashMap<u64, Entry>,
+    /// Seqs still in memory, oldest first, for eviction.
+    resident: VecDeque<u64>,
+    resident_bytes: usize,
+}
+
+impl RawStore {
+    pub fn new(capture: Option<PathBuf>) -> RawStore {
+        RawStore {
+            capture,
+            ..RawStore::default()
+        }
+    }
+
+    pub fn insert(&mut self, env: Arc<Envelope>, offset: Option<u64>) {
+        let seq = env.seq;
+        self.resident_bytes += env.body.len();
+        self.resident.push_back(seq);
+        self.entries.insert(
+            seq,
+            Entry {
+                env: Some(env),
+                offset,
+            },
+        );
+        while self.resident_bytes > MEMORY_BUDGET {
+            let Some(old) = self.resident.pop_front() else {
+                break;
+            };
+            if let Some(e) = self.entries.get_mut(&old) {
+                if e.offset.is_some() {
+                    if let Some(env) = e.env.take() {
+                        self.resident_bytes -= env.body.len();
+                    }
+                } else {
+                    // Not re-readable: keep it, and stop evicting behind it.
+                    self.resident.push_front(old);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The request `seq`, from memory or the capture file.
+    pub fn get(&self, seq: u64) -> Option<Arc<Envelope>> {
+        let e = self.entries.get(&seq)?;
+        if let Some(env) = &e.env {
+            return Some(env.clone());
+        }
+        let path = self.capture.as_ref()?;
+        let mut f = BufReader::new(std::fs::File::open(path).ok()?);
+        f.seek(SeekFrom::Start(e.offset?)).ok()?;
+        let mut line = Vec::new();
+        f.read_until(b'\n', &mut line).ok()?;
+        crate::capture::decode(&line, 0).ok().map(Arc::new)
+    }
+
+    /// Whether request `seq`'s body contains `needle_lower`, ignoring ASCII case.
+    pub fn body_contains(&self, seq: u64, needle_lower: &str) -> bool {
+        self.get(seq)
+            .is_some_and(|env| contains_ignore_ascii_case(&env.body, needle_lower.as_bytes()))
+    }
+}
+
+/// Byte search ignoring ASCII case; `needle` must already be lower case.
+pub fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if hay.len() < needle.len() {
+        return false;
+    }
+    let first = needle[0];
+    hay.windows(needle.len()).any(|w| {
+        w[0].to_ascii_lowercase() == first
+            && w.iter()
+                .zip(needle)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_insensitive_byte_search() {
+        assert!(contains_ignore_ascii_case(b"Hello World", b"world"));
+        assert!(!contains_ignore_ascii_case(b"Hello", b"world"));
+        assert!(contains_ignore_ascii_case(
+            "olá Mundo".as_bytes(),
+            "mundo".as_bytes()
+        ));
+    }
+
+    #[test]
+    fn bodies_come_back_from_the_capture_file() {
+        let dir = std::env::temp_dir().join(format!("wamon-raw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.jsonl");
+        let env = Envelope::post(3, 1000, &b"{\"a\":1}"[..]);
+        let mut file = crate::capture::header_line(0);
+        let off = file.len() as u64;
+        file.extend(crate::capture::encode(&env));
+        std::fs::write(&path, &file).unwrap();
+        let mut raw = RawStore::new(Some(path));
+        raw.entries.insert(
+            3,
+            Entry {
+                env: None,
+                offset: Some(off),
+            },
+        );
+        assert_eq!(&raw.get(3).unwrap().body[..], b"{\"a\":1}");
+        assert!(raw.body_contains(3, "\"a\""));
+    }
+}

@@ -1,0 +1,190 @@
+//! The stream as currently filtered: which rows show, and which chats have matching rows.
+//!
+//! Rebuilt in one pass when the filter, the chat or the raw-events toggle changes; otherwise
+//! only rows added since the last look are checked, so a burst of webhooks costs work
+//! proportional to the burst, not to the history.
+
+use super::raw::RawStore;
+use crate::filter::{Filter, Flag, Subject};
+use crate::model::{Ack, ChatId, Kind, MessageType, Provider};
+use crate::store::{Row, Store};
+use std::collections::HashMap;
+
+/// A stream row seen through the filter's eyes.
+pub struct RowSubject<'a> {
+    pub store: &'a Store,
+    pub raw: &'a RawStore,
+    pub row: Row,
+}
+
+impl RowSubject<'_> {
+    fn chat_index(&self) -> Option<usize> {
+        match self.row {
+            Row::Message(i) => Some(self.store.message(i).chat),
+            Row::Event(i) => self.store.event(i).chat,
+        }
+    }
+
+    fn message(&self) -> Option<&crate::store::message::Message> {
+        match self.row {
+            Row::Message(i) => Some(self.store.message(i)),
+            Row::Event(i) => self.store.event(i).message.map(|m| self.store.message(m)),
+        }
+    }
+}
+
+impl Subject for RowSubject<'_> {
+    fn provider(&self) -> Provider {
+        match self.row {
+            Row::Message(i) => self.store.message(i).provider,
+            Row::Event(i) => self.store.event(i).provider,
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self.row {
+            Row::Message(_) => Kind::Message,
+            Row::Event(i) => self.store.event(i).kind,
+        }
+    }
+    fn msg_type(&self) -> Option<MessageType> {
+        self.message().and_then(|m| m.msg_type)
+    }
+    fn chat(&self) -> Option<&ChatId> {
+        self.chat_index().map(|c| &self.store.chats().get(c).id)
+    }
+    fn chat_name(&self) -> Option<&str> {
+        self.chat_index()
+            .and_then(|c| self.store.chats().get(c).name.as_deref())
+    }
+    fn sender(&self) -> Option<&ChatId> {
+        self.message().and_then(|m| m.sender.as_ref())
+    }
+    fn sender_name(&self) -> Option<&str> {
+        self.message().and_then(|m| m.sender_name.as_deref())
+    }
+    fn from_me(&self) -> bool {
+        self.message().is_some_and(|m| m.from_me)
+    }
+    fn ack(&self) -> Option<Ack> {
+        self.message().and_then(|m| m.ack())
+    }
+    fn message_id(&self) -> Option<&str> {
+        self.message().map(|m| m.id.as_str())
+    }
+    fn text(&self) -> Option<&str> {
+        match self.row {
+            Row::Message(i) => self.store.message(i).text.as_deref(),
+            Row::Event(i) => {
+                let e = self.store.event(i);
+                e.text.as_deref().or(e.error.as_deref())
+            }
+        }
+    }
+    fn has_flag(&self, flag: Flag) -> bool {
+        let Some(m) = self.message() else {
+            return match (flag, self.row) {
+                (Flag::Duplicate, Row::Event(i)) => self.store.event(i).duplicate,
+                (Flag::OutOfOrder, Row::Event(i)) => self.store.event(i).out_of_order,
+                _ => false,
+            };
+        };
+        match flag {
+            Flag::Edited => m.is_edited(),
+            Flag::Deleted => m.deleted,
+            Flag::Duplicate => m.duplicates > 0,
+            Flag::OutOfOrder => m.out_of_order_count() > 0,
+            Flag::Reply => m.reply_to.is_some(),
+        }
+    }
+    fn raw_contains(&self, needle_lower: &str) -> bool {
+        match self.row {
+            Row::Message(i) => self
+                .store
+                .message(i)
+                .seqs
+                .iter()
+                .any(|s| self.raw.body_contains(*s, needle_lower)),
+            Row::Event(i) => self
+                .raw
+                .body_contains(self.store.event(i).seq, needle_lower),
+        }
+    }
+}
+
+/// What the view was built for; a change means a rebuild.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Basis {
+    filter: String,
+    chat: Option<usize>,
+    raw_events: bool,
+}
+
+/// The filtered stream.
+#[derive(Debug, Default)]
+pub struct StreamView {
+    /// Rows that show, in arrival order.
+    pub rows: Vec<Row>,
+    /// Matching rows per chat (over all chats, ignoring the chat selection).
+    pub chat_hits: HashMap<usize, usize>,
+    basis: Basis,
+    /// How many of the store's rows (or events) have been considered.
+    scanned: usize,
+}
+
+impl StreamView {
+    /// Brings the view up to date; returns how many rows were appended.
+    pub fn refresh(
+        &mut self,
+        store: &Store,
+        raw: &RawStore,
+        filter: &Filter,
+        chat: Option<usize>,
+        raw_events: bool,
+    ) -> usize {
+        let basis = Basis {
+            filter: filter.source().to_owned(),
+            chat,
+            raw_events,
+        };
+        if basis != self.basis {
+            self.rows.clear();
+            self.chat_hits.clear();
+            self.scanned = 0;
+            self.basis = basis;
+        }
+        let before = self.rows.len();
+        let total = if raw_events {
+            store.events().len()
+        } else {
+            store.rows().len()
+        };
+        for idx in self.scanned..total {
+            let row = if raw_events {
+                Row::Event(idx)
+            } else {
+                store.rows()[idx]
+            };
+            let subject = RowSubject { store, raw, row };
+            if !filter.is_empty() && !filter.matches(&subject) {
+                continue;
+            }
+            let row_chat = subject.chat_index();
+            if let Some(c) = row_chat {
+                *self.chat_hits.entry(c).or_default() += 1;
+            }
+            if chat.is_none() || row_chat == chat {
+                self.rows.push(row);
+            }
+        }
+        self.scanned = total;
+        self.rows.len() - before
+    }
+
+    /// Forces a rebuild on the next refresh (rows may have changed in place).
+    pub fn invalidate(&mut self) {
+        self.basis = Basis {
+            filter: "\u{0}".into(),
+            ..Basis::default()
+        };
+    }
+}

@@ -1,0 +1,341 @@
+//! The receiver over a real TCP socket: replies per provider, Meta's handshake, the capture file
+//! written before the reply, bad JSON, size limits and signatures.
+
+use hmac::{Hmac, Mac};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use wamon::capture_writer::CaptureWriter;
+use wamon::ingest::Ingest;
+use wamon::model::{Kind, Provider};
+use wamon::receiver::{router, Receiver, ReceiverConfig};
+
+struct Running {
+    addr: SocketAddr,
+    rx: mpsc::Receiver<Ingest>,
+    capture: PathBuf,
+}
+
+async fn start(cfg: ReceiverConfig) -> Running {
+    let dir = std::env::temp_dir().join(format!(
+        "wamon-recv-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let capture = dir.join("run.jsonl");
+    let writer = CaptureWriter::open(&capture, 0).unwrap();
+    let (tx, rx) = mpsc::channel(64);
+    let state = Receiver::new(cfg, 1, Some(writer), tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Running { addr, rx, capture }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+        + std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos() as u64
+}
+
+fn cfg() -> ReceiverConfig {
+    ReceiverConfig {
+        verify_token: Some("s3cret".into()),
+        meta_app_secret: None,
+        waha_hmac_key: None,
+        max_body: 64 * 1024,
+    }
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+/// One HTTP/1.1 request over a fresh TCP connection.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        body: body.to_owned(),
+    }
+}
+
+const WAHA_BODY: &str = r#"{"event":"message","session":"default","engine":"WEBJS","payload":{"id":"false_111@c.us_AAA","timestamp":1667561485,"from":"111@c.us","fromMe":false,"body":"Hi there!","hasMedia":false}}"#;
+const META_BODY: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},"messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"Olá \u00e9"}}]}}]}]}"#;
+
+#[tokio::test]
+async fn a_webhook_is_in_the_capture_file_before_the_reply() {
+    let mut r = start(cfg()).await;
+    let reply = http(
+        r.addr,
+        "POST",
+        "/webhook/waha",
+        &[("content-type", "application/json")],
+        WAHA_BODY.as_bytes(),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.content_type.starts_with("application/json"));
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["provider"], "waha");
+    // The reply came back, so the line must already be in the file — byte-exact.
+    let file = std::fs::read(&r.capture).unwrap();
+    let loaded = wamon::capture::read_all(&file[..]).unwrap();
+    assert_eq!(loaded.envelopes.len(), 1);
+    let env = &loaded.envelopes[0].0;
+    assert_eq!(&env.body[..], WAHA_BODY.as_bytes());
+    assert_eq!(env.path, "/webhook/waha");
+    assert_eq!(env.status, 200);
+    let ing = r.rx.recv().await.unwrap();
+    assert_eq!(ing.normalized.provider, Provider::Waha);
+    assert_eq!(ing.normalized.events[0].text.as_deref(), Some("Hi there!"));
+    assert_eq!(ing.capture_offset, Some(loaded.envelopes[0].1));
+}
+
+#[tokio::test]
+async fn meta_bodies_get_the_confirmation_portals_require() {
+    let mut r = start(cfg()).await;
+    let reply = http(r.addr, "POST", "/", &[], META_BODY.as_bytes()).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, r#"{"statusCode":"200","statusMessage":"OK"}"#);
+    assert_eq!(
+        r.rx.recv().await.unwrap().normalized.provider,
+        Provider::Meta
+    );
+}
+
+#[tokio::test]
+async fn every_write_method_and_path_is_accepted() {
+    let mut r = start(cfg()).await;
+    let whapi = r#"{"statuses":[{"id":"X","code":4,"status":"read","recipient_id":"1@s.whatsapp.net","timestamp":"1"}],"event":{"type":"statuses","event":"patch"},"channel_id":"C"}"#;
+    for (method, path) in [
+        ("PUT", "/statuses"),
+        ("PATCH", "/statuses/patch"),
+        ("DELETE", "/a/b/c"),
+    ] {
+        let reply = http(r.addr, method, path, &[], whapi.as_bytes()).await;
+        assert_eq!(reply.status, 200, "{method} {path}");
+        let ing = r.rx.recv().await.unwrap();
+        assert_eq!(ing.env.method, method);
+        assert_eq!(ing.normalized.provider, Provider::Whapi);
+    }
+}
+
+#[tokio::test]
+async fn the_meta_handshake_answers_the_challenge_only_with_the_right_token() {
+    let mut r = start(cfg()).await;
+    let ok = http(
+        r.addr,
+        "GET",
+        "/webhook?hub.mode=subscribe&hub.verify_token=s3cret&hub.challenge=1158201444",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.body, "1158201444");
+    assert!(ok.content_type.starts_with("text/plain"));
+    let bad = http(
+        r.addr,
+        "GET",
+        "/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(bad.status, 403);
+    let seen = r.rx.recv().await.unwrap();
+    assert_eq!(seen.normalized.events[0].kind, Kind::Session);
+    let refused = r.rx.recv().await.unwrap();
+    assert!(refused.normalized.events[0].error.is_some());
+}
+
+#[tokio::test]
+async fn a_plain_get_explains_what_this_is() {
+    let r = start(cfg()).await;
+    let page = http(r.addr, "GET", "/", &[], b"").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("wamon"));
+    assert!(page.body.contains("POST"));
+}
+
+#[tokio::test]
+async fn bad_json_gets_400_with_line_and_column_and_is_still_recorded() {
+    let mut r = start(cfg()).await;
+    let body = b"{\"event\": \"message\",\n \"session\": }";
+    let reply = http(r.addr, "POST", "/", &[], body).await;
+    assert_eq!(reply.status, 400);
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["line"], 2);
+    assert!(v["column"].as_u64().unwrap() > 0);
+    assert!(v["error"].as_str().unwrap().contains("line 2"));
+    let ing = r.rx.recv().await.unwrap();
+    assert_eq!(ing.normalized.events[0].kind, Kind::Malformed);
+    let file = std::fs::read(&r.capture).unwrap();
+    let loaded = wamon::capture::read_all(&file[..]).unwrap();
+    assert_eq!(&loaded.envelopes[0].0.body[..], body);
+    assert_eq!(loaded.envelopes[0].0.status, 400);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_and_recorded() {
+    let mut r = start(ReceiverConfig {
+        max_body: 100,
+        ..cfg()
+    })
+    .await;
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(500));
+    let reply = http(r.addr, "POST", "/", &[], big.as_bytes()).await;
+    assert_eq!(reply.status, 413);
+    assert!(reply.body.contains("--max-body"));
+    let ing = r.rx.recv().await.unwrap();
+    assert_eq!(ing.normalized.events[0].kind, Kind::Rejected);
+    assert!(ing.env.note.as_deref().unwrap().contains("100 bytes"));
+}
+
+#[tokio::test]
+async fn meta_signatures_are_checked_over_the_raw_bytes() {
+    let mut r = start(ReceiverConfig {
+        meta_app_secret: Some("app-secret".into()),
+        ..cfg()
+    })
+    .await;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"app-secret").unwrap();
+    mac.update(META_BODY.as_bytes());
+    let good = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    let ok = http(
+        r.addr,
+        "POST",
+        "/",
+        &[("X-Hub-Signature-256", &good)],
+        META_BODY.as_bytes(),
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(
+        r.rx.recv().await.unwrap().normalized.events[0].kind,
+        Kind::Message
+    );
+    let bad = http(
+        r.addr,
+        "POST",
+        "/",
+        &[("X-Hub-Signature-256", "sha256=00ff")],
+        META_BODY.as_bytes(),
+    )
+    .await;
+    assert_eq!(bad.status, 401);
+    assert!(bad.body.contains("does not match"));
+    let ing = r.rx.recv().await.unwrap();
+    assert_eq!(ing.normalized.events[0].kind, Kind::Rejected);
+    assert_eq!(ing.normalized.provider, Provider::Meta);
+}
+
+#[tokio::test]
+async fn waha_hmac_matches_the_documented_test_vector() {
+    let mut r = start(ReceiverConfig {
+        waha_hmac_key: Some("my-secret-key".into()),
+        ..cfg()
+    })
+    .await;
+    let body = br#"{"event":"message","session":"default","engine":"WEBJS"}"#;
+    let sig = "208f8a55dde9e05519e898b10b89bf0d0b3b0fdf11fdbf09b6b90476301b98d8097c462b2b17a6ce93b6b47a136cf2e78a33a63f6752c2c1631777076153fa89";
+    let ok = http(
+        r.addr,
+        "POST",
+        "/",
+        &[
+            ("X-Webhook-Hmac", sig),
+            ("X-Webhook-Hmac-Algorithm", "sha512"),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    assert_ne!(
+        r.rx.recv().await.unwrap().normalized.events[0].kind,
+        Kind::Rejected
+    );
+    let bad = http(r.addr, "POST", "/", &[("X-Webhook-Hmac", "abcd")], body).await;
+    assert_eq!(bad.status, 401);
+    assert_eq!(
+        r.rx.recv().await.unwrap().normalized.events[0].kind,
+        Kind::Rejected
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_all_reach_the_capture_and_the_consumer() {
+    let mut r = start(cfg()).await;
+    let addr = r.addr;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        tasks.push(tokio::spawn(async move {
+            let body = format!(
+                r#"{{"event":"message","session":"s","payload":{{"id":"false_1@c.us_M{i}","from":"1@c.us","fromMe":false,"body":"n{i}"}}}}"#
+            );
+            http(addr, "POST", "/", &[], body.as_bytes()).await.status
+        }));
+    }
+    let mut got = 0;
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    while let Ok(Some(_)) =
+        tokio::time::timeout(std::time::Duration::from_secs(2), r.rx.recv()).await
+    {
+        got += 1;
+        if got == 40 {
+            break;
+        }
+    }
+    assert_eq!(got, 40);
+    let file = std::fs::read(&r.capture).unwrap();
+    let loaded = wamon::capture::read_all(&file[..]).unwrap();
+    assert_eq!(loaded.envelopes.len(), 40);
+    assert!(loaded.warnings.is_empty());
+    let mut seqs: Vec<u64> = loaded.envelopes.iter().map(|(e, _)| e.seq).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 40);
+}

@@ -1,0 +1,356 @@
+//! Store scenarios: real provider bodies, normalised and applied in a chosen order, and what a
+//! WhatsApp developer must then see.
+
+use serde_json::{json, Value};
+use wamon::model::{option_hash, Ack, Provider};
+use wamon::provider::normalize_body;
+use wamon::store::{Outcome, Store};
+
+/// Applies bodies in order; returns the outcome of every event.
+fn apply(store: &mut Store, bodies: &[Value]) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let seq = store.last_seq() + 1;
+        let n = normalize_body(body.to_string().as_bytes());
+        store.note_request(seq, 1_000 * i as i64);
+        for ev in &n.events {
+            out.push(store.apply(n.provider, seq, 1_000 * i as i64, ev));
+        }
+    }
+    out
+}
+
+fn meta_status(id: &str, status: &str, ts: u64) -> Value {
+    json!({"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"1"},
+        "statuses":[{"id":id,"status":status,"timestamp":ts.to_string(),"recipient_id":"16505551234"}]}}]}]})
+}
+
+fn meta_text(id: &str, from: &str, body: &str) -> Value {
+    json!({"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"1"},
+        "contacts":[{"profile":{"name":"Sheena"},"wa_id":from}],
+        "messages":[{"from":from,"id":id,"timestamp":"1749416383","type":"text","text":{"body":body}}]}}]}]})
+}
+
+fn waha(event: &str, payload: Value) -> Value {
+    json!({"event": event, "session": "default", "engine": "NOWEB", "payload": payload})
+}
+
+fn waha_out(id: &str, body: &str) -> Value {
+    waha(
+        "message.any",
+        json!({"id": id, "timestamp": 1_700_000_000, "from": "5511988881111@c.us", "to": "5511988881111@c.us",
+               "fromMe": true, "source": "api", "body": body, "hasMedia": false, "ack": 1, "ackName": "SERVER"}),
+    )
+}
+
+fn waha_ack(id: &str, ack: i64, name: &str) -> Value {
+    waha(
+        "message.ack",
+        json!({"id": id, "from": "5511988881111@c.us", "to": "5511988881111@c.us", "fromMe": true, "ack": ack, "ackName": name}),
+    )
+}
+
+#[test]
+fn acks_out_of_order_are_flagged_and_not_applied() {
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            meta_status("wamid.A", "sent", 1),
+            meta_status("wamid.A", "read", 3),
+            meta_status("wamid.A", "delivered", 2),
+        ],
+    );
+    assert_eq!(out[2].ack, Some(Ack::Read));
+    assert!(out[2].out_of_order);
+    let m = s.find_message(Provider::Meta, "wamid.A").unwrap();
+    assert_eq!(m.ack(), Some(Ack::Read));
+    assert_eq!(m.ticks.len(), 3);
+    assert_eq!(m.out_of_order_count(), 1);
+    // Meta never sends our own messages: the statuses made a placeholder so ticks show.
+    assert!(m.placeholder && m.from_me);
+    assert_eq!(s.counters().out_of_order, 1);
+}
+
+#[test]
+fn an_ack_before_its_message_is_applied_when_the_message_arrives() {
+    let mut s = Store::new();
+    let id = "true_5511988881111@c.us_3EB0AA";
+    let out = apply(&mut s, &[waha_ack(id, 3, "READ"), waha_out(id, "Hello")]);
+    assert_eq!(out[1].ack, Some(Ack::Read));
+    let m = s.find_message(Provider::Waha, "3EB0AA").unwrap();
+    assert_eq!(m.text.as_deref(), Some("Hello"));
+    assert_eq!(m.ack(), Some(Ack::Read));
+    // The message's own "ack: 1" is older news than READ: not a step back, not doubled.
+    assert_eq!(s.messages().len(), 1);
+}
+
+#[test]
+fn duplicates_are_counted_not_doubled() {
+    let mut s = Store::new();
+    let payload = json!({"id": "false_5511988881111@c.us_DUP1", "timestamp": 1_700_000_000,
+        "from": "5511988881111@c.us", "fromMe": false, "body": "twice", "hasMedia": false});
+    let out = apply(
+        &mut s,
+        &[
+            waha("message", payload.clone()),
+            waha("message.any", payload),
+            meta_text("wamid.X", "16505551234", "hi"),
+            meta_text("wamid.X", "16505551234", "hi"),
+        ],
+    );
+    assert!(!out[0].duplicate && out[1].duplicate);
+    assert!(!out[2].duplicate && out[3].duplicate);
+    assert_eq!(s.messages().len(), 2);
+    assert_eq!(
+        s.find_message(Provider::Waha, "DUP1").unwrap().duplicates,
+        1
+    );
+    assert_eq!(s.counters().duplicates, 2);
+}
+
+fn whapi_poll() -> Value {
+    json!({"messages":[{"id":"POLL1","from_me":true,"type":"poll","chat_id":"120363@g.us","timestamp":100,
+        "source":"api","poll":{"title":"Ship on Friday?","options":["Yes","No","Later"],"vote_limit":1,"total":0,
+        "results":[{"name":"Yes","voters":[],"count":0,"id":option_hash("Yes")},
+                   {"name":"No","voters":[],"count":0,"id":option_hash("No")},
+                   {"name":"Later","voters":[],"count":0,"id":option_hash("Later")}]}}],
+        "event":{"type":"messages","event":"post"},"channel_id":"MANTIS-1"})
+}
+
+fn whapi_vote(id: &str, voter: &str, options: &[&str], ts: u64) -> Value {
+    let votes: Vec<String> = options.iter().map(|o| option_hash(o)).collect();
+    json!({"messages":[{"id":id,"from_me":false,"type":"action","chat_id":"120363@g.us","timestamp":ts,
+        "source":"mobile","from":voter,"action":{"target":"POLL1","type":"vote","votes":votes}}],
+        "event":{"type":"messages","event":"post"},"channel_id":"MANTIS-1"})
+}
+
+fn tally(o: &Outcome) -> Vec<(String, usize)> {
+    o.poll
+        .as_ref()
+        .expect("a tally")
+        .options
+        .iter()
+        .map(|x| (x.name.clone(), x.votes))
+        .collect()
+}
+
+#[test]
+fn a_changed_vote_replaces_the_old_one_and_an_empty_vote_withdraws() {
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            whapi_poll(),
+            whapi_vote("V1", "5511000000001", &["Yes"], 101),
+            whapi_vote("V2", "5511000000002", &["No"], 102),
+            whapi_vote("V3", "5511000000001", &["Later"], 103),
+            whapi_vote("V4", "5511000000002", &[], 104),
+        ],
+    );
+    let after_change = &out[3];
+    assert_eq!(
+        tally(after_change),
+        vec![("Yes".into(), 0), ("No".into(), 1), ("Later".into(), 1)]
+    );
+    assert_eq!(after_change.poll.as_ref().unwrap().voters, 2);
+    let after_withdraw = &out[4];
+    assert_eq!(
+        tally(after_withdraw),
+        vec![("Yes".into(), 0), ("No".into(), 0), ("Later".into(), 1)]
+    );
+    assert_eq!(after_withdraw.poll.as_ref().unwrap().voters, 1);
+}
+
+#[test]
+fn votes_before_their_poll_are_parked_and_counted() {
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            whapi_vote("V1", "5511000000001", &["No"], 101),
+            whapi_poll(),
+        ],
+    );
+    assert!(out[0].parked);
+    assert_eq!(
+        tally(&out[1]),
+        vec![("Yes".into(), 0), ("No".into(), 1), ("Later".into(), 0)]
+    );
+    assert_eq!(s.parked_count(), 0);
+}
+
+#[test]
+fn an_unreadable_vote_counts_as_voted_unknown() {
+    let mut s = Store::new();
+    let poll = waha(
+        "message.any",
+        json!({"id": "true_120363@g.us_POLLW", "timestamp": 1_700_000_000, "from": "120363@g.us", "to": "120363@g.us",
+               "fromMe": true, "body": "", "hasMedia": false,
+               "_data": {"type": "poll_creation", "pollName": "Lunch?",
+                         "pollOptions": [{"name": "Pizza", "localId": 0}, {"name": "Sushi", "localId": 1}],
+                         "pollSelectableOptionsCount": 1}}),
+    );
+    let failed = waha(
+        "poll.vote.failed",
+        json!({"vote": {"id": "false_120363@g.us_V9", "to": "120363@g.us", "from": "5511000000009@c.us",
+                        "fromMe": false, "selectedOptions": [], "timestamp": 1_700_000_100},
+               "poll": {"id": "true_120363@g.us_POLLW", "to": "120363@g.us", "from": "me", "fromMe": true}}),
+    );
+    let out = apply(&mut s, &[poll, failed]);
+    let t = out[1].poll.as_ref().unwrap();
+    assert_eq!(t.question, "Lunch?");
+    assert_eq!((t.voters, t.unknown_votes), (0, 1));
+}
+
+#[test]
+fn edits_keep_history_revokes_keep_text_reactions_keep_the_latest() {
+    let mut s = Store::new();
+    let orig = waha(
+        "message",
+        json!({"id": "false_5511988881111@c.us_ORIG", "timestamp": 1_700_000_000, "from": "5511988881111@c.us",
+               "fromMe": false, "body": "helo", "hasMedia": false}),
+    );
+    let edit = waha(
+        "message.edited",
+        json!({"id": "false_5511988881111@c.us_EDIT1", "from": "5511988881111@c.us", "fromMe": false,
+               "body": "hello", "editedMessageId": "ORIG"}),
+    );
+    let react = |emoji: &str| {
+        waha(
+            "message.reaction",
+            json!({"id": "true_5511988881111@c.us_R1", "from": "5511988881111@c.us", "fromMe": true,
+                   "reaction": {"text": emoji, "messageId": "false_5511988881111@c.us_ORIG"}}),
+        )
+    };
+    let revoke = waha(
+        "message.revoked",
+        json!({"after": {"id": "false_5511988881111@c.us_AFTER", "body": ""}, "revokedMessageId": "ORIG", "before": null}),
+    );
+    let out = apply(
+        &mut s,
+        &[orig, edit, react("👍"), react("❤️"), revoke, react("")],
+    );
+    assert_eq!(out[2].target_text.as_deref(), Some("hello"));
+    let m = s.find_message(Provider::Waha, "ORIG").unwrap();
+    assert_eq!(m.text.as_deref(), Some("hello"));
+    assert_eq!(m.edits, vec!["helo".to_string()]);
+    assert!(m.deleted);
+    assert!(m.reactions.is_empty(), "an empty reaction removes it");
+    let mut s2 = Store::new();
+    let out = apply(
+        &mut s2,
+        &[
+            waha(
+                "message",
+                json!({"id": "false_5511988881111@c.us_O2", "from": "5511988881111@c.us", "fromMe": false, "body": "x"}),
+            ),
+            waha(
+                "message.reaction",
+                json!({"id": "true_5511988881111@c.us_R2", "from": "5511988881111@c.us", "fromMe": true,
+                       "reaction": {"text": "👍", "messageId": "false_5511988881111@c.us_O2"}}),
+            ),
+            waha(
+                "message.reaction",
+                json!({"id": "true_5511988881111@c.us_R3", "from": "5511988881111@c.us", "fromMe": true,
+                       "reaction": {"text": "❤️", "messageId": "false_5511988881111@c.us_O2"}}),
+            ),
+        ],
+    );
+    assert_eq!(out.len(), 3);
+    let m = s2.find_message(Provider::Waha, "O2").unwrap();
+    assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);
+}
+
+#[test]
+fn a_lid_chat_merges_into_the_phone_chat_when_the_mapping_is_revealed() {
+    let mut s = Store::new();
+    let evo = |id: &str, key: Value, text: &str| {
+        json!({"event":"messages.upsert","instance":"main","data":{"key":key,"pushName":"Gerald",
+            "message":{"conversation":text},"messageType":"conversation","messageTimestamp":1_700_000_000,"status":"DELIVERY_ACK"},
+            "destination":"http://x","date_time":"2025-10-21T11:40:39.000Z","sender":"5511999990000@s.whatsapp.net",
+            "server_url":"http://evo","apikey":null, "_id": id})
+    };
+    apply(
+        &mut s,
+        &[
+            evo(
+                "1",
+                json!({"remoteJid":"123456789@lid","fromMe":false,"id":"M1"}),
+                "from the lid",
+            ),
+            evo(
+                "2",
+                json!({"remoteJid":"123456789@lid","remoteJidAlt":"5511988881111@s.whatsapp.net",
+                       "addressingMode":"lid","fromMe":false,"id":"M2"}),
+                "now with the phone",
+            ),
+        ],
+    );
+    let live: Vec<_> = s.chats().live().map(|(_, c)| c.id.to_string()).collect();
+    assert_eq!(live, vec!["5511988881111@c.us".to_string()]);
+    let i = s
+        .chats()
+        .index_of(&wamon::model::ChatId::parse("123456789@lid").unwrap())
+        .unwrap();
+    let chat = s.chats().get(i);
+    assert_eq!(chat.messages.len(), 2);
+    assert_eq!(chat.aliases.len(), 1);
+}
+
+#[test]
+fn a_batch_of_many_events_in_one_request_applies_every_one() {
+    let statuses: Vec<Value> = (0..50)
+        .map(|i| json!({"id": format!("wamid.B{i}"), "status": "delivered", "timestamp": "10", "recipient_id": "16505551234"}))
+        .collect();
+    let messages: Vec<Value> = (0..50)
+        .map(|i| json!({"from": "16505551234", "id": format!("wamid.IN{i}"), "timestamp": "10", "type": "text", "text": {"body": format!("m{i}")}}))
+        .collect();
+    let body = json!({"object":"whatsapp_business_account","entry":[
+        {"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},"statuses":statuses}}]},
+        {"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},"messages":messages}}]}]});
+    let mut s = Store::new();
+    let out = apply(&mut s, &[body]);
+    assert_eq!(out.len(), 100);
+    assert_eq!(s.messages().len(), 100);
+    assert_eq!(s.counters().requests, 1);
+    assert_eq!(s.counters().events, 100);
+    assert!(s
+        .messages()
+        .iter()
+        .filter(|m| m.from_me)
+        .all(|m| m.ack() == Some(Ack::Delivered)));
+}
+
+#[test]
+fn interactive_replies_are_tallied_per_prompt() {
+    let reply = |id: &str, from: &str, button: &str, title: &str, ts: u64| {
+        json!({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+            "messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},
+            "messages":[{"from":from,"id":id,"timestamp":ts.to_string(),"type":"interactive",
+                "context":{"from":"1","id":"wamid.PROMPT"},
+                "interactive":{"type":"button_reply","button_reply":{"id":button,"title":title}}}]}}]}]})
+    };
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            reply("wamid.R1", "16505550001", "b_yes", "Yes", 10),
+            reply("wamid.R2", "16505550002", "b_no", "No", 11),
+            reply("wamid.R3", "16505550001", "b_later", "Later", 12),
+        ],
+    );
+    let t = out[2].poll.as_ref().unwrap();
+    let counts: Vec<(String, usize)> = t
+        .options
+        .iter()
+        .map(|o| (o.name.clone(), o.votes))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![("Yes".into(), 0), ("No".into(), 1), ("Later".into(), 1)]
+    );
+    assert_eq!(t.voters, 2);
+}
