@@ -183,6 +183,33 @@ impl PollState {
         }
     }
 
+    /// Per option name, who chose it; then the voters whose choice could not be read.
+    pub fn voter_lists(&self) -> (Vec<(String, Vec<ChatId>)>, Vec<ChatId>) {
+        let mut by_option: Vec<(String, Vec<ChatId>)> = self
+            .options
+            .iter()
+            .map(|o| {
+                let mut who: Vec<ChatId> = self
+                    .voters
+                    .iter()
+                    .filter(|(_, v)| v.known && v.options.contains(&o.key))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                who.sort();
+                (o.name.clone(), who)
+            })
+            .collect();
+        by_option.retain(|(_, who)| !who.is_empty());
+        let mut unknown: Vec<ChatId> = self
+            .voters
+            .iter()
+            .filter(|(_, v)| !v.known)
+            .map(|(id, _)| id.clone())
+            .collect();
+        unknown.sort();
+        (by_option, unknown)
+    }
+
     pub fn tally(&self) -> PollTally {
         let mut options: Vec<OptionTally> = self
             .options

@@ -56,21 +56,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 ChatKind::User | ChatKind::Other => "",
             };
             let unread = app.unread(i);
-            let right = if unread > 0 {
-                format!(
-                    "{unread} · {}",
-                    clock_short(chat.last_activity_ms, offset_s)
-                )
-            } else {
-                format!("· {}", clock_short(chat.last_activity_ms, offset_s))
-            };
+            let time = clock_short(chat.last_activity_ms, offset_s);
+            // The name matters most: the provider and then the time give way on narrow panes.
             let prov = theme::provider_short(chat.provider);
+            let show_prov = w >= 30;
+            let right = match (unread > 0, w >= 22) {
+                (true, true) => format!("{unread} · {time}"),
+                (true, false) => unread.to_string(),
+                (false, true) => format!("· {time}"),
+                (false, false) => String::new(),
+            };
             let shown = app.chat == Some(i);
             let lead = if shown { "▶" } else { " " };
-            let name_w = w.saturating_sub(width(&right) + prov.len() + marker.len() + 3);
+            let prov_w = if show_prov { prov.len() + 1 } else { 0 };
+            let name_w = w.saturating_sub(width(&right) + prov_w + width(marker) + 2);
             let name = fit(&chat.title(), name_w);
             let pad = name_w.saturating_sub(width(&name));
-            let mut line = Line::from(vec![
+            let mut spans = vec![
                 Span::raw(lead),
                 Span::styled(
                     name,
@@ -82,10 +84,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 ),
                 Span::styled(marker, theme::DIM),
                 Span::raw(" ".repeat(pad + 1)),
-                Span::styled(prov, theme::provider(chat.provider)),
-                Span::raw(" "),
-                Span::styled(right, if unread > 0 { theme::OK } else { theme::DIM }),
-            ]);
+            ];
+            if show_prov {
+                spans.push(Span::styled(prov, theme::provider(chat.provider)));
+                spans.push(Span::raw(" "));
+            }
+            spans.push(Span::styled(
+                right,
+                if unread > 0 { theme::OK } else { theme::DIM },
+            ));
+            let mut line = Line::from(spans);
             if pos == app.chat_cursor {
                 line.style = if focused {
                     theme::SELECTED

@@ -203,6 +203,32 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
             if m.deleted { "  (deleted)" } else { "" }
         )));
     }
+    if let Some(poll) = &m.poll {
+        let t = poll.tally();
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(format!("Poll · {}", t.question), theme::TITLE));
+        for o in &t.options {
+            lines.push(Line::raw(format!("  {:<20} {}", o.name, o.votes)));
+        }
+        let (by_option, unknown) = poll.voter_lists();
+        for (name, who) in by_option {
+            let names: Vec<String> = who
+                .iter()
+                .map(|w| app.store.chats().resolve(w).label())
+                .collect();
+            lines.push(Line::styled(
+                format!("  {name}: {}", names.join(", ")),
+                theme::DIM,
+            ));
+        }
+        if !unknown.is_empty() {
+            let names: Vec<String> = unknown.iter().map(|w| w.label()).collect();
+            lines.push(Line::styled(
+                format!("  voted, choice unreadable: {}", names.join(", ")),
+                theme::WARN,
+            ));
+        }
+    }
     if m.duplicates > 0 {
         lines.push(Line::styled(
             format!(

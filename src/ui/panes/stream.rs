@@ -16,8 +16,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-/// Width of the sender column.
-const SENDER_W: usize = 14;
+/// Width of the sender column (narrower on narrow panes).
+fn sender_width(pane: usize) -> usize {
+    (pane / 7).clamp(6, 14)
+}
 /// Widest a poll bar gets.
 const BAR_W: usize = 16;
 
@@ -181,8 +183,9 @@ fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec
             .unwrap_or_else(|| store.chats().get(m.chat).title())
     };
     let sender_style = if m.from_me { theme::ME } else { theme::SENDER };
+    let sw = sender_width(width);
     spans.push(Span::styled(
-        format!("{:<w$}", fit(&sender, SENDER_W), w = SENDER_W),
+        format!("{:<w$}", fit(&sender, sw), w = sw),
         sender_style,
     ));
     spans.push(Span::raw(" "));
@@ -305,12 +308,9 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
         Kind::Session => theme::OK,
         _ => Style::default(),
     };
+    let sw = sender_width(width);
     spans.push(Span::styled(
-        format!(
-            "{:<w$}",
-            fit(&format!("[{}]", e.kind.as_str()), SENDER_W),
-            w = SENDER_W
-        ),
+        format!("{:<w$}", fit(&format!("[{}]", e.kind.as_str()), sw), w = sw),
         kind_style,
     ));
     spans.push(Span::raw(" "));

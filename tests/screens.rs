@@ -1,0 +1,329 @@
+//! Screen snapshots with ratatui's TestBackend: the real `App` fed real provider bodies, drawn at
+//! a fixed time so every frame is deterministic. Colours that carry meaning (read ticks, failed
+//! ticks, an invalid filter's border) are asserted cell by cell, since text snapshots drop them.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui::Terminal;
+use serde_json::json;
+use std::sync::Arc;
+use wamon::envelope::Envelope;
+use wamon::ingest::Ingest;
+use wamon::run::RunInfo;
+use wamon::ui::app::{App, Focus, Mode};
+
+/// 2026-11-21 12:00:00 UTC: the clock every snapshot is drawn at.
+const START_MS: i64 = 1_795_262_400_000;
+
+fn app() -> App {
+    App::new(RunInfo {
+        listen: "127.0.0.1:8080".parse().unwrap(),
+        utc_offset_s: 0,
+        capture: None,
+        demo: false,
+    })
+}
+
+/// Feeds bodies as if received one second apart from `START_MS`.
+fn feed(app: &mut App, bodies: &[Vec<u8>]) {
+    let mut batch: Vec<Ingest> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let seq = app.store.last_seq() + 1 + i as u64;
+            let env = Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone());
+            let normalized = wamon::provider::normalize(&env);
+            Ingest {
+                env: Arc::new(env),
+                normalized,
+                capture_offset: None,
+            }
+        })
+        .collect();
+    app.ingest(&mut batch, START_MS);
+}
+
+fn demo(provider: &str) -> Vec<Vec<u8>> {
+    let text = wamon::demo_script::builtin("conversation", provider).unwrap();
+    wamon::demo_script::parse_scenario(text, START_MS)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect()
+}
+
+fn all_demos() -> Vec<Vec<u8>> {
+    ["waha", "whapi", "meta", "evolution", "instance"]
+        .iter()
+        .flat_map(|p| demo(p))
+        .collect()
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let now = START_MS + 1000 * app.store.last_seq() as i64 + 2000;
+    t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
+    t
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), START_MS);
+}
+
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn text_of(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Cells whose symbol is `sym`, with their foreground colour.
+fn colours_of(buf: &Buffer, sym: &str) -> Vec<Color> {
+    let mut out = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            if buf[(x, y)].symbol() == sym {
+                out.push(buf[(x, y)].fg);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn empty_screen_says_how_to_get_traffic() {
+    let mut a = app();
+    let t = draw(&mut a, 120, 24);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Waiting for webhooks on http://127.0.0.1:8080"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn populated_from_every_provider() {
+    let mut a = app();
+    feed(&mut a, &all_demos());
+    let t = draw(&mut a, 170, 60);
+    let text = text_of(t.backend().buffer());
+    // Following: the newest rows (the last providers played) are in view...
+    for p in ["evo", "inst"] {
+        assert!(text.contains(&format!(" {p} ")), "no {p} row");
+    }
+    // ...and every provider reached the store.
+    let providers: std::collections::HashSet<_> =
+        a.store.messages().iter().map(|m| m.provider).collect();
+    assert_eq!(providers.len(), 5);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_poll_shows_live_tallies() {
+    let mut a = app();
+    feed(&mut a, &demo("whapi"));
+    key(&mut a, KeyCode::Char('/'));
+    type_text(&mut a, "type:poll");
+    key(&mut a, KeyCode::Enter);
+    let t = draw(&mut a, 120, 16);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Ship on Friday?"));
+    assert!(text.contains("2 voters"));
+    insta::assert_snapshot!(t.backend());
+}
+
+fn waha_out(id: &str, body: &str) -> Vec<u8> {
+    json!({"event":"message.any","session":"default","engine":"WEBJS","payload":{
+        "id": format!("true_5511988881111@c.us_{id}"), "timestamp": 1_795_262_400, "from": "5511999990000@c.us",
+        "to": "5511988881111@c.us", "fromMe": true, "source": "api", "body": body, "hasMedia": false}})
+    .to_string()
+    .into_bytes()
+}
+
+fn waha_ack(id: &str, ack: i64, name: &str) -> Vec<u8> {
+    json!({"event":"message.ack","session":"default","engine":"WEBJS","payload":{
+        "id": format!("true_5511988881111@c.us_{id}"), "from": "5511999990000@c.us", "to": "5511988881111@c.us",
+        "fromMe": true, "ack": ack, "ackName": name}})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn every_tick_state() {
+    let mut a = app();
+    let states = [
+        (0, "PENDING"),
+        (1, "SERVER"),
+        (2, "DEVICE"),
+        (3, "READ"),
+        (4, "PLAYED"),
+        (-1, "ERROR"),
+    ];
+    let mut bodies = Vec::new();
+    for (ack, name) in states {
+        let id = format!("T{name}");
+        bodies.push(waha_out(&id, &format!("this one is {name}")));
+        bodies.push(waha_ack(&id, ack, name));
+    }
+    feed(&mut a, &bodies);
+    let t = draw(&mut a, 100, 12);
+    let buf = t.backend().buffer();
+    let text = text_of(buf);
+    for glyph in ["◷", "✓", "✓✓", "✓✓▶", "!"] {
+        assert!(text.contains(glyph), "no {glyph}");
+    }
+    // Blue for read and played, red for failed, grey for delivered.
+    assert!(colours_of(buf, "▶").contains(&Color::LightBlue));
+    let bangs: Vec<Color> = colours_of(buf, "!");
+    assert!(bangs.contains(&Color::Red), "{bangs:?}");
+    let ticks = colours_of(buf, "✓");
+    assert!(ticks.contains(&Color::LightBlue) && ticks.contains(&Color::Gray));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn typing_a_valid_filter_narrows_the_stream() {
+    let mut a = app();
+    feed(&mut a, &demo("waha"));
+    key(&mut a, KeyCode::Char('/'));
+    type_text(&mut a, "from:bruno");
+    assert_eq!(a.mode, Mode::Filter);
+    let t = draw(&mut a, 120, 16);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("1 match"), "{text}");
+    assert!(text.contains("Friday works for me"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn an_invalid_filter_turns_the_border_red_and_keeps_the_last_valid_one() {
+    let mut a = app();
+    feed(&mut a, &demo("waha"));
+    key(&mut a, KeyCode::Char('/'));
+    type_text(&mut a, "from:bruno type:pol");
+    let t = draw(&mut a, 120, 16);
+    let buf = t.backend().buffer();
+    let text = text_of(buf);
+    assert!(text.contains("did you mean poll"), "{text}");
+    // Still filtered by the last valid filter (from:bruno).
+    assert!(text.contains("Friday works for me"));
+    assert!(!text.contains("blue jacket"));
+    let border_row = buf.area.height - 4;
+    assert_eq!(buf[(0, border_row)].fg, Color::Red);
+    insta::assert_snapshot!(t.backend());
+    // Esc restores the filter the bar was opened with (none).
+    key(&mut a, KeyCode::Esc);
+    assert!(a.filter.is_empty());
+    assert_eq!(a.mode, Mode::Normal);
+}
+
+#[test]
+fn the_help_overlay_lists_the_key_table() {
+    let mut a = app();
+    feed(&mut a, &demo("meta"));
+    key(&mut a, KeyCode::Char('?'));
+    let t = draw(&mut a, 120, 50);
+    let text = text_of(t.backend().buffer());
+    for (label, help) in wamon::ui::keys::help_sections()
+        .iter()
+        .flat_map(|(_, rows)| rows.clone())
+    {
+        assert!(text.contains(help), "help lacks {label} {help}");
+    }
+    insta::assert_snapshot!(t.backend());
+    key(&mut a, KeyCode::Char('x'));
+    assert_eq!(a.mode, Mode::Normal);
+}
+
+#[test]
+fn the_detail_pane_on_a_poll() {
+    let mut a = app();
+    feed(&mut a, &demo("waha"));
+    key(&mut a, KeyCode::Char('/'));
+    type_text(&mut a, "type:poll");
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus, Focus::Detail);
+    let t = draw(&mut a, 170, 40);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("\"pollName\": \"Ship on Friday?\""), "{text}");
+    insta::assert_snapshot!("detail_raw", t.backend());
+    // The tick view of the same poll.
+    key(&mut a, KeyCode::Char('v'));
+    key(&mut a, KeyCode::Char('v'));
+    key(&mut a, KeyCode::Char('v'));
+    let t = draw(&mut a, 170, 40);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Tick timeline"), "{text}");
+    insta::assert_snapshot!("detail_ticks", t.backend());
+}
+
+#[test]
+fn eighty_by_twenty_four_works() {
+    let mut a = app();
+    feed(&mut a, &all_demos());
+    let t = draw(&mut a, 80, 24);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Chats"));
+    assert!(text.contains("Stream"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_narrow_terminal_collapses_to_the_focused_pane() {
+    let mut a = app();
+    feed(&mut a, &demo("evolution"));
+    let t = draw(&mut a, 50, 16);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Stream") && !text.contains("Chats"));
+    insta::assert_snapshot!(t.backend());
+    key(&mut a, KeyCode::BackTab);
+    let t = draw(&mut a, 50, 16);
+    assert!(text_of(t.backend().buffer()).contains("Chats"));
+}
+
+#[test]
+fn opening_a_chat_shows_it_alone_and_esc_goes_back() {
+    let mut a = app();
+    feed(&mut a, &all_demos());
+    a.focus = Focus::Chats;
+    let list = a.chat_list();
+    let dev = list
+        .iter()
+        .position(|&c| a.store.chats().get(c).title() == "Dev group")
+        .expect("a Dev group chat");
+    a.chat_cursor = dev;
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.focus, Focus::Stream);
+    let t = draw(&mut a, 140, 30);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("Stream · Dev group"), "{text}");
+    assert!(!text.contains("blue jacket"));
+    key(&mut a, KeyCode::Esc);
+    assert!(a.chat.is_none());
+}
+
+#[test]
+fn moving_up_pauses_follow_and_counts_new_rows() {
+    let mut a = app();
+    feed(&mut a, &demo("waha"));
+    key(&mut a, KeyCode::Char('k'));
+    assert!(!a.follow);
+    feed(&mut a, &demo("whapi"));
+    let t = draw(&mut a, 140, 20);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("paused ·") && text.contains(" new"), "{text}");
+    key(&mut a, KeyCode::Char('G'));
+    assert!(a.follow);
+}
