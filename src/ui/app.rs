@@ -131,6 +131,8 @@ pub struct App {
     pub search_query: String,
     /// Where each stream row was drawn last frame: (top, bottom, view index).
     pub stream_hits: Vec<(u16, u16, usize)>,
+    /// When the view was last rebuilt because rows may have changed in place.
+    last_restat_ms: i64,
 }
 
 impl App {
@@ -170,6 +172,7 @@ impl App {
             pending_osc: Vec::new(),
             search_query: String::new(),
             stream_hits: Vec::new(),
+            last_restat_ms: 0,
         }
     }
 
@@ -194,7 +197,33 @@ impl App {
         while self.rate.front().is_some_and(|(s, _)| *s < sec - 10) {
             self.rate.pop_front();
         }
+        // Acks, edits and revokes change rows in place, so a filter on them (`ack:<read`,
+        // `is:edited`) can change which old rows match. Re-check the whole history for such
+        // filters, at most once a second, rather than after every batch.
+        if self.filter_reads_changing_state() && now_ms - self.last_restat_ms >= 1000 {
+            self.last_restat_ms = now_ms;
+            let cursor_at_end = self.follow;
+            let paused_count = self.new_while_paused;
+            self.view.invalidate();
+            self.refresh_view();
+            self.new_while_paused = paused_count;
+            if !cursor_at_end {
+                self.stream_cursor = self
+                    .stream_cursor
+                    .min(self.view.rows.len().saturating_sub(1));
+            }
+            return self.after_ingest();
+        }
         self.refresh_view();
+        self.after_ingest();
+    }
+
+    fn filter_reads_changing_state(&self) -> bool {
+        let src = self.filter.source().to_ascii_lowercase();
+        src.contains("ack:") || src.contains("is:")
+    }
+
+    fn after_ingest(&mut self) {
         if let Some(c) = self.chat {
             self.seen
                 .insert(c, self.store.chats().get(c).messages.len());
