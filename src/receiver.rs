@@ -74,6 +74,24 @@ impl Receiver {
     }
 }
 
+impl Receiver {
+    /// A new envelope for this request (body still empty), numbered in arrival order.
+    fn envelope(&self, parts: &axum::http::request::Parts, remote: Option<String>) -> Envelope {
+        Envelope {
+            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            received_at_ms: now_ms(),
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: header_pairs(&parts.headers),
+            remote,
+            body: bytes::Bytes::new(),
+            status: 200,
+            note: None,
+        }
+    }
+}
+
 /// The router: one fallback handler for every path and method.
 pub fn router(state: Arc<Receiver>) -> Router {
     Router::new().fallback(handle).with_state(state)
@@ -102,18 +120,7 @@ async fn handle(State(rx): State<Arc<Receiver>>, req: Request) -> Response {
         }
         return info_page();
     }
-    let mut env = Envelope {
-        seq: rx.next_seq.fetch_add(1, Ordering::Relaxed),
-        received_at_ms: now_ms(),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: header_pairs(&parts.headers),
-        remote,
-        body: bytes::Bytes::new(),
-        status: 200,
-        note: None,
-    };
+    let mut env = rx.envelope(&parts, remote);
     let mut status = StatusCode::OK;
     match axum::body::to_bytes(body, rx.cfg.max_body).await {
         Ok(b) => env.body = b,
@@ -227,46 +234,48 @@ fn is_length_limit(e: &axum::Error) -> bool {
 fn signature_problem(cfg: &ReceiverConfig, env: &Envelope, provider: Provider) -> Option<String> {
     // A signature header is checked whenever present; its absence only matters for bodies of
     // the provider that signs.
-    let meta_signed = provider == Provider::Meta || env.header("x-hub-signature-256").is_some();
-    let waha_signed = provider == Provider::Waha || env.header("x-webhook-hmac").is_some();
-    if let (Some(secret), true) = (&cfg.meta_app_secret, meta_signed) {
-        let Some(sig) = env.header("x-hub-signature-256") else {
-            return Some("missing X-Hub-Signature-256 (--meta-app-secret is set)".into());
-        };
-        let got = sig.strip_prefix("sha256=").unwrap_or(sig);
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-        mac.update(&env.body);
-        let want = hex::encode(mac.clone().finalize().into_bytes());
-        let ok = hex::decode(got.trim())
-            .map(|g| mac.verify_slice(&g).is_ok())
-            .unwrap_or(false);
-        if !ok {
-            return Some(format!(
-                "X-Hub-Signature-256 does not match the body: got sha256={}, computed sha256={want} \
-                 (wrong app secret, or something re-encoded the body)",
-                got.trim()
-            ));
+    if let Some(secret) = &cfg.meta_app_secret {
+        let sig = env.header("x-hub-signature-256");
+        if provider == Provider::Meta || sig.is_some() {
+            let Some(sig) = sig else {
+                return Some("missing X-Hub-Signature-256 (--meta-app-secret is set)".into());
+            };
+            let got = sig.trim().strip_prefix("sha256=").unwrap_or(sig.trim());
+            let mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+            if let Some(want) = mismatch(mac, &env.body, got) {
+                return Some(format!(
+                    "X-Hub-Signature-256 does not match the body: got sha256={got}, computed \
+                     sha256={want} (wrong app secret, or something re-encoded the body)"
+                ));
+            }
         }
     }
-    if let (Some(key), true) = (&cfg.waha_hmac_key, waha_signed) {
-        let Some(sig) = env.header("x-webhook-hmac") else {
-            return Some("missing X-Webhook-Hmac (--waha-hmac-key is set)".into());
-        };
-        let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key.as_bytes()).ok()?;
-        mac.update(&env.body);
-        let want = hex::encode(mac.clone().finalize().into_bytes());
-        let ok = hex::decode(sig.trim())
-            .map(|g| mac.verify_slice(&g).is_ok())
-            .unwrap_or(false);
-        if !ok {
-            return Some(format!(
-                "X-Webhook-Hmac does not match the body: got {}, computed {want} \
-                 (wrong HMAC key, or something re-encoded the body)",
-                sig.trim()
-            ));
+    if let Some(key) = &cfg.waha_hmac_key {
+        let sig = env.header("x-webhook-hmac");
+        if provider == Provider::Waha || sig.is_some() {
+            let Some(sig) = sig else {
+                return Some("missing X-Webhook-Hmac (--waha-hmac-key is set)".into());
+            };
+            let got = sig.trim();
+            let mac = Hmac::<sha2::Sha512>::new_from_slice(key.as_bytes()).ok()?;
+            if let Some(want) = mismatch(mac, &env.body, got) {
+                return Some(format!(
+                    "X-Webhook-Hmac does not match the body: got {got}, computed {want} \
+                     (wrong HMAC key, or something re-encoded the body)"
+                ));
+            }
         }
     }
     None
+}
+
+/// The expected hex signature when `got_hex` is not the HMAC of `body` (compared in constant
+/// time), `None` when it matches.
+fn mismatch<M: Mac + Clone>(mut mac: M, body: &[u8], got_hex: &str) -> Option<String> {
+    mac.update(body);
+    let want = hex::encode(mac.clone().finalize().into_bytes());
+    let ok = hex::decode(got_hex).is_ok_and(|g| mac.verify_slice(&g).is_ok());
+    (!ok).then_some(want)
 }
 
 async fn handshake(
@@ -303,18 +312,8 @@ async fn handshake(
     if !ok {
         ev.error = ev.text.clone();
     }
-    let env = Envelope {
-        seq: rx.next_seq.fetch_add(1, Ordering::Relaxed),
-        received_at_ms: now_ms(),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: header_pairs(&parts.headers),
-        remote,
-        body: bytes::Bytes::new(),
-        status: status.as_u16(),
-        note: None,
-    };
+    let mut env = rx.envelope(parts, remote);
+    env.status = status.as_u16();
     let capture_offset = record(rx, &env).await.unwrap_or_else(|e| {
         tracing::error!("capture failed: {e}");
         None

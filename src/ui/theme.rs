@@ -96,3 +96,14 @@ pub fn type_icon(t: Option<MessageType>) -> &'static str {
         Some(T::Unsupported) => "?",
     }
 }
+
+/// The bordered block of a pane, highlighted when focused.
+pub fn pane_block<'a>(
+    title: impl Into<ratatui::text::Line<'a>>,
+    focused: bool,
+) -> ratatui::widgets::Block<'a> {
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(if focused { BORDER_FOCUSED } else { BORDER })
+        .title(title)
+}

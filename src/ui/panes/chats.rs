@@ -7,7 +7,7 @@ use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Draws the chat list.
@@ -19,14 +19,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     } else {
         format!(" Chats · {} match ", list.len())
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme::BORDER_FOCUSED
-        } else {
-            theme::BORDER
-        })
-        .title(Span::styled(title, theme::TITLE));
+    let block = theme::pane_block(Span::styled(title, theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if list.is_empty() {

@@ -9,20 +9,16 @@ use crate::ui::format::clock;
 use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     let focused = app.focus == Focus::Detail;
     let env = app.detail.seq.and_then(|s| app.raw.get(s));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme::BORDER_FOCUSED
-        } else {
-            theme::BORDER
-        })
-        .title(Span::styled(title(app, env.as_deref()), theme::TITLE));
+    let block = theme::pane_block(
+        Span::styled(title(app, env.as_deref()), theme::TITLE),
+        focused,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(env) = env else {

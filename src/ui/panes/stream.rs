@@ -13,7 +13,7 @@ use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Width of the sender column (narrower on narrow panes).
@@ -31,14 +31,7 @@ pub fn render(
     offset_s: i32,
 ) -> Vec<(u16, u16, usize)> {
     let focused = app.focus == Focus::Stream;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme::BORDER_FOCUSED
-        } else {
-            theme::BORDER
-        })
-        .title(Span::styled(title(app), theme::TITLE));
+    let block = theme::pane_block(Span::styled(title(app), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     app.page = inner.height.saturating_sub(1).max(1) as usize;
