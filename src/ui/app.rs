@@ -6,13 +6,16 @@ use super::json_view::JsonView;
 use super::keys::{self, Action, Scope};
 use super::raw::RawStore;
 use super::view::StreamView;
+use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
 use crate::ingest::Ingest;
+use crate::provider::Normalized;
 use crate::run::RunInfo;
 use crate::store::{Row, Store};
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// The focused pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +87,10 @@ pub struct PaneAreas {
 pub struct Detail {
     pub view: DetailView,
     pub json: Option<JsonView>,
+    /// The request shown and what it normalised to, kept while it stays selected (it may have
+    /// been read back from the capture file, and normalising a large body is not free).
+    pub env: Option<Arc<Envelope>>,
+    pub normalized: Option<Normalized>,
     /// The request shown, and which of the row's requests it is.
     pub seq: Option<u64>,
     pub request_index: usize,
@@ -158,6 +165,8 @@ impl App {
             detail: Detail {
                 view: DetailView::Raw,
                 json: None,
+                env: None,
+                normalized: None,
                 seq: None,
                 request_index: 0,
                 scroll: 0,
@@ -317,9 +326,9 @@ impl App {
         });
         if seq != self.detail.seq {
             self.detail.seq = seq;
-            self.detail.json = seq
-                .and_then(|s| self.raw.get(s))
-                .map(|env| JsonView::new(&env.body));
+            self.detail.env = seq.and_then(|s| self.raw.get(s));
+            self.detail.normalized = self.detail.env.as_deref().map(crate::provider::normalize);
+            self.detail.json = self.detail.env.as_ref().map(|env| JsonView::new(&env.body));
             if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
                 j.set_search(&self.search_query);
             }

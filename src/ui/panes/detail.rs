@@ -2,7 +2,7 @@
 //! normalised events, its headers, or the message's tick timeline.
 
 use crate::envelope::Envelope;
-use crate::provider;
+use crate::provider::Normalized;
 use crate::store::Row;
 use crate::ui::app::{App, DetailView, Focus};
 use crate::ui::format::clock;
@@ -14,11 +14,8 @@ use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     let focused = app.focus == Focus::Detail;
-    let env = app.detail.seq.and_then(|s| app.raw.get(s));
-    let block = theme::pane_block(
-        Span::styled(title(app, env.as_deref()), theme::TITLE),
-        focused,
-    );
+    let env = app.detail.env.clone();
+    let block = theme::pane_block(Span::styled(title(app), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(env) = env else {
@@ -36,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
         }
         view => {
             let lines = match view {
-                DetailView::Event => event_lines(&env),
+                DetailView::Event => event_lines(app.detail.normalized.as_ref()),
                 DetailView::Headers => header_lines(&env, offset_s),
                 _ => tick_lines(app, offset_s),
             };
@@ -50,10 +47,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     }
 }
 
-fn title(app: &App, env: Option<&Envelope>) -> String {
+fn title(app: &App) -> String {
     let mut t = format!(" {}", app.detail.view.name());
-    if let Some(env) = env {
-        let n = provider::normalize(env);
+    if let Some(n) = &app.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
         if let Some(ev) = n.events.first() {
             t.push_str(&format!(" · {}", ev.event));
@@ -77,8 +73,10 @@ fn title(app: &App, env: Option<&Envelope>) -> String {
     t
 }
 
-fn event_lines(env: &Envelope) -> Vec<Line<'static>> {
-    let n = provider::normalize(env);
+fn event_lines(n: Option<&Normalized>) -> Vec<Line<'static>> {
+    let Some(n) = n else {
+        return Vec::new();
+    };
     let v = serde_json::json!({ "provider": n.provider, "events": n.events });
     serde_json::to_string_pretty(&v)
         .unwrap_or_default()
