@@ -18,4 +18,6 @@ pub struct Ingest {
     pub normalized: Normalized,
     /// Byte offset of the request's line in the capture file, when capturing.
     pub capture_offset: Option<u64>,
+    /// The offset is in the file given to `--load` rather than this run's capture.
+    pub from_load: bool,
 }

@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod filter;
 pub mod headless;
 pub mod ingest;
+pub mod loader;
 pub mod logging;
 pub mod model;
 pub mod ndjson;

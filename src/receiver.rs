@@ -166,6 +166,7 @@ async fn handle(State(rx): State<Arc<Receiver>>, req: Request) -> Response {
         env: Arc::new(env),
         normalized,
         capture_offset,
+        from_load: false,
     };
     // Back-pressure: wait for room rather than drop; an accepted webhook is never lost.
     if rx.ingest_tx.send(ingest).await.is_err() {
@@ -327,6 +328,7 @@ async fn handshake(
                 events: vec![ev],
             },
             capture_offset,
+            from_load: false,
         })
         .await;
     let body = if ok {

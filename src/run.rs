@@ -14,7 +14,6 @@ use crate::receiver::{self, now_ms, Receiver, ReceiverConfig};
 use color_eyre::eyre::{Result, WrapErr};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
 /// What the consumer is told about the running monitor (for the status bar).
@@ -24,6 +23,8 @@ pub struct RunInfo {
     /// Local time offset for clock labels, seconds east of UTC.
     pub utc_offset_s: i32,
     pub capture: Option<PathBuf>,
+    /// The file given to `--load`, where loaded requests' bodies can be re-read.
+    pub loaded: Option<PathBuf>,
     pub demo: bool,
 }
 
@@ -40,28 +41,15 @@ pub fn default_capture_path(started_ms: i64) -> PathBuf {
         .join(format!("{stamp}.jsonl"))
 }
 
-/// Loads a capture file: every readable request, normalised. Warnings go to the log.
+/// Loads a capture file: every readable request, normalised. Warnings go to the log and stderr.
 fn load(path: &PathBuf) -> Result<Vec<Ingest>> {
-    let file = std::fs::File::open(path).wrap_err_with(|| format!("--load {}", path.display()))?;
-    let loaded = crate::capture::read_all(std::io::BufReader::new(file))
-        .wrap_err_with(|| format!("reading {}", path.display()))?;
+    let loaded =
+        crate::loader::load_file(path).wrap_err_with(|| format!("--load {}", path.display()))?;
     for w in &loaded.warnings {
         tracing::warn!("{}: {w}", path.display());
         eprintln!("wamon: {}: {w}", path.display());
     }
-    Ok(loaded
-        .envelopes
-        .into_iter()
-        .map(|(env, _offset)| {
-            let normalized = crate::provider::normalize(&env);
-            Ingest {
-                env: Arc::new(env),
-                normalized,
-                // Offsets belong to the loaded file, which may not be this run's capture.
-                capture_offset: None,
-            }
-        })
-        .collect())
+    Ok(loaded.items)
 }
 
 /// Runs the monitor until the user quits or a signal arrives.
@@ -96,6 +84,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     let info = RunInfo {
         listen: local,
         utc_offset_s,
+        loaded: args.load.clone(),
         capture: capture.as_ref().map(|c| c.path().to_path_buf()),
         demo: args.demo,
     };

@@ -22,6 +22,7 @@ fn app() -> App {
         listen: "127.0.0.1:8080".parse().unwrap(),
         utc_offset_s: 0,
         capture: None,
+        loaded: None,
         demo: false,
     })
 }
@@ -39,6 +40,7 @@ fn feed(app: &mut App, bodies: &[Vec<u8>]) {
                 env: Arc::new(env),
                 normalized,
                 capture_offset: None,
+                from_load: false,
             }
         })
         .collect();

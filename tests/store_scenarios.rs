@@ -236,9 +236,9 @@ fn edits_keep_history_revokes_keep_text_reactions_keep_the_latest() {
     assert_eq!(out[2].target_text.as_deref(), Some("hello"));
     let m = s.find_message(Provider::Waha, "ORIG").unwrap();
     assert_eq!(m.text.as_deref(), Some("hello"));
-    assert_eq!(m.edits, vec!["helo".to_string()]);
+    assert_eq!(m.edits(), ["helo".to_string()]);
     assert!(m.deleted);
-    assert!(m.reactions.is_empty(), "an empty reaction removes it");
+    assert!(m.reactions().is_empty(), "an empty reaction removes it");
     let mut s2 = Store::new();
     let out = apply(
         &mut s2,

@@ -15,7 +15,7 @@ pub struct Tick {
     pub seq: u64,
     pub at_ms: i64,
     /// What the provider said (`read`, `3 READ`, `DELIVERY_ACK`).
-    pub label: String,
+    pub label: Box<str>,
     pub ack: Option<Ack>,
     pub out_of_order: bool,
     /// The same status again (provider retry).
@@ -34,6 +34,17 @@ pub enum AckOutcome {
     Ignored,
 }
 
+/// The parts of a message most messages never have.
+#[derive(Debug, Clone, Default)]
+struct Extras {
+    /// Per reactor the latest emoji.
+    reactions: Vec<(String, String)>,
+    /// Earlier texts, oldest first.
+    edits: Vec<String>,
+    failed: Option<String>,
+    reply_to: Option<MessageId>,
+}
+
 /// A message in the store.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -46,9 +57,9 @@ pub struct Message {
     pub from_me: bool,
     pub msg_type: Option<MessageType>,
     pub text: Option<String>,
-    pub media: Option<Media>,
+    /// Boxed: most messages have none, and every message pays for the field.
+    pub media: Option<Box<Media>>,
     pub timestamp_ms: Option<i64>,
-    pub reply_to: Option<MessageId>,
     /// Seq of the request that created this message (or its placeholder).
     pub first_seq: u64,
     /// When that request arrived (ms).
@@ -58,12 +69,10 @@ pub struct Message {
     /// Created from a status or reply before the message itself was seen.
     pub placeholder: bool,
     best: Option<Ack>,
-    failed: Option<String>,
     pub ticks: Vec<Tick>,
-    /// Per reactor the latest emoji.
-    pub reactions: Vec<(String, String)>,
-    /// Earlier texts, oldest first.
-    pub edits: Vec<String>,
+    /// Reactions, edits, failures and quotes: boxed, since most messages have none of them and
+    /// every message would otherwise carry their empty fields.
+    extras: Option<Box<Extras>>,
     pub deleted: bool,
     pub duplicates: u32,
     pub poll: Option<Box<PollState>>,
@@ -82,25 +91,46 @@ impl Message {
             text: None,
             media: None,
             timestamp_ms: None,
-            reply_to: None,
             first_seq: seq,
             first_at_ms: at_ms,
             seqs: vec![seq],
             placeholder: false,
             best: None,
-            failed: None,
             ticks: Vec::new(),
-            reactions: Vec::new(),
-            edits: Vec::new(),
+            extras: None,
             deleted: false,
             duplicates: 0,
             poll: None,
         }
     }
 
+    fn extras_mut(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Default::default)
+    }
+
+    /// Per reactor (`me` or a chat id) the latest emoji.
+    pub fn reactions(&self) -> &[(String, String)] {
+        self.extras.as_ref().map_or(&[], |x| &x.reactions)
+    }
+
+    /// Earlier texts, oldest first.
+    pub fn edits(&self) -> &[String] {
+        self.extras.as_ref().map_or(&[], |x| &x.edits)
+    }
+
+    /// The message this one quotes.
+    pub fn reply_to(&self) -> Option<&MessageId> {
+        self.extras.as_ref().and_then(|x| x.reply_to.as_ref())
+    }
+
+    pub fn set_reply_to(&mut self, id: MessageId) {
+        self.extras_mut().reply_to = Some(id);
+    }
+
     /// The state to show: the best ack seen, or `failed` if nothing beyond `sent` was seen.
     pub fn ack(&self) -> Option<Ack> {
-        match (&self.failed, self.best) {
+        let failed = self.extras.as_ref().and_then(|x| x.failed.as_ref());
+        match (failed, self.best) {
             (Some(_), None) => Some(Ack::Failed),
             (Some(_), Some(b)) if b <= Ack::Sent => Some(Ack::Failed),
             (_, b) => b,
@@ -109,7 +139,7 @@ impl Message {
 
     /// The delivery error, if a failure was reported.
     pub fn error(&self) -> Option<&str> {
-        self.failed.as_deref()
+        self.extras.as_ref().and_then(|x| x.failed.as_deref())
     }
 
     /// Applies one status and records it in the timeline.
@@ -119,10 +149,11 @@ impl Message {
             Some(Ack::Failed) => {
                 if self.best.is_some_and(|b| b >= Ack::Delivered) {
                     AckOutcome::OutOfOrder
-                } else if self.failed.is_some() {
+                } else if self.error().is_some() {
                     AckOutcome::Repeated
                 } else {
-                    self.failed = Some(tick.error.clone().unwrap_or_else(|| "failed".into()));
+                    self.extras_mut().failed =
+                        Some(tick.error.clone().unwrap_or_else(|| "failed".into()));
                     AckOutcome::Applied
                 }
             }
@@ -148,7 +179,7 @@ impl Message {
             self.apply_ack(Tick {
                 seq,
                 at_ms,
-                label: label.to_owned(),
+                label: label.into(),
                 ack: Some(ack),
                 out_of_order: false,
                 repeated: false,
@@ -165,16 +196,17 @@ impl Message {
 
     /// Sets `reactor`'s reaction; an empty emoji removes it.
     pub fn react(&mut self, reactor: String, emoji: &str) {
-        self.reactions.retain(|(who, _)| *who != reactor);
+        let reactions = &mut self.extras_mut().reactions;
+        reactions.retain(|(who, _)| *who != reactor);
         if !emoji.is_empty() {
-            self.reactions.push((reactor, emoji.to_owned()));
+            reactions.push((reactor, emoji.to_owned()));
         }
     }
 
     /// Reactions grouped by emoji with counts, in first-seen order.
     pub fn reaction_counts(&self) -> Vec<(String, usize)> {
         let mut out: Vec<(String, usize)> = Vec::new();
-        for (_, e) in &self.reactions {
+        for (_, e) in self.reactions() {
             match out.iter_mut().find(|(x, _)| x == e) {
                 Some((_, n)) => *n += 1,
                 None => out.push((e.clone(), 1)),
@@ -186,11 +218,11 @@ impl Message {
     /// Replaces the text, keeping the old one in the history.
     pub fn edit(&mut self, text: Option<String>) {
         let old = std::mem::replace(&mut self.text, text);
-        self.edits.push(old.unwrap_or_default());
+        self.extras_mut().edits.push(old.unwrap_or_default());
     }
 
     pub fn is_edited(&self) -> bool {
-        !self.edits.is_empty()
+        !self.edits().is_empty()
     }
 
     /// A one-line description: the text, or what kind of content it is.
@@ -225,7 +257,7 @@ mod tests {
         Tick {
             seq: 0,
             at_ms: 0,
-            label: String::new(),
+            label: "".into(),
             ack,
             out_of_order: false,
             repeated: false,

@@ -22,7 +22,8 @@ use crate::model::{Ack, ChatId, ChatKind, Event, Kind, MessageId, MessageType, P
 use chats::Chats;
 use message::{AckOutcome, Message, Tick};
 use poll::{PollState, PollTally, VoteOutcome};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 pub use chats::Chat;
 
@@ -31,21 +32,58 @@ pub use chats::Chat;
 const MAX_PARKED: usize = 50_000;
 
 /// One received event, as a row of the "every raw event" stream and the key to its request.
+///
+/// Kept small (one per event, a million of them is normal): the event name is shared between
+/// rows, a message's text lives on the message only, and indexes are 32-bit.
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub seq: u64,
     pub received_at_ms: i64,
+    /// The provider's event name, shared by every row with that name.
+    pub event: Arc<str>,
+    /// The event's own text (session state, presence, ...) or its error.
+    note: Option<Box<str>>,
+    chat: u32,
+    message: u32,
     pub provider: Provider,
     pub kind: Kind,
-    pub event: String,
-    pub chat: Option<usize>,
-    pub message: Option<usize>,
-    pub text: Option<String>,
-    pub error: Option<String>,
+    note_is_error: bool,
     pub out_of_order: bool,
     pub duplicate: bool,
     /// Waiting for a message not seen yet.
     pub parked: bool,
+}
+
+const NONE_IDX: u32 = u32::MAX;
+
+fn pack(i: Option<usize>) -> u32 {
+    i.map_or(NONE_IDX, |i| u32::try_from(i).unwrap_or(NONE_IDX))
+}
+
+fn unpack(i: u32) -> Option<usize> {
+    (i != NONE_IDX).then_some(i as usize)
+}
+
+impl EventRow {
+    /// The chat (index into [`Store::chats`]).
+    pub fn chat(&self) -> Option<usize> {
+        unpack(self.chat)
+    }
+
+    /// The message this event created or changed (index into [`Store::messages`]).
+    pub fn message(&self) -> Option<usize> {
+        unpack(self.message)
+    }
+
+    /// The event's own summary text; for message events see the message.
+    pub fn text(&self) -> Option<&str> {
+        self.note.as_deref().filter(|_| !self.note_is_error)
+    }
+
+    /// What went wrong (parse error, rejection, delivery failure).
+    pub fn error(&self) -> Option<&str> {
+        self.note.as_deref().filter(|_| self.note_is_error)
+    }
 }
 
 /// A row of the default stream: a message (updated in place by acks, reactions, edits...) or an
@@ -107,6 +145,8 @@ pub struct Store {
     parked: HashMap<MsgKey, Vec<Parked>>,
     parked_len: usize,
     events: Vec<EventRow>,
+    /// Event names, shared by the rows that carry them.
+    event_names: HashSet<Arc<str>>,
     rows: Vec<Row>,
     counters: Counters,
     last_seq: u64,
@@ -152,16 +192,30 @@ impl Store {
             .as_ref()
             .map(|c| self.touch_chat(c, provider, seq, received_at_ms, ev));
         let row = self.events.len();
+        let event = match self.event_names.get(ev.event.as_str()) {
+            Some(name) => name.clone(),
+            None => {
+                let name: Arc<str> = Arc::from(ev.event.as_str());
+                self.event_names.insert(name.clone());
+                name
+            }
+        };
+        // Message and edit texts live on the message; keep only what nothing else holds.
+        let (note, note_is_error) = match (&ev.error, ev.kind) {
+            (Some(e), _) => (Some(e.as_str().into()), true),
+            (None, Kind::Message | Kind::Edit) => (None, false),
+            (None, _) => (ev.text.as_deref().map(Box::from), false),
+        };
         self.events.push(EventRow {
             seq,
             received_at_ms,
+            event,
+            note,
+            chat: pack(chat_idx),
+            message: NONE_IDX,
             provider,
             kind: ev.kind,
-            event: ev.event.clone(),
-            chat: chat_idx,
-            message: None,
-            text: ev.text.clone(),
-            error: ev.error.clone(),
+            note_is_error,
             out_of_order: false,
             duplicate: false,
             parked: false,
@@ -180,7 +234,7 @@ impl Store {
             _ => self.rows.push(Row::Event(row)),
         }
         let er = &mut self.events[row];
-        er.message = out.message;
+        er.message = pack(out.message);
         er.out_of_order = out.out_of_order;
         er.duplicate = out.duplicate;
         er.parked = out.parked;
@@ -201,8 +255,8 @@ impl Store {
                 }
             }
             for e in &mut self.events {
-                if e.chat == Some(from) {
-                    e.chat = Some(into);
+                if e.chat() == Some(from) {
+                    e.chat = pack(Some(into));
                 }
             }
         }
@@ -338,9 +392,11 @@ impl Store {
         m.from_me = ev.from_me.unwrap_or(m.from_me);
         m.msg_type = ev.msg_type.or(m.msg_type);
         m.text = ev.text.clone().or(m.text.take());
-        m.media = ev.media.clone().or(m.media.take());
+        m.media = ev.media.clone().map(Box::new).or(m.media.take());
         m.timestamp_ms = ev.timestamp_ms.or(m.timestamp_ms);
-        m.reply_to = ev.reply_to.clone().or(m.reply_to.take());
+        if let Some(r) = &ev.reply_to {
+            m.set_reply_to(r.clone());
+        }
         if let Some(def) = &ev.poll {
             match &mut m.poll {
                 Some(p) => p.define(def),
@@ -447,9 +503,10 @@ impl Store {
                     at_ms,
                     label: ev
                         .status_label
-                        .clone()
-                        .or_else(|| ev.status.map(|a| a.as_str().to_owned()))
-                        .unwrap_or_else(|| "unknown".into()),
+                        .as_deref()
+                        .or(ev.status.map(Ack::as_str))
+                        .unwrap_or("unknown")
+                        .into(),
                     ack: ev.status,
                     out_of_order: false,
                     repeated: false,
@@ -543,7 +600,7 @@ impl Store {
             self.apply_to_message(i, p.seq, p.at_ms, &p.event, &mut out);
             let row = &mut self.events[p.row];
             row.parked = false;
-            row.message = Some(i);
+            row.message = pack(Some(i));
             row.out_of_order = out.out_of_order;
         }
     }

@@ -144,7 +144,7 @@ pub struct App {
 
 impl App {
     pub fn new(info: RunInfo) -> App {
-        let raw = RawStore::new(info.capture.clone());
+        let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
         App {
             store: Store::new(),
             raw,
@@ -196,7 +196,8 @@ impl App {
                     .apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
                 events += 1;
             }
-            self.raw.insert(ing.env.clone(), ing.capture_offset);
+            self.raw
+                .insert(ing.env.clone(), ing.capture_offset, ing.from_load);
         }
         let sec = now_ms.div_euclid(1000);
         match self.rate.back_mut() {

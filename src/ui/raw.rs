@@ -18,12 +18,15 @@ const MEMORY_BUDGET: usize = 256 * 1024 * 1024;
 struct Entry {
     env: Option<Arc<Envelope>>,
     offset: Option<u64>,
+    /// The offset is in the loaded file, not this run's capture.
+    from_load: bool,
 }
 
 /// Request bodies by seq.
 #[derive(Debug, Default)]
 pub struct RawStore {
     capture: Option<PathBuf>,
+    loaded: Option<PathBuf>,
     entries: HashMap<u64, Entry>,
     /// Seqs still in memory, oldest first, for eviction.
     resident: VecDeque<u64>,
@@ -31,14 +34,15 @@ pub struct RawStore {
 }
 
 impl RawStore {
-    pub fn new(capture: Option<PathBuf>) -> RawStore {
+    pub fn new(capture: Option<PathBuf>, loaded: Option<PathBuf>) -> RawStore {
         RawStore {
             capture,
+            loaded,
             ..RawStore::default()
         }
     }
 
-    pub fn insert(&mut self, env: Arc<Envelope>, offset: Option<u64>) {
+    pub fn insert(&mut self, env: Arc<Envelope>, offset: Option<u64>, from_load: bool) {
         let seq = env.seq;
         self.resident_bytes += env.body.len();
         self.resident.push_back(seq);
@@ -47,6 +51,7 @@ impl RawStore {
             Entry {
                 env: Some(env),
                 offset,
+                from_load,
             },
         );
         while self.resident_bytes > MEMORY_BUDGET {
@@ -73,7 +78,11 @@ impl RawStore {
         if let Some(env) = &e.env {
             return Some(env.clone());
         }
-        let path = self.capture.as_ref()?;
+        let path = if e.from_load {
+            self.loaded.as_ref()?
+        } else {
+            self.capture.as_ref()?
+        };
         let mut f = BufReader::new(std::fs::File::open(path).ok()?);
         f.seek(SeekFrom::Start(e.offset?)).ok()?;
         let mut line = Vec::new();
@@ -129,12 +138,13 @@ mod tests {
         let off = file.len() as u64;
         file.extend(crate::capture::encode(&env));
         std::fs::write(&path, &file).unwrap();
-        let mut raw = RawStore::new(Some(path));
+        let mut raw = RawStore::new(Some(path), None);
         raw.entries.insert(
             3,
             Entry {
                 env: None,
                 offset: Some(off),
+                from_load: false,
             },
         );
         assert_eq!(&raw.get(3).unwrap().body[..], b"{\"a\":1}");

@@ -21,14 +21,14 @@ impl RowSubject<'_> {
     fn chat_index(&self) -> Option<usize> {
         match self.row {
             Row::Message(i) => Some(self.store.message(i).chat),
-            Row::Event(i) => self.store.event(i).chat,
+            Row::Event(i) => self.store.event(i).chat(),
         }
     }
 
     fn message(&self) -> Option<&crate::store::message::Message> {
         match self.row {
             Row::Message(i) => Some(self.store.message(i)),
-            Row::Event(i) => self.store.event(i).message.map(|m| self.store.message(m)),
+            Row::Event(i) => self.store.event(i).message().map(|m| self.store.message(m)),
         }
     }
 }
@@ -76,7 +76,9 @@ impl Subject for RowSubject<'_> {
             Row::Message(i) => self.store.message(i).text.as_deref(),
             Row::Event(i) => {
                 let e = self.store.event(i);
-                e.text.as_deref().or(e.error.as_deref())
+                e.text()
+                    .or(e.error())
+                    .or_else(|| self.message().and_then(|m| m.text.as_deref()))
             }
         }
     }
@@ -93,7 +95,7 @@ impl Subject for RowSubject<'_> {
             Flag::Deleted => m.deleted,
             Flag::Duplicate => m.duplicates > 0,
             Flag::OutOfOrder => m.out_of_order_count() > 0,
-            Flag::Reply => m.reply_to.is_some(),
+            Flag::Reply => m.reply_to().is_some(),
         }
     }
     fn raw_contains(&self, needle_lower: &str) -> bool {

@@ -127,7 +127,7 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
 fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
     let msg = match app.detail.row {
         Some(Row::Message(i)) => Some(app.store.message(i)),
-        Some(Row::Event(i)) => app.store.event(i).message.map(|m| app.store.message(m)),
+        Some(Row::Event(i)) => app.store.event(i).message().map(|m| app.store.message(m)),
         None => None,
     };
     let Some(m) = msg else {
@@ -163,7 +163,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
             }
             None => spans.push(Span::styled("?   ", theme::DIM)),
         }
-        spans.push(Span::raw(t.label.clone()));
+        spans.push(Span::raw(t.label.to_string()));
         if let Some(p) = &t.participant {
             spans.push(Span::styled(format!(" · {p}"), theme::DIM));
         }
@@ -178,17 +178,17 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(spans));
     }
-    if !m.reactions.is_empty() {
+    if !m.reactions().is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("Reactions", theme::TITLE));
-        for (who, emoji) in &m.reactions {
+        for (who, emoji) in m.reactions() {
             lines.push(Line::raw(format!("  {emoji} {who}")));
         }
     }
     if m.is_edited() || m.deleted {
         lines.push(Line::raw(""));
         lines.push(Line::styled("History", theme::TITLE));
-        for old in &m.edits {
+        for old in m.edits() {
             lines.push(Line::styled(format!("  was: {old}"), theme::DIM));
         }
         lines.push(Line::raw(format!(

@@ -307,20 +307,24 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
         kind_style,
     ));
     spans.push(Span::raw(" "));
-    let mut text = e.event.clone();
-    if let Some(c) = e.chat {
+    let mut text = e.event.to_string();
+    if let Some(c) = e.chat() {
         text.push_str(&format!(" · {}", store.chats().get(c).title()));
     }
-    if let Some(m) = e.message {
+    if let Some(m) = e.message() {
         let msg = store.message(m);
-        if e.kind != Kind::Message {
-            text.push_str(&format!(" → {}", msg.summary()));
-        }
+        let sep = if e.kind == Kind::Message {
+            " · "
+        } else {
+            " → "
+        };
+        text.push_str(sep);
+        text.push_str(&msg.summary());
     }
-    if let Some(t) = &e.text {
+    if let Some(t) = e.text() {
         text.push_str(&format!(" · {t}"));
     }
-    if let Some(err) = &e.error {
+    if let Some(err) = e.error() {
         text.push_str(&format!(" · {err}"));
     }
     let mut flags = String::new();
@@ -337,7 +341,7 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
     let text_w = width.saturating_sub(used + flags.len() + 1);
     spans.push(Span::styled(
         fit(&text, text_w),
-        if e.error.is_some() {
+        if e.error().is_some() {
             theme::ERROR
         } else {
             Style::default()

@@ -1,0 +1,97 @@
+//! `Filter::matches` throughput over the stream rows of a store built from the demo
+//! conversations of every provider (not budgeted; it bounds how long a filter rebuild takes).
+//!
+//! Each filter is matched against every default-stream row (messages and message-less events);
+//! bare words fall back to searching the raw body (in memory here) when the text and names do
+//! not settle them, so they are the slow case.
+//!
+//! Run: `cargo bench --bench filter` (env `WAMON_BENCH_EVENTS` overrides the size).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wamon::envelope::Envelope;
+use wamon::filter::Filter;
+use wamon::ingest::Ingest;
+use wamon::run::RunInfo;
+use wamon::ui::app::App;
+use wamon::ui::view::RowSubject;
+
+const FILTERS: &[&str] = &[
+    "type:text !me",
+    "provider:waha|meta",
+    "kind:message ack:<read",
+    "chat:5511",
+    "from:+55 11 is:dm",
+    "is:edited|deleted|duplicate",
+    "id:3EB0",
+    "jacket",
+    "!\"out of office\" type:text|image",
+];
+
+fn main() {
+    let target: u64 = std::env::var("WAMON_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let templates = common::templates();
+    let copies = target.div_ceil(common::events_per_copy(&templates) as u64);
+    let mut app = App::new(RunInfo {
+        listen: "127.0.0.1:8080".parse().expect("addr"),
+        utc_offset_s: 0,
+        capture: None,
+        loaded: None,
+        demo: false,
+    });
+    let mut batch = Vec::new();
+    let mut seq = 0u64;
+    for copy in 0..copies {
+        for t in &templates {
+            seq += 1;
+            let env = Envelope::post(seq, common::START_MS + seq as i64, t.body(copy));
+            let normalized = wamon::provider::normalize(&env);
+            batch.push(Ingest {
+                env: Arc::new(env),
+                normalized,
+                capture_offset: None,
+                from_load: false,
+            });
+        }
+        app.ingest(&mut batch, common::START_MS);
+    }
+    let rows = app.store.rows().to_vec();
+    println!(
+        "filter: {} events, {} stream rows",
+        common::thousands(app.store.counters().events),
+        common::thousands(rows.len() as u64)
+    );
+    println!();
+    println!("| filter | matching rows | ms per pass (best of 5) | rows/s |");
+    println!("|---|---:|---:|---:|");
+    for src in FILTERS {
+        let f = Filter::parse(src).expect("filter parses");
+        let mut best = Duration::MAX;
+        let mut hits = 0;
+        for _ in 0..5 {
+            let t0 = Instant::now();
+            hits = rows
+                .iter()
+                .filter(|&&row| {
+                    f.matches(&RowSubject {
+                        store: &app.store,
+                        raw: &app.raw,
+                        row,
+                    })
+                })
+                .count();
+            best = best.min(t0.elapsed());
+        }
+        println!(
+            "| `{src}` | {} | {} | {} |",
+            common::thousands(hits as u64),
+            common::ms(best),
+            common::thousands((rows.len() as f64 / best.as_secs_f64()) as u64)
+        );
+    }
+}
