@@ -42,7 +42,7 @@ pub fn default_capture_path(started_ms: i64) -> PathBuf {
 }
 
 /// Loads a capture file: every readable request, normalised. Warnings go to the log and stderr.
-fn load(path: &PathBuf) -> Result<Vec<Ingest>> {
+fn load(path: &std::path::Path) -> Result<Vec<Ingest>> {
     let loaded =
         crate::loader::load_file(path).wrap_err_with(|| format!("--load {}", path.display()))?;
     for w in &loaded.warnings {
