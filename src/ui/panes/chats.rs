@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
             let time = clock_short(chat.last_activity_ms, offset_s);
             // The name matters most: the provider and then the time give way on narrow panes.
             let prov = theme::provider_short(chat.provider);
-            let show_prov = w >= 30;
+            let show_prov = w >= 26;
             let right = match (unread > 0, w >= 22) {
                 (true, true) => format!("{unread} · {time}"),
                 (true, false) => unread.to_string(),
