@@ -9,13 +9,8 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wamon::envelope::Envelope;
 use wamon::filter::Filter;
-use wamon::ingest::Ingest;
-use wamon::run::RunInfo;
-use wamon::ui::app::App;
 use wamon::ui::view::RowSubject;
 
 const FILTERS: &[&str] = &[
@@ -37,26 +32,17 @@ fn main() {
         .unwrap_or(200_000);
     let templates = common::templates();
     let copies = target.div_ceil(common::events_per_copy(&templates) as u64);
-    let mut app = App::new(RunInfo {
-        listen: "127.0.0.1:8080".parse().expect("addr"),
-        utc_offset_s: 0,
-        capture: None,
-        loaded: None,
-        demo: false,
-    });
+    let mut app = common::app();
     let mut batch = Vec::new();
     let mut seq = 0u64;
     for copy in 0..copies {
         for t in &templates {
             seq += 1;
-            let env = Envelope::post(seq, common::START_MS + seq as i64, t.body(copy));
-            let normalized = wamon::provider::normalize(&env);
-            batch.push(Ingest {
-                env: Arc::new(env),
-                normalized,
-                capture_offset: None,
-                from_load: false,
-            });
+            batch.push(common::ingest_item(
+                seq,
+                common::START_MS + seq as i64,
+                t.body(copy),
+            ));
         }
         app.ingest(&mut batch, common::START_MS);
     }

@@ -14,12 +14,8 @@ mod common;
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wamon::envelope::Envelope;
 use wamon::filter::Filter;
-use wamon::ingest::Ingest;
-use wamon::run::RunInfo;
 use wamon::ui::app::App;
 use wamon::ui::keys::Action;
 
@@ -45,14 +41,7 @@ fn feed(
         for t in templates {
             *seq += 1;
             let at = common::START_MS + *seq as i64;
-            let env = Envelope::post(*seq, at, t.body(copy));
-            let normalized = wamon::provider::normalize(&env);
-            batch.push(Ingest {
-                env: Arc::new(env),
-                normalized,
-                capture_offset: None,
-                from_load: false,
-            });
+            batch.push(common::ingest_item(*seq, at, t.body(copy)));
             if batch.len() == 256 {
                 app.ingest(&mut batch, at);
             }
@@ -103,14 +92,7 @@ fn main() {
     let per_copy = common::events_per_copy(&templates) as u64;
     let copies = (target as u64).div_ceil(per_copy);
 
-    let info = RunInfo {
-        listen: "127.0.0.1:8080".parse().expect("addr"),
-        utc_offset_s: 0,
-        capture: None,
-        loaded: None,
-        demo: false,
-    };
-    let mut app = App::new(info);
+    let mut app = common::app();
     let mut seq = 0u64;
     let t0 = Instant::now();
     feed(&mut app, &templates, 0..copies, &mut seq);

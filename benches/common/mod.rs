@@ -155,3 +155,26 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// A received request as the receiver would hand it on (no capture file).
+pub fn ingest_item(seq: u64, at_ms: i64, body: Vec<u8>) -> wamon::ingest::Ingest {
+    let env = wamon::envelope::Envelope::post(seq, at_ms, body);
+    let normalized = provider::normalize(&env);
+    wamon::ingest::Ingest {
+        env: std::sync::Arc::new(env),
+        normalized,
+        capture_offset: None,
+        from_load: false,
+    }
+}
+
+/// A screen state with no capture file, as the benches draw it.
+pub fn app() -> wamon::ui::app::App {
+    wamon::ui::app::App::new(wamon::run::RunInfo {
+        listen: "127.0.0.1:8080".parse().expect("addr"),
+        utc_offset_s: 0,
+        capture: None,
+        loaded: None,
+        demo: false,
+    })
+}
