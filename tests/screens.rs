@@ -329,3 +329,31 @@ fn moving_up_pauses_follow_and_counts_new_rows() {
     key(&mut a, KeyCode::Char('G'));
     assert!(a.follow);
 }
+
+#[test]
+fn clicks_select_rows_and_the_wheel_scrolls() {
+    let mut a = app();
+    feed(&mut a, &all_demos());
+    let _ = draw(&mut a, 170, 40);
+    // Click the second chat row (row 0 is the top border).
+    let chats = a.areas.chats.unwrap();
+    a.click(chats.x + 2, chats.y + 2, |_| None);
+    assert_eq!(a.focus, Focus::Chats);
+    assert_eq!(a.chat_cursor, 1);
+    // Click a stream row: the hit test maps it to that row and pauses follow.
+    let _ = draw(&mut a, 170, 40);
+    let (top, _, row) = a.stream_hits[1];
+    let stream = a.areas.stream.unwrap();
+    let hits = a.stream_hits.clone();
+    a.click(stream.x + 3, top, |y| {
+        hits.iter().find(|(t, b, _)| y >= *t && y < *b).map(|h| h.2)
+    });
+    assert_eq!(a.focus, Focus::Stream);
+    assert_eq!(a.stream_cursor, row);
+    assert!(!a.follow);
+    // The wheel scrolls the pane under the pointer without moving the focus.
+    a.focus = Focus::Detail;
+    a.wheel(stream.x + 3, top, -3);
+    assert_eq!(a.stream_cursor, row - 3);
+    assert_eq!(a.focus, Focus::Detail);
+}

@@ -114,6 +114,8 @@ pub struct App {
     pub chat: Option<usize>,
     /// Cursor in the chats list.
     pub chat_cursor: usize,
+    /// First chat drawn last frame (the list scrolls with the cursor), for mouse clicks.
+    pub chats_first: usize,
     pub raw_events: bool,
     pub view: StreamView,
     /// Cursor in the stream, an index into `view.rows`.
@@ -156,6 +158,7 @@ impl App {
             input: LineInput::default(),
             chat: None,
             chat_cursor: 0,
+            chats_first: 0,
             raw_events: false,
             view: StreamView::default(),
             stream_cursor: 0,
@@ -585,7 +588,7 @@ impl App {
             self.focus = Focus::Chats;
             let top = self.areas.chats.map_or(0, |r| r.y + 1);
             if y >= top {
-                let i = (y - top) as usize;
+                let i = self.chats_first + (y - top) as usize;
                 if i < self.chat_list().len() {
                     self.chat_cursor = i;
                 }

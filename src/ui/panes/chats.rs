@@ -32,6 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     app.chat_cursor = app.chat_cursor.min(list.len() - 1);
     let height = inner.height as usize;
     let first = app.chat_cursor.saturating_sub(height.saturating_sub(1));
+    app.chats_first = first;
     let w = inner.width as usize;
     let lines: Vec<Line> = list
         .iter()
