@@ -1,0 +1,144 @@
+//! Identities: canonical chat ids (every provider's spelling of a phone number folds into one)
+//! and provider message ids with WAHA's bare-id form.
+
+use serde::Serialize;
+use std::fmt;
+
+/// What kind of party a chat id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatKind {
+    User,
+    Group,
+    Channel,
+    Lid,
+    Broadcast,
+    Status,
+    Other,
+}
+
+/// A canonical chat or user id.
+///
+/// Users are `<digits>@c.us` whatever the provider wrote (`@s.whatsapp.net`, bare digits, `+`
+/// prefixes and `:<device>` suffixes all fold into it); groups (`@g.us`), channels
+/// (`@newsletter`), `status@broadcast`, broadcast lists and `@lid` ids keep their server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ChatId(String);
+
+impl ChatId {
+    /// Canonicalises any id form a provider sends. Returns `None` for empty input.
+    pub fn parse(raw: &str) -> Option<ChatId> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        let (user, server) = match raw.split_once('@') {
+            Some((u, s)) => (u, s.to_ascii_lowercase()),
+            None => (raw, String::new()),
+        };
+        let user = user.trim_start_matches('+');
+        // Device suffix: "123:12@s.whatsapp.net" and "123:12@lid" name the same party as "123@...".
+        let user = match user.split_once(':') {
+            Some((u, dev)) if dev.chars().all(|c| c.is_ascii_digit()) => u,
+            _ => user,
+        };
+        let canonical = match server.as_str() {
+            "" | "c.us" | "s.whatsapp.net" => {
+                if user.chars().all(|c| c.is_ascii_digit() || c == '-') || server.is_empty() {
+                    let digits: String = user.chars().filter(|c| c.is_ascii_digit()).collect();
+                    if digits.is_empty() {
+                        format!("{user}@c.us")
+                    } else {
+                        format!("{digits}@c.us")
+                    }
+                } else {
+                    format!("{user}@c.us")
+                }
+            }
+            other => format!("{user}@{other}"),
+        };
+        Some(ChatId(canonical))
+    }
+
+    /// The canonical string form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before `@`: digits for users and lids.
+    pub fn user_part(&self) -> &str {
+        self.0.split('@').next().unwrap_or(&self.0)
+    }
+
+    pub fn kind(&self) -> ChatKind {
+        let server = self.0.rsplit('@').next().unwrap_or("");
+        match server {
+            "c.us" => ChatKind::User,
+            "g.us" => ChatKind::Group,
+            "newsletter" => ChatKind::Channel,
+            "lid" => ChatKind::Lid,
+            "broadcast" if self.0 == "status@broadcast" => ChatKind::Status,
+            "broadcast" => ChatKind::Broadcast,
+            _ => ChatKind::Other,
+        }
+    }
+
+    /// A short human label: `+5511999…` for users, the id otherwise.
+    pub fn label(&self) -> String {
+        match self.kind() {
+            ChatKind::User => format!("+{}", self.user_part()),
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ChatId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A provider message id, as the provider wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct MessageId(pub String);
+
+impl MessageId {
+    pub fn new(s: impl Into<String>) -> MessageId {
+        MessageId(s.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The WhatsApp id inside a WAHA serialized id (`{fromMe}_{chat}_{id}[_{participant}]`), or the
+    /// id itself. WAHA's edit, revoke and vote references use this bare form.
+    pub fn bare(&self) -> &str {
+        bare_message_id(&self.0)
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// See [`MessageId::bare`].
+pub fn bare_message_id(id: &str) -> &str {
+    if let Some(rest) = id
+        .strip_prefix("true_")
+        .or_else(|| id.strip_prefix("false_"))
+    {
+        let mut parts = rest.splitn(3, '_');
+        let chat = parts.next().unwrap_or("");
+        if let Some(bare) = parts.next() {
+            if chat.contains('@') && !bare.is_empty() {
+                return bare;
+            }
+        }
+    }
+    id
+}

@@ -1,0 +1,329 @@
+//! How each kind of event changes the store: messages are created or filled in (duplicates
+//! counted), and statuses, reactions, edits, revokes and votes are applied to their target
+//! message — or parked until it arrives, or given a placeholder when it is one of ours.
+
+use super::message::{AckOutcome, Message, Tick};
+use super::poll::{PollState, VoteOutcome};
+use super::{key, pack, MsgKey, Outcome, Parked, Row, Store, MAX_PARKED};
+use crate::model::{Ack, ChatId, Event, Kind, MessageId, MessageType, Provider};
+
+impl Store {
+    pub(super) fn apply_message(
+        &mut self,
+        provider: Provider,
+        seq: u64,
+        at_ms: i64,
+        ev: &Event,
+        chat_idx: Option<usize>,
+        out: &mut Outcome,
+    ) {
+        let Some(id) = &ev.message_id else {
+            // A message without an id cannot be referenced; it is still a row.
+            let i = self.create_message(
+                provider,
+                MessageId::new(format!("#{seq}")),
+                chat_idx,
+                seq,
+                at_ms,
+            );
+            let prompt = self.fill_message(i, ev, seq, at_ms);
+            self.finish_message_outcome(i, prompt, out);
+            return;
+        };
+        let k = key(provider, id);
+        let mut prompt = None;
+        let i = match self.by_id.get(&k) {
+            Some(&i) if !self.messages[i].placeholder => {
+                let m = &mut self.messages[i];
+                m.duplicates += 1;
+                m.seqs.push(seq);
+                out.duplicate = true;
+                // A duplicate may still carry a newer ack (message.any after message).
+                if let Some(ack) = ev.status {
+                    m.note_initial_ack(
+                        ack,
+                        seq,
+                        at_ms,
+                        ev.status_label.as_deref().unwrap_or(ack.as_str()),
+                    );
+                }
+                i
+            }
+            Some(&i) => {
+                self.messages[i].placeholder = false;
+                self.messages[i].seqs.push(seq);
+                prompt = self.fill_message(i, ev, seq, at_ms);
+                i
+            }
+            None => {
+                let i = self.create_message(provider, id.clone(), chat_idx, seq, at_ms);
+                prompt = self.fill_message(i, ev, seq, at_ms);
+                i
+            }
+        };
+        self.unpark(&k);
+        self.finish_message_outcome(i, prompt, out);
+    }
+
+    /// The outcome of a message event: its state, and the tally it carries (its own poll, or
+    /// the prompt an interactive reply answered).
+    fn finish_message_outcome(&self, i: usize, prompt: Option<usize>, out: &mut Outcome) {
+        let m = &self.messages[i];
+        out.message = Some(i);
+        out.ack = m.ack();
+        out.poll = prompt
+            .map(|p| &self.messages[p])
+            .unwrap_or(m)
+            .poll
+            .as_ref()
+            .map(|p| p.tally());
+    }
+
+    fn create_message(
+        &mut self,
+        provider: Provider,
+        id: MessageId,
+        chat_idx: Option<usize>,
+        seq: u64,
+        at_ms: i64,
+    ) -> usize {
+        let chat = match chat_idx {
+            Some(c) => c,
+            // Messages always live in a chat; an id-less chat gets a visible stand-in.
+            None => self.chats.get_or_create(
+                &ChatId::parse("unknown@unknown").expect("non-empty"),
+                provider,
+            ),
+        };
+        let i = self.messages.len();
+        self.by_id.insert(key(provider, &id), i);
+        self.messages
+            .push(Message::new(provider, id, chat, seq, at_ms));
+        self.chats.get_mut(chat).messages.push(i);
+        self.rows.push(Row::Message(i));
+        i
+    }
+
+    /// Fills message `i` from `ev`; returns the prompt an interactive reply answered.
+    fn fill_message(&mut self, i: usize, ev: &Event, seq: u64, at_ms: i64) -> Option<usize> {
+        let m = &mut self.messages[i];
+        m.sender = ev.sender.clone().or(m.sender.take());
+        m.sender_name = ev.sender_name.clone().or(m.sender_name.take());
+        m.from_me = ev.from_me.unwrap_or(m.from_me);
+        m.msg_type = ev.msg_type.or(m.msg_type);
+        m.text = ev.text.clone().or(m.text.take());
+        m.media = ev.media.clone().map(Box::new).or(m.media.take());
+        m.timestamp_ms = ev.timestamp_ms.or(m.timestamp_ms);
+        if let Some(r) = &ev.reply_to {
+            m.set_reply_to(r.clone());
+        }
+        if let Some(def) = &ev.poll {
+            match &mut m.poll {
+                Some(p) => p.define(def),
+                None => m.poll = Some(Box::new(PollState::from_def(def))),
+            }
+        }
+        if let Some(ack) = ev.status {
+            if m.from_me {
+                let label = ev
+                    .status_label
+                    .as_deref()
+                    .unwrap_or(ack.as_str())
+                    .to_owned();
+                m.note_initial_ack(ack, seq, at_ms, &label);
+            }
+        }
+        let (chat, provider) = (m.chat, m.provider);
+        if let Some(reply) = &ev.interactive {
+            // The prompt being answered gets the tally; the reply itself stays a message.
+            let prompt = reply.prompt.clone();
+            let voter = ev.sender.clone().or_else(|| ev.chat.clone());
+            let pi = match self.by_id.get(&key(provider, &prompt)) {
+                Some(&pi) => pi,
+                None => {
+                    let pi = self.create_message(provider, prompt, Some(chat), seq, at_ms);
+                    let pm = &mut self.messages[pi];
+                    pm.placeholder = true;
+                    pm.from_me = true;
+                    pm.msg_type = Some(MessageType::Interactive);
+                    pi
+                }
+            };
+            if let Some(voter) = voter {
+                let p = self.messages[pi].poll.get_or_insert_with(Default::default);
+                p.set_question("interactive prompt");
+                p.reply(voter, &reply.option_id, &reply.title, ev.timestamp_ms);
+            }
+            return Some(pi);
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn apply_to_target(
+        &mut self,
+        provider: Provider,
+        seq: u64,
+        at_ms: i64,
+        ev: &Event,
+        chat_idx: Option<usize>,
+        row: usize,
+        out: &mut Outcome,
+    ) {
+        let target = if ev.kind == Kind::Status {
+            ev.message_id.as_ref().or(ev.target.as_ref())
+        } else {
+            ev.target.as_ref().or(ev.vote.as_ref().map(|v| &v.poll))
+        };
+        let target = target.or(ev.poll_snapshot.as_ref().map(|s| &s.poll));
+        let Some(target) = target else {
+            // Nothing to attach to: show it on its own.
+            self.rows.push(Row::Event(row));
+            return;
+        };
+        let k = key(provider, target);
+        let i = match self.by_id.get(&k) {
+            Some(&i) => i,
+            None => {
+                let outgoing_status = ev.kind == Kind::Status && ev.from_me != Some(false);
+                let snapshot = ev.poll_snapshot.is_some();
+                if (outgoing_status || snapshot) && chat_idx.is_some() {
+                    let i = self.create_message(provider, target.clone(), chat_idx, seq, at_ms);
+                    let m = &mut self.messages[i];
+                    m.placeholder = true;
+                    m.from_me = true;
+                    i
+                } else {
+                    self.park(
+                        k,
+                        Parked {
+                            seq,
+                            at_ms,
+                            event: ev.clone(),
+                            row,
+                        },
+                    );
+                    out.parked = true;
+                    return;
+                }
+            }
+        };
+        self.apply_to_message(i, seq, at_ms, ev, out);
+    }
+
+    fn apply_to_message(&mut self, i: usize, seq: u64, at_ms: i64, ev: &Event, out: &mut Outcome) {
+        let m = &mut self.messages[i];
+        m.seqs.push(seq);
+        out.message = Some(i);
+        out.target_text = Some(m.summary());
+        match ev.kind {
+            Kind::Status => {
+                let outcome = m.apply_ack(Tick {
+                    seq,
+                    at_ms,
+                    label: ev
+                        .status_label
+                        .as_deref()
+                        .or(ev.status.map(Ack::as_str))
+                        .unwrap_or("unknown")
+                        .into(),
+                    ack: ev.status,
+                    out_of_order: false,
+                    repeated: false,
+                    participant: ev.participant.clone(),
+                    error: ev.error.clone(),
+                });
+                out.out_of_order = outcome == AckOutcome::OutOfOrder;
+                out.duplicate = outcome == AckOutcome::Repeated;
+            }
+            Kind::Reaction => {
+                let reactor = match (&ev.sender, ev.from_me) {
+                    (_, Some(true)) => "me".to_owned(),
+                    (Some(s), _) => s.as_str().to_owned(),
+                    (None, _) => ev
+                        .chat
+                        .as_ref()
+                        .map_or("?".into(), |c| c.as_str().to_owned()),
+                };
+                m.react(reactor, ev.emoji.as_deref().unwrap_or(""));
+            }
+            Kind::Edit => {
+                if m.text == ev.text && ev.text.is_some() {
+                    out.duplicate = true;
+                } else {
+                    m.edit(ev.text.clone());
+                    if let Some(t) = ev.msg_type {
+                        m.msg_type = Some(t);
+                    }
+                }
+            }
+            Kind::Revoke => {
+                out.duplicate = m.deleted;
+                m.deleted = true;
+            }
+            Kind::PollVote => {
+                let p = m.poll.get_or_insert_with(Default::default);
+                if let Some(snap) = &ev.poll_snapshot {
+                    if p.apply_snapshot(snap) == VoteOutcome::Stale {
+                        out.out_of_order = true;
+                    }
+                } else if let Some(vote) = &ev.vote {
+                    let voter = self.chats.resolve(&vote.voter).clone();
+                    if p.vote(vote, voter) == VoteOutcome::Stale {
+                        out.out_of_order = true;
+                    }
+                }
+                out.poll = Some(p.tally());
+            }
+            _ => {}
+        }
+        let m = &self.messages[i];
+        out.ack = m.ack();
+        if out.poll.is_none() {
+            out.poll = m.poll.as_ref().map(|p| p.tally());
+        }
+    }
+
+    fn park(&mut self, k: MsgKey, p: Parked) {
+        if self.parked_len >= MAX_PARKED {
+            // Drop the oldest parked event (the capture file still has it).
+            if let Some(oldest) = self
+                .parked
+                .iter()
+                .filter_map(|(k, v)| v.first().map(|p| (p.seq, k.clone())))
+                .min()
+            {
+                if let Some(v) = self.parked.get_mut(&oldest.1) {
+                    v.remove(0);
+                    if v.is_empty() {
+                        self.parked.remove(&oldest.1);
+                    }
+                }
+                self.parked_len -= 1;
+                self.counters.parked_dropped += 1;
+            }
+        }
+        self.parked.entry(k).or_default().push(p);
+        self.parked_len += 1;
+    }
+
+    fn unpark(&mut self, k: &MsgKey) {
+        let Some(waiting) = self.parked.remove(k) else {
+            return;
+        };
+        self.parked_len -= waiting.len();
+        let Some(&i) = self.by_id.get(k) else {
+            return;
+        };
+        for p in waiting {
+            let mut out = Outcome::default();
+            self.apply_to_message(i, p.seq, p.at_ms, &p.event, &mut out);
+            let row = &mut self.events[p.row];
+            row.parked = false;
+            row.message = pack(Some(i));
+            row.out_of_order = out.out_of_order;
+        }
+    }
+
+    // ---- queries -------------------------------------------------------------------------
+}

@@ -1,0 +1,60 @@
+//! The per-event row of the store: one per received event, a million of them is normal, so
+//! it is kept to 64 bytes.
+
+use crate::model::{Kind, Provider};
+use std::sync::Arc;
+
+/// One received event, as a row of the "every raw event" stream and the key to its request.
+///
+/// Kept small (one per event, a million of them is normal): the event name is shared between
+/// rows, a message's text lives on the message only, and indexes are 32-bit.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub seq: u64,
+    pub received_at_ms: i64,
+    /// The provider's event name, shared by every row with that name.
+    pub event: Arc<str>,
+    /// The event's own text (session state, presence, ...) or its error.
+    pub(super) note: Option<Box<str>>,
+    pub(super) chat: u32,
+    pub(super) message: u32,
+    pub provider: Provider,
+    pub kind: Kind,
+    pub(super) note_is_error: bool,
+    pub out_of_order: bool,
+    pub duplicate: bool,
+    /// Waiting for a message not seen yet.
+    pub parked: bool,
+}
+
+pub(super) const NONE_IDX: u32 = u32::MAX;
+
+pub(super) fn pack(i: Option<usize>) -> u32 {
+    i.map_or(NONE_IDX, |i| u32::try_from(i).unwrap_or(NONE_IDX))
+}
+
+fn unpack(i: u32) -> Option<usize> {
+    (i != NONE_IDX).then_some(i as usize)
+}
+
+impl EventRow {
+    /// The chat (index into [`Store::chats`]).
+    pub fn chat(&self) -> Option<usize> {
+        unpack(self.chat)
+    }
+
+    /// The message this event created or changed (index into [`Store::messages`]).
+    pub fn message(&self) -> Option<usize> {
+        unpack(self.message)
+    }
+
+    /// The event's own summary text; for message events see the message.
+    pub fn text(&self) -> Option<&str> {
+        self.note.as_deref().filter(|_| !self.note_is_error)
+    }
+
+    /// What went wrong (parse error, rejection, delivery failure).
+    pub fn error(&self) -> Option<&str> {
+        self.note.as_deref().filter(|_| self.note_is_error)
+    }
+}

@@ -1,0 +1,304 @@
+//! What keys, pasted text, clicks and the wheel do to the screen state: the key table's
+//! actions, the filter and search inputs, copying (OSC 52), chat selection and movement.
+
+use super::{App, DetailView, Focus, Mode};
+use crate::filter::Filter;
+use crate::ui::filter_input::InputEvent;
+use crate::ui::json_view::JsonView;
+use crate::ui::keys::{self, Action};
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+impl App {
+    /// Handles a key in the current mode.
+    pub fn on_key(&mut self, key: KeyEvent, now_ms: i64) {
+        match self.mode {
+            Mode::Help => self.mode = Mode::Normal,
+            Mode::Filter => self.filter_key(key),
+            Mode::Search => self.search_key(key),
+            Mode::Normal => {
+                if let Some(action) = keys::lookup(self.focus.scope(), &key) {
+                    self.act(action, now_ms);
+                }
+            }
+        }
+    }
+
+    /// Handles pasted text (only meaningful while typing).
+    pub fn on_paste(&mut self, text: &str) {
+        if matches!(self.mode, Mode::Filter | Mode::Search) {
+            let ev = self.input.paste(text);
+            self.input_changed(ev);
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) {
+        let ev = self.input.key(key);
+        self.input_changed(ev);
+    }
+
+    fn input_changed(&mut self, ev: InputEvent) {
+        match (self.mode, ev) {
+            (Mode::Filter, InputEvent::Changed(text)) => self.try_filter(&text),
+            (Mode::Filter, InputEvent::Submitted(text)) => {
+                self.try_filter(&text);
+                self.filter_error = None;
+                self.mode = Mode::Normal;
+            }
+            (Mode::Filter, InputEvent::Cancelled(prev)) => {
+                self.try_filter(&prev);
+                self.filter_error = None;
+                self.mode = Mode::Normal;
+            }
+            (Mode::Search, InputEvent::Changed(text)) => self.set_search(&text),
+            (Mode::Search, InputEvent::Submitted(text)) => {
+                self.set_search(&text);
+                self.mode = Mode::Normal;
+            }
+            (Mode::Search, InputEvent::Cancelled(prev)) => {
+                self.set_search(&prev);
+                self.mode = Mode::Normal;
+            }
+            _ => {}
+        }
+    }
+
+    fn search_key(&mut self, key: KeyEvent) {
+        let ev = self.input.key(key);
+        self.input_changed(ev);
+    }
+
+    /// Applies `text` as the filter if it parses; otherwise keeps the last valid one and
+    /// remembers why this one is not valid.
+    fn try_filter(&mut self, text: &str) {
+        match Filter::parse(text) {
+            Ok(f) => {
+                self.filter_error = None;
+                if f.source() != self.filter.source() {
+                    self.filter = f;
+                    self.rebuild_view();
+                }
+            }
+            Err(e) => self.filter_error = Some(e),
+        }
+    }
+
+    fn set_search(&mut self, text: &str) {
+        self.search_query = text.to_owned();
+        if let Some(j) = &mut self.detail.json {
+            j.set_search(text);
+        }
+    }
+
+    /// Does what `action` means.
+    pub fn act(&mut self, action: Action, now_ms: i64) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help,
+            Action::FocusNext => {
+                self.focus = match self.focus {
+                    Focus::Chats => Focus::Stream,
+                    Focus::Stream => Focus::Detail,
+                    Focus::Detail => Focus::Chats,
+                }
+            }
+            Action::FocusPrev => {
+                self.focus = match self.focus {
+                    Focus::Chats => Focus::Detail,
+                    Focus::Stream => Focus::Chats,
+                    Focus::Detail => Focus::Stream,
+                }
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page.max(1) as isize)),
+            Action::PageDown => self.move_by(self.page.max(1) as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => {
+                self.move_by(isize::MAX / 2);
+                if self.focus == Focus::Stream {
+                    self.follow = true;
+                    self.new_while_paused = 0;
+                }
+            }
+            Action::Open => self.open_chat(),
+            Action::AllChats => {
+                if self.chat.is_some() {
+                    self.chat = None;
+                    self.rebuild_view();
+                }
+            }
+            Action::OpenFilter => {
+                self.mode = Mode::Filter;
+                let current = self.filter.source().to_owned();
+                self.input.open(
+                    &current,
+                    "chat:gerald type:poll !me ack:<read \"some words\"",
+                );
+            }
+            Action::ToggleFollow => {
+                self.follow = !self.follow;
+                if self.follow {
+                    self.stream_cursor = self.view.rows.len().saturating_sub(1);
+                    self.new_while_paused = 0;
+                }
+            }
+            Action::ToggleRawEvents => {
+                self.raw_events = !self.raw_events;
+                self.rebuild_view();
+            }
+            Action::NextDetailView => {
+                self.detail.view = self.detail.view.next();
+                self.detail.scroll = 0;
+            }
+            Action::ToggleFold => self.with_json(JsonView::toggle_fold),
+            Action::FoldAll => self.with_json(JsonView::fold_all),
+            Action::UnfoldAll => self.with_json(JsonView::unfold_all),
+            Action::Search => {
+                self.mode = Mode::Search;
+                let q = self.search_query.clone();
+                self.input.open(&q, "search the JSON");
+            }
+            Action::SearchNext => self.with_json(JsonView::next_match),
+            Action::SearchPrev => self.with_json(JsonView::prev_match),
+            Action::CopyValue => {
+                if let Some(j) = &self.detail.json {
+                    let v = j.value_at_cursor();
+                    self.copy(v, "value", now_ms);
+                }
+            }
+            Action::CopyPath => {
+                if let Some(j) = &self.detail.json {
+                    let p = j.path_at_cursor();
+                    self.copy(p, "path", now_ms);
+                }
+            }
+            Action::CopyBody => {
+                if let Some(j) = &self.detail.json {
+                    let body = String::from_utf8_lossy(j.raw()).into_owned();
+                    self.copy(body, "body", now_ms);
+                }
+            }
+            Action::PrevRequest => {
+                self.detail.request_index = self.detail.request_index.saturating_sub(1);
+            }
+            Action::NextRequest => {
+                let n = self.detail.row.map_or(0, |r| self.row_requests(r).len());
+                if self.detail.request_index + 1 < n {
+                    self.detail.request_index += 1;
+                }
+            }
+        }
+        self.sync_detail();
+    }
+
+    fn with_json(&mut self, f: impl FnOnce(&mut JsonView)) {
+        if let Some(j) = &mut self.detail.json {
+            f(j);
+        }
+    }
+
+    /// Queues an OSC 52 clipboard write and says so in the status bar.
+    fn copy(&mut self, text: String, what: &str, now_ms: i64) {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));
+        let shown: String = text.chars().take(40).collect();
+        let ell = if text.chars().count() > 40 { "…" } else { "" };
+        self.toast = Some((format!("copied {what}: {shown}{ell}"), now_ms));
+    }
+
+    fn open_chat(&mut self) {
+        let list = self.chat_list();
+        if let Some(&c) = list.get(self.chat_cursor) {
+            self.chat = Some(c);
+            self.seen
+                .insert(c, self.store.chats().get(c).messages.len());
+            self.focus = Focus::Stream;
+            self.rebuild_view();
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Chats => {
+                let n = self.chat_list().len();
+                self.chat_cursor = step(self.chat_cursor, delta, n);
+            }
+            Focus::Stream => {
+                let n = self.view.rows.len();
+                let before = self.stream_cursor;
+                self.stream_cursor = step(self.stream_cursor, delta, n);
+                if delta < 0 && self.stream_cursor < before {
+                    self.follow = false;
+                }
+                if self.stream_cursor + 1 == n && delta > 0 && !self.follow {
+                    // Reaching the bottom resumes following, as in log viewers.
+                    self.follow = true;
+                    self.new_while_paused = 0;
+                }
+            }
+            Focus::Detail => match (&mut self.detail.json, self.detail.view) {
+                (Some(j), DetailView::Raw) => {
+                    j.move_by(delta.clamp(-1_000_000, 1_000_000));
+                }
+                _ => {
+                    let s = self.detail.scroll as isize + delta.clamp(-1_000_000, 1_000_000);
+                    self.detail.scroll = s.max(0) as usize;
+                }
+            },
+        }
+    }
+
+    /// Selects the stream row drawn at terminal row `y` (mouse click), if any.
+    pub fn click(&mut self, x: u16, y: u16, row_at: impl Fn(u16) -> Option<usize>) {
+        let hit = |r: Option<Rect>| {
+            r.is_some_and(|r| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height)
+        };
+        if hit(self.areas.chats) {
+            self.focus = Focus::Chats;
+            let top = self.areas.chats.map_or(0, |r| r.y + 1);
+            if y >= top {
+                let i = self.chats_first + (y - top) as usize;
+                if i < self.chat_list().len() {
+                    self.chat_cursor = i;
+                }
+            }
+        } else if hit(self.areas.stream) {
+            self.focus = Focus::Stream;
+            if let Some(i) = row_at(y) {
+                self.stream_cursor = i;
+                self.follow = i + 1 == self.view.rows.len();
+            }
+        } else if hit(self.areas.detail) {
+            self.focus = Focus::Detail;
+        }
+        self.sync_detail();
+    }
+
+    /// Scrolls the pane under (x, y) by `delta` rows.
+    pub fn wheel(&mut self, x: u16, y: u16, delta: isize) {
+        let inside = |r: Option<Rect>| {
+            r.is_some_and(|r| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height)
+        };
+        let prev = self.focus;
+        if inside(self.areas.chats) {
+            self.focus = Focus::Chats;
+        } else if inside(self.areas.stream) {
+            self.focus = Focus::Stream;
+        } else if inside(self.areas.detail) {
+            self.focus = Focus::Detail;
+        }
+        self.move_by(delta);
+        self.focus = prev;
+        self.sync_detail();
+    }
+}
+
+fn step(cur: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let next = cur as isize + delta;
+    next.clamp(0, len as isize - 1) as usize
+}

@@ -1,0 +1,342 @@
+//! Screen state: the store, what is focused, selected, filtered and shown. Owns the store: the
+//! event loop is its only user, so no locks. What input does to it is in [`input`].
+
+mod input;
+
+use super::filter_input::LineInput;
+use super::json_view::JsonView;
+use super::keys::Scope;
+use super::raw::RawStore;
+use super::view::StreamView;
+use crate::envelope::Envelope;
+use crate::filter::{Filter, FilterError};
+use crate::ingest::Ingest;
+use crate::provider::Normalized;
+use crate::run::RunInfo;
+use crate::store::{Row, Store};
+use ratatui::layout::Rect;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// The focused pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Chats,
+    Stream,
+    Detail,
+}
+
+impl Focus {
+    pub fn scope(self) -> Scope {
+        match self {
+            Focus::Chats => Scope::Chats,
+            Focus::Stream => Scope::Stream,
+            Focus::Detail => Scope::Detail,
+        }
+    }
+}
+
+/// What keys currently go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing in the filter bar.
+    Filter,
+    /// Typing a search in the detail pane.
+    Search,
+    Help,
+}
+
+/// The detail pane's views of the selected item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailView {
+    Raw,
+    Event,
+    Headers,
+    Ticks,
+}
+
+impl DetailView {
+    pub fn next(self) -> DetailView {
+        match self {
+            DetailView::Raw => DetailView::Event,
+            DetailView::Event => DetailView::Headers,
+            DetailView::Headers => DetailView::Ticks,
+            DetailView::Ticks => DetailView::Raw,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DetailView::Raw => "raw JSON",
+            DetailView::Event => "normalised",
+            DetailView::Headers => "headers",
+            DetailView::Ticks => "ticks",
+        }
+    }
+}
+
+/// Where panes were drawn last frame, for mouse hit-testing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaneAreas {
+    pub chats: Option<Rect>,
+    pub stream: Option<Rect>,
+    pub detail: Option<Rect>,
+}
+
+/// The detail pane's state.
+pub struct Detail {
+    pub view: DetailView,
+    pub json: Option<JsonView>,
+    /// The request shown and what it normalised to, kept while it stays selected (it may have
+    /// been read back from the capture file, and normalising a large body is not free).
+    pub env: Option<Arc<Envelope>>,
+    pub normalized: Option<Normalized>,
+    /// The request shown, and which of the row's requests it is.
+    pub seq: Option<u64>,
+    pub request_index: usize,
+    /// Scroll of the non-JSON views.
+    pub scroll: usize,
+    /// The row the pane was built for.
+    pub row: Option<Row>,
+}
+
+/// Everything the screen shows and remembers.
+pub struct App {
+    pub store: Store,
+    pub raw: RawStore,
+    pub info: RunInfo,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub filter: Filter,
+    pub filter_error: Option<FilterError>,
+    pub input: LineInput,
+    /// The chat shown alone in the stream.
+    pub chat: Option<usize>,
+    /// Cursor in the chats list.
+    pub chat_cursor: usize,
+    /// First chat drawn last frame (the list scrolls with the cursor), for mouse clicks.
+    pub chats_first: usize,
+    pub raw_events: bool,
+    pub view: StreamView,
+    /// Cursor in the stream, an index into `view.rows`.
+    pub stream_cursor: usize,
+    /// First row drawn in the stream when not following.
+    pub stream_offset: usize,
+    pub follow: bool,
+    /// Rows that arrived while follow was paused.
+    pub new_while_paused: usize,
+    pub detail: Detail,
+    /// Messages per chat already seen (for the "new" counts).
+    pub seen: HashMap<usize, usize>,
+    /// (second, events) samples for the rate.
+    rate: VecDeque<(i64, u64)>,
+    pub toast: Option<(String, i64)>,
+    pub quit: bool,
+    pub areas: PaneAreas,
+    /// Height of the stream's inner area last frame, for paging.
+    pub page: usize,
+    /// Bytes to write to the terminal after the next draw (OSC 52 copies).
+    pub pending_osc: Vec<String>,
+    pub search_query: String,
+    /// Where each stream row was drawn last frame: (top, bottom, view index).
+    pub stream_hits: Vec<(u16, u16, usize)>,
+    /// When the view was last rebuilt because rows may have changed in place.
+    last_restat_ms: i64,
+}
+
+impl App {
+    pub fn new(info: RunInfo) -> App {
+        let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
+        App {
+            store: Store::new(),
+            raw,
+            info,
+            focus: Focus::Stream,
+            mode: Mode::Normal,
+            filter: Filter::default(),
+            filter_error: None,
+            input: LineInput::default(),
+            chat: None,
+            chat_cursor: 0,
+            chats_first: 0,
+            raw_events: false,
+            view: StreamView::default(),
+            stream_cursor: 0,
+            stream_offset: 0,
+            follow: true,
+            new_while_paused: 0,
+            detail: Detail {
+                view: DetailView::Raw,
+                json: None,
+                env: None,
+                normalized: None,
+                seq: None,
+                request_index: 0,
+                scroll: 0,
+                row: None,
+            },
+            seen: HashMap::new(),
+            rate: VecDeque::new(),
+            toast: None,
+            quit: false,
+            areas: PaneAreas::default(),
+            page: 10,
+            pending_osc: Vec::new(),
+            search_query: String::new(),
+            stream_hits: Vec::new(),
+            last_restat_ms: 0,
+        }
+    }
+
+    /// Applies received requests to the store and the view.
+    pub fn ingest(&mut self, batch: &mut Vec<Ingest>, now_ms: i64) {
+        let mut events = 0u64;
+        for ing in batch.drain(..) {
+            let env = &ing.env;
+            self.store.note_request(env.seq, env.received_at_ms);
+            for ev in &ing.normalized.events {
+                self.store
+                    .apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
+                events += 1;
+            }
+            self.raw
+                .insert(ing.env.clone(), ing.capture_offset, ing.from_load);
+        }
+        let sec = now_ms.div_euclid(1000);
+        match self.rate.back_mut() {
+            Some((s, n)) if *s == sec => *n += events,
+            _ => self.rate.push_back((sec, events)),
+        }
+        while self.rate.front().is_some_and(|(s, _)| *s < sec - 10) {
+            self.rate.pop_front();
+        }
+        // Acks, edits and revokes change rows in place, so a filter on them (`ack:<read`,
+        // `is:edited`) can change which old rows match. Re-check the whole history for such
+        // filters, at most once a second, rather than after every batch.
+        if self.filter_reads_changing_state() && now_ms - self.last_restat_ms >= 1000 {
+            self.last_restat_ms = now_ms;
+            let cursor_at_end = self.follow;
+            let paused_count = self.new_while_paused;
+            self.view.invalidate();
+            self.refresh_view();
+            self.new_while_paused = paused_count;
+            if !cursor_at_end {
+                self.stream_cursor = self
+                    .stream_cursor
+                    .min(self.view.rows.len().saturating_sub(1));
+            }
+            return self.after_ingest();
+        }
+        self.refresh_view();
+        self.after_ingest();
+    }
+
+    fn filter_reads_changing_state(&self) -> bool {
+        let src = self.filter.source().to_ascii_lowercase();
+        src.contains("ack:") || src.contains("is:")
+    }
+
+    fn after_ingest(&mut self) {
+        if let Some(c) = self.chat {
+            self.seen
+                .insert(c, self.store.chats().get(c).messages.len());
+        }
+    }
+
+    /// Events per second over the last five whole seconds.
+    pub fn rate(&self, now_ms: i64) -> f64 {
+        let sec = now_ms.div_euclid(1000);
+        let n: u64 = self
+            .rate
+            .iter()
+            .filter(|(s, _)| *s >= sec - 5 && *s < sec)
+            .map(|(_, n)| n)
+            .sum();
+        n as f64 / 5.0
+    }
+
+    /// Brings the filtered view up to date and keeps the cursor where the user expects it.
+    pub fn refresh_view(&mut self) {
+        let added = self.view.refresh(
+            &self.store,
+            &self.raw,
+            &self.filter,
+            self.chat,
+            self.raw_events,
+        );
+        let len = self.view.rows.len();
+        if self.follow {
+            self.stream_cursor = len.saturating_sub(1);
+        } else {
+            self.new_while_paused += added;
+            self.stream_cursor = self.stream_cursor.min(len.saturating_sub(1));
+        }
+    }
+
+    /// Rebuilds the view from scratch (filter, chat or mode changed).
+    fn rebuild_view(&mut self) {
+        self.view.invalidate();
+        self.new_while_paused = 0;
+        self.refresh_view();
+        if !self.follow {
+            self.stream_cursor = self.view.rows.len().saturating_sub(1);
+            self.follow = true;
+        }
+    }
+
+    /// Chats as listed: newest activity first, only those with matching rows when filtering.
+    pub fn chat_list(&self) -> Vec<usize> {
+        let chats = self.store.chats();
+        let mut list: Vec<usize> = chats
+            .live()
+            .filter(|(i, _)| self.filter.is_empty() || self.view.chat_hits.contains_key(i))
+            .map(|(i, _)| i)
+            .collect();
+        list.sort_by_key(|&i| std::cmp::Reverse(chats.get(i).last_seq));
+        list
+    }
+
+    /// New messages in chat `i` since it was last opened.
+    pub fn unread(&self, i: usize) -> usize {
+        let total = self.store.chats().get(i).messages.len();
+        total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0))
+    }
+
+    /// The stream row under the cursor.
+    pub fn selected_row(&self) -> Option<Row> {
+        self.view.rows.get(self.stream_cursor).copied()
+    }
+
+    /// The requests behind a row, oldest first.
+    pub fn row_requests(&self, row: Row) -> Vec<u64> {
+        match row {
+            Row::Message(i) => self.store.message(i).seqs.clone(),
+            Row::Event(i) => vec![self.store.event(i).seq],
+        }
+    }
+
+    /// Points the detail pane at the selected row (rebuilding the JSON view only on change).
+    pub fn sync_detail(&mut self) {
+        let row = self.selected_row();
+        if row != self.detail.row {
+            self.detail.row = row;
+            self.detail.request_index = 0;
+            self.detail.scroll = 0;
+        }
+        let seq = row.and_then(|r| {
+            let reqs = self.row_requests(r);
+            reqs.get(self.detail.request_index.min(reqs.len().saturating_sub(1)))
+                .copied()
+        });
+        if seq != self.detail.seq {
+            self.detail.seq = seq;
+            self.detail.env = seq.and_then(|s| self.raw.get(s));
+            self.detail.normalized = self.detail.env.as_deref().map(crate::provider::normalize);
+            self.detail.json = self.detail.env.as_ref().map(|env| JsonView::new(&env.body));
+            if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
+                j.set_search(&self.search_query);
+            }
+        }
+    }
+}
