@@ -357,3 +357,16 @@ fn clicks_select_rows_and_the_wheel_scrolls() {
     assert_eq!(a.stream_cursor, row - 3);
     assert_eq!(a.focus, Focus::Detail);
 }
+
+#[test]
+fn ctrl_c_quits_even_while_typing_a_filter() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('/'));
+    type_text(&mut a, "type:");
+    assert_eq!(a.mode, Mode::Filter);
+    a.on_key(
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        START_MS,
+    );
+    assert!(a.quit);
+}

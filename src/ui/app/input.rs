@@ -6,12 +6,17 @@ use crate::filter::Filter;
 use crate::ui::filter_input::InputEvent;
 use crate::ui::json_view::JsonView;
 use crate::ui::keys::{self, Action};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 impl App {
     /// Handles a key in the current mode.
     pub fn on_key(&mut self, key: KeyEvent, now_ms: i64) {
+        // Ctrl-C quits from any mode, typing included: it must always get the user out.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
         match self.mode {
             Mode::Help => self.mode = Mode::Normal,
             Mode::Filter => self.filter_key(key),
