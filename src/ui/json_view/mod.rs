@@ -7,7 +7,9 @@
 //! marked. Copying is the caller's job: it asks for [`JsonView::value_at_cursor`],
 //! [`JsonView::path_at_cursor`] or [`JsonView::raw`].
 
+mod at_cursor;
 mod render;
+mod search;
 mod tree;
 
 #[cfg(test)]
@@ -15,6 +17,7 @@ mod tests;
 
 use std::borrow::Cow;
 
+use search::Search;
 use tree::{Node, ParseError, NONE};
 
 /// The body, kept exactly as received.
@@ -38,21 +41,6 @@ impl Body {
 struct LineRef {
     node: u32,
     close: bool,
-}
-
-/// One search hit: in a node's key (`field == 0`) or value (`field == 1`), or in a text line
-/// (`unit` is then the line index); `start..end` are byte offsets within that text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Match {
-    unit: u32,
-    field: u8,
-    start: u32,
-    end: u32,
-}
-
-struct Search {
-    matches: Vec<Match>,
-    current: usize,
 }
 
 /// Scrollable, foldable, searchable view of one raw body.
@@ -205,170 +193,6 @@ impl JsonView {
         self.refold();
     }
 
-    /// Searches keys and values (or text lines) case-insensitively, as displayed (strings with
-    /// their escapes). Returns the number of matches and jumps to the first one at or after
-    /// the cursor, unfolding what hides it. An empty query clears the search.
-    pub fn set_search(&mut self, query: &str) -> usize {
-        if query.is_empty() {
-            self.search = None;
-            return 0;
-        }
-        let needle = Needle::new(query);
-        let mut matches = Vec::new();
-        if self.is_json() {
-            let text = self.json_text();
-            for (i, node) in self.nodes.iter().enumerate() {
-                let mut push = |field: u8, a: u32, b: u32| {
-                    needle.find_all(&text[a as usize..b as usize], |s, e| {
-                        matches.push(Match {
-                            unit: i as u32,
-                            field,
-                            start: s as u32,
-                            end: e as u32,
-                        })
-                    })
-                };
-                if node.has_key() {
-                    push(0, node.key_start, node.key_end);
-                }
-                if !node.is_container() {
-                    push(1, node.start, node.stop);
-                }
-            }
-        } else {
-            for i in 0..self.text_lines.len() {
-                let line = self.text_line(i, usize::MAX);
-                needle.find_all(&line, |s, e| {
-                    matches.push(Match {
-                        unit: i as u32,
-                        field: 1,
-                        start: s as u32,
-                        end: e as u32,
-                    })
-                });
-            }
-        }
-        let count = matches.len();
-        let pos = self.cursor_pos();
-        let first = matches.partition_point(|m| m.unit < pos);
-        self.search = Some(Search {
-            matches,
-            current: if first < count { first } else { 0 },
-        });
-        if count > 0 {
-            self.jump_to_match();
-        }
-        count
-    }
-
-    /// Goes to the next match (wrapping). From the current match's line it steps through the
-    /// matches; after the cursor moved elsewhere it goes to the first match after the cursor.
-    pub fn next_match(&mut self) {
-        let on_current = self.on_current_match();
-        let pos = self.cursor_pos();
-        let Some(search) = self.search.as_mut().filter(|s| !s.matches.is_empty()) else {
-            return;
-        };
-        let n = search.matches.len();
-        search.current = if on_current {
-            (search.current + 1) % n
-        } else {
-            let k = search.matches.partition_point(|m| m.unit < pos);
-            if k < n {
-                k
-            } else {
-                0
-            }
-        };
-        self.jump_to_match();
-    }
-
-    /// Goes to the previous match (wrapping).
-    pub fn prev_match(&mut self) {
-        let on_current = self.on_current_match();
-        let pos = self.cursor_pos();
-        let Some(search) = self.search.as_mut().filter(|s| !s.matches.is_empty()) else {
-            return;
-        };
-        let n = search.matches.len();
-        search.current = if on_current {
-            (search.current + n - 1) % n
-        } else {
-            match search.matches.partition_point(|m| m.unit < pos) {
-                0 => n - 1,
-                k => k - 1,
-            }
-        };
-        self.jump_to_match();
-    }
-
-    /// `(current, total)` with `current` 1-based (0 when there is no match), or `None` when no
-    /// search is active.
-    pub fn search_status(&self) -> Option<(usize, usize)> {
-        self.search.as_ref().map(|s| {
-            let total = s.matches.len();
-            (if total == 0 { 0 } else { s.current + 1 }, total)
-        })
-    }
-
-    /// jq-style path of the value under the cursor: `.entry[0].changes[0]`; keys that are not
-    /// identifiers are quoted, `.["hub.mode"]` (or `.a["hub.mode"]` after another step); `.` for
-    /// the root; empty when the body is not JSON.
-    pub fn path_at_cursor(&self) -> String {
-        let Some(line) = self.lines.get(self.cursor) else {
-            return String::new();
-        };
-        let text = self.json_text();
-        let mut parts = Vec::new();
-        let mut n = line.node;
-        while n != 0 && n != NONE {
-            let node = &self.nodes[n as usize];
-            let parent = &self.nodes[node.parent as usize];
-            if parent.kind() == tree::Kind::Object {
-                let key =
-                    tree::decode_string(&text[node.key_start as usize..node.key_end as usize]);
-                if tree::is_identifier(&key) {
-                    parts.push(format!(".{key}"));
-                } else {
-                    let quoted = serde_json::to_string(&key).unwrap_or_default();
-                    parts.push(format!("[{quoted}]"));
-                }
-            } else {
-                parts.push(format!("[{}]", tree::index_in_parent(&self.nodes, n)));
-            }
-            n = node.parent;
-        }
-        if parts.is_empty() {
-            return ".".to_string();
-        }
-        parts.reverse();
-        let path = parts.concat();
-        // jq form: `.a[0]["b c"]`, with a leading `.` when it starts with a bracket.
-        if path.starts_with('[') {
-            format!(".{path}")
-        } else {
-            path
-        }
-    }
-
-    /// The original text of the value under the cursor: a scalar's token as written (a string
-    /// with its quotes and escapes), or a whole object/array pretty-printed from its original
-    /// tokens (folds ignored). For a non-JSON body, the cursor line's text.
-    pub fn value_at_cursor(&self) -> String {
-        if let Some(line) = self.lines.get(self.cursor) {
-            let node = &self.nodes[line.node as usize];
-            if node.is_container() {
-                self.pretty(line.node)
-            } else {
-                self.json_text()[node.start as usize..node.stop as usize].to_string()
-            }
-        } else if self.error.is_some() {
-            self.text_line(self.cursor, usize::MAX).into_owned()
-        } else {
-            String::new()
-        }
-    }
-
     /// The whole body, exactly as received.
     pub fn raw(&self) -> &[u8] {
         self.body.bytes()
@@ -490,109 +314,6 @@ impl JsonView {
             Err(i) => i.saturating_sub(1).min(self.lines.len().saturating_sub(1)),
         }
     }
-
-    /// Cursor position in match-unit order: a node index (a closing line counts as the node
-    /// after the container) or a text line index.
-    fn cursor_pos(&self) -> u32 {
-        match self.lines.get(self.cursor) {
-            Some(l) if l.close => self.nodes[l.node as usize].end,
-            Some(l) => l.node,
-            None => self.cursor as u32,
-        }
-    }
-
-    fn on_current_match(&self) -> bool {
-        let Some(m) = self.search.as_ref().and_then(|s| s.matches.get(s.current)) else {
-            return false;
-        };
-        match self.lines.get(self.cursor) {
-            Some(l) => !l.close && l.node == m.unit,
-            None => self.cursor == m.unit as usize,
-        }
-    }
-
-    /// Moves the cursor to the current match, unfolding its ancestors.
-    fn jump_to_match(&mut self) {
-        let Some(m) = self
-            .search
-            .as_ref()
-            .and_then(|s| s.matches.get(s.current).copied())
-        else {
-            return;
-        };
-        if !self.is_json() {
-            self.cursor = m.unit as usize;
-            return;
-        }
-        let mut changed = false;
-        let mut n = self.nodes[m.unit as usize].parent;
-        while n != NONE {
-            changed |= std::mem::replace(&mut self.folded[n as usize], false);
-            n = self.nodes[n as usize].parent;
-        }
-        if changed {
-            self.rebuild_lines();
-        }
-        self.cursor = self.line_index(LineRef {
-            node: m.unit,
-            close: false,
-        });
-    }
-
-    /// The subtree of `root` pretty-printed (2-space indent relative to `root`, all unfolded).
-    fn pretty(&self, root: u32) -> String {
-        let text = self.json_text();
-        let base = self.nodes[root as usize].depth();
-        let end = self.nodes[root as usize].end;
-        let mut out = String::new();
-        let mut stack: Vec<u32> = Vec::new();
-        let mut i = root;
-        let indent = |out: &mut String, depth: u32| {
-            for _ in base..depth {
-                out.push_str("  ");
-            }
-        };
-        while i < end {
-            let node = &self.nodes[i as usize];
-            indent(&mut out, node.depth());
-            if i != root && node.has_key() {
-                out.push_str(&text[node.key_start as usize..node.key_end as usize]);
-                out.push_str(": ");
-            }
-            let open = node.is_foldable();
-            if open {
-                out.push_str(&text[node.start as usize..node.start as usize + 1]);
-                stack.push(i);
-                i += 1;
-            } else {
-                if node.is_container() {
-                    out.push_str(render::empty_container(node.kind()));
-                } else {
-                    out.push_str(&text[node.start as usize..node.stop as usize]);
-                }
-                if i != root && !node.is_last(&self.nodes) {
-                    out.push(',');
-                }
-                i = node.end;
-            }
-            out.push('\n');
-            while let Some(&top) = stack.last() {
-                let t = &self.nodes[top as usize];
-                if t.end != i {
-                    break;
-                }
-                indent(&mut out, t.depth());
-                out.push_str(&text[t.stop as usize - 1..t.stop as usize]);
-                if top != root && !t.is_last(&self.nodes) {
-                    out.push(',');
-                }
-                out.push('\n');
-                stack.pop();
-            }
-        }
-        out.pop();
-        out
-    }
 }
 
 /// Splits text-mode bytes into lines (without `\n` and a trailing `\r`); a final empty line
@@ -624,62 +345,4 @@ fn floor_boundary(s: &str, i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-/// A case-insensitive search needle.
-struct Needle {
-    /// Lower-cased bytes when the query is ASCII (the fast path).
-    ascii: Option<Vec<u8>>,
-    chars: Vec<char>,
-}
-
-fn fold_char(c: char) -> char {
-    c.to_lowercase().next().unwrap_or(c)
-}
-
-impl Needle {
-    fn new(query: &str) -> Needle {
-        Needle {
-            ascii: query
-                .is_ascii()
-                .then(|| query.to_ascii_lowercase().into_bytes()),
-            chars: query.chars().map(fold_char).collect(),
-        }
-    }
-
-    /// Calls `hit(start, end)` for each non-overlapping match in `hay` (byte offsets).
-    fn find_all(&self, hay: &str, mut hit: impl FnMut(usize, usize)) {
-        if let Some(needle) = &self.ascii {
-            let h = hay.as_bytes();
-            let m = needle.len();
-            let mut i = 0;
-            while i + m <= h.len() {
-                if h[i].to_ascii_lowercase() == needle[0]
-                    && h[i..i + m].eq_ignore_ascii_case(needle)
-                {
-                    hit(i, i + m);
-                    i += m;
-                } else {
-                    i += 1;
-                }
-            }
-            return;
-        }
-        let hc: Vec<(usize, char)> = hay.char_indices().map(|(i, c)| (i, fold_char(c))).collect();
-        let m = self.chars.len();
-        let mut i = 0;
-        while i + m <= hc.len() {
-            if hc[i..i + m]
-                .iter()
-                .zip(&self.chars)
-                .all(|((_, a), b)| a == b)
-            {
-                let end = hc.get(i + m).map_or(hay.len(), |&(o, _)| o);
-                hit(hc[i].0, end);
-                i += m;
-            } else {
-                i += 1;
-            }
-        }
-    }
 }

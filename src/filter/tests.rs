@@ -1,0 +1,454 @@
+//! Unit tests of the filter language: parsing, error messages and matching.
+
+use super::suggest::{edit_distance, suggest};
+use super::*;
+use std::cell::Cell;
+
+#[derive(Default)]
+struct Item {
+    provider: Option<Provider>,
+    kind: Option<Kind>,
+    msg_type: Option<MessageType>,
+    chat: Option<ChatId>,
+    chat_name: Option<String>,
+    sender: Option<ChatId>,
+    sender_name: Option<String>,
+    from_me: bool,
+    ack: Option<Ack>,
+    message_id: Option<String>,
+    text: Option<String>,
+    flags: Vec<Flag>,
+    raw: String,
+    raw_reads: Cell<usize>,
+}
+
+impl Subject for Item {
+    fn provider(&self) -> Provider {
+        self.provider.unwrap_or(Provider::Waha)
+    }
+    fn kind(&self) -> Kind {
+        self.kind.unwrap_or(Kind::Message)
+    }
+    fn msg_type(&self) -> Option<MessageType> {
+        self.msg_type
+    }
+    fn chat(&self) -> Option<&ChatId> {
+        self.chat.as_ref()
+    }
+    fn chat_name(&self) -> Option<&str> {
+        self.chat_name.as_deref()
+    }
+    fn sender(&self) -> Option<&ChatId> {
+        self.sender.as_ref()
+    }
+    fn sender_name(&self) -> Option<&str> {
+        self.sender_name.as_deref()
+    }
+    fn from_me(&self) -> bool {
+        self.from_me
+    }
+    fn ack(&self) -> Option<Ack> {
+        self.ack
+    }
+    fn message_id(&self) -> Option<&str> {
+        self.message_id.as_deref()
+    }
+    fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+    fn has_flag(&self, flag: Flag) -> bool {
+        self.flags.contains(&flag)
+    }
+    fn raw_contains(&self, needle_lower: &str) -> bool {
+        self.raw_reads.set(self.raw_reads.get() + 1);
+        contains_ci_bytes(self.raw.as_bytes(), needle_lower)
+    }
+}
+
+fn id(s: &str) -> Option<ChatId> {
+    ChatId::parse(s)
+}
+
+/// An incoming text in a group, from Ana, delivered.
+fn group_text() -> Item {
+    Item {
+        provider: Some(Provider::Waha),
+        kind: Some(Kind::Message),
+        msg_type: Some(MessageType::Text),
+        chat: id("120363-777@g.us"),
+        chat_name: Some("Dev group".into()),
+        sender: id("5511999887766@s.whatsapp.net"),
+        sender_name: Some("Ana Souza".into()),
+        ack: Some(Ack::Delivered),
+        message_id: Some("false_120363-777@g.us_3EB0ABC_5511999887766@c.us".into()),
+        text: Some("Deploy finished: build #42 OK".into()),
+        raw: r#"{"event":"message","payload":{"body":"Deploy finished","_data":{"notifyName":"Ana"}}}"#
+            .into(),
+        ..Item::default()
+    }
+}
+
+/// An outgoing poll in a DM, read, edited and a reply, with non-ASCII text.
+fn dm_poll() -> Item {
+    Item {
+        provider: Some(Provider::Meta),
+        kind: Some(Kind::Message),
+        msg_type: Some(MessageType::Poll),
+        chat: id("+55 21 98888-7777"),
+        chat_name: Some("João Ñandú".into()),
+        sender: id("15550001111"),
+        sender_name: None,
+        from_me: true,
+        ack: Some(Ack::Read),
+        message_id: Some("wamid.HBgLNTUyMTk4ODg4Nzc3NxUCABEYEjQ".into()),
+        text: Some("ÁRVORE ou Straße? Qual é melhor".into()),
+        flags: vec![Flag::Edited, Flag::Reply],
+        raw: r#"{"object":"whatsapp_business_account","entry":[{"id":"WABA-ZZZ"}]}"#.into(),
+        ..Item::default()
+    }
+}
+
+/// A status event with no type, no ack, no chat.
+fn bare_status() -> Item {
+    Item {
+        provider: Some(Provider::Whapi),
+        kind: Some(Kind::Session),
+        text: Some("connected".into()),
+        ..Item::default()
+    }
+}
+
+fn m(filter: &str, item: &Item) -> bool {
+    Filter::parse(filter)
+        .unwrap_or_else(|e| panic!("{filter:?} should parse: {e}"))
+        .matches(item)
+}
+
+/// Asserts which of (group_text, dm_poll, bare_status) `filter` selects.
+fn sel(filter: &str, expect: [bool; 3]) {
+    let items = [group_text(), dm_poll(), bare_status()];
+    let got = items.each_ref().map(|i| m(filter, i));
+    assert_eq!(got, expect, "filter {filter:?}");
+}
+
+#[test]
+fn parse_successes() {
+    for input in [
+        "",
+        "   ",
+        "hello",
+        "\"hello world\"",
+        "chat:\"Dev group\"",
+        "chat:\"say \\\"hi\\\"\"",
+        "CHAT:dev From:ana",
+        "type:poll|text",
+        "type:media",
+        "type:live-location type:LinkPreview type:GROUP_INVITE",
+        "kind:poll_vote|status",
+        "provider:waha|meta",
+        "ack:read ack:<read ack:<=read ack:>sent ack:>=delivered ack:=played ack:failed",
+        "ack:<read|failed",
+        "me !me ME",
+        "is:group|dm|channel|lid|status|broadcast",
+        "is:edited|deleted|duplicate|outoforder|reply is:out_of_order",
+        "id:3EB0",
+        "!type:media !\"out of office\" !!me",
+        "12:30 :x a|b \"me\" \"chat:x\" \"a|b\"",
+        "chat:+55\" \"11",
+    ] {
+        assert!(Filter::parse(input).is_ok(), "{input:?} should parse");
+    }
+}
+
+#[test]
+fn parse_failures() {
+    for (input, message, at) in [
+        (
+            "foo:bar",
+            "unknown key \"foo:\" — try chat: from: type: kind: provider: ack: is: id:",
+            0,
+        ),
+        ("x frm:ana", "unknown key \"frm:\" — did you mean from:?", 2),
+        (
+            "TYEP:poll",
+            "unknown key \"tyep:\" — did you mean type:?",
+            0,
+        ),
+        (
+            "type:pol",
+            "type \"pol\" is not a type — did you mean poll?",
+            0,
+        ),
+        (
+            "type:txt",
+            "type \"txt\" is not a type — did you mean text?",
+            0,
+        ),
+        (
+            "type:i",
+            "type \"i\" is not a type — did you mean image or interactive?",
+            0,
+        ),
+        (
+            "type:zzz",
+            "type \"zzz\" is not a type — try text image video gif audio voice document \
+             sticker location live_location contact poll interactive button template order \
+             product catalog link_preview group_invite call system event story unsupported \
+             media",
+            0,
+        ),
+        (
+            "kind:mesage",
+            "kind \"mesage\" is not a kind — did you mean message?",
+            0,
+        ),
+        (
+            "provider:twilio",
+            "provider \"twilio\" is not a provider — try waha whapi meta evolution instance \
+             unknown",
+            0,
+        ),
+        ("ack:", "\"ack:\" needs a value like read or <read", 0),
+        ("ack:<", "\"ack:<\" needs an ack like read", 0),
+        (
+            "ack:<redd",
+            "ack \"redd\" is not an ack — did you mean read?",
+            0,
+        ),
+        ("ack:<failed", "failed has no order — use ack:failed", 0),
+        ("is:grp", "\"is:grp\" is not known — did you mean group?", 0),
+        ("type:", "\"type:\" needs a value like text or media", 0),
+        (
+            "chat:",
+            "\"chat:\" needs a value like \"Dev group\" or +5511",
+            0,
+        ),
+        (
+            "type:poll|",
+            "empty alternative in \"type:poll|\" — remove the |",
+            0,
+        ),
+        ("a||b", "empty alternative in \"a||b\" — remove the |", 0),
+        ("ok \"abc", "unclosed quote", 3),
+        ("chat:\"Dev", "unclosed quote", 0),
+        ("ok !", "\"!\" needs a term after it", 3),
+        ("\"\"", "empty quotes — type a phrase inside them", 0),
+        // Offsets count chars, not bytes.
+        (
+            "ção bad:x",
+            "unknown key \"bad:\" — try chat: from: type: kind: provider: ack: is: id:",
+            4,
+        ),
+    ] {
+        let err = Filter::parse(input).expect_err(input);
+        assert_eq!(err.message, message, "input {input:?}");
+        assert_eq!(err.at, at, "input {input:?}");
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+#[test]
+fn empty_filter_matches_all() {
+    let f = Filter::parse("  ").unwrap();
+    assert!(f.is_empty());
+    assert_eq!(f, Filter::default());
+    assert_eq!(f.source(), "  ");
+    assert!(!f.needs_raw());
+    sel("", [true, true, true]);
+    assert!(Filter::default().matches(&bare_status()));
+}
+
+#[test]
+fn source_equality_and_needs_raw() {
+    let f = Filter::parse("ack:read  hello chat:x").unwrap();
+    assert_eq!(f.source(), "ack:read  hello chat:x");
+    assert_eq!(f.to_string(), "ack:read  hello chat:x");
+    assert!(f.needs_raw());
+    assert!(!f.is_empty());
+    assert_eq!(f, Filter::parse("chat:x hello ack:read").unwrap());
+    assert_ne!(f, Filter::parse("chat:x hello ack:<read").unwrap());
+    assert!(!Filter::parse("me type:poll chat:x").unwrap().needs_raw());
+    assert_eq!(
+        "me".parse::<Filter>().unwrap(),
+        Filter::parse("ME").unwrap()
+    );
+}
+
+#[test]
+fn chat_and_from() {
+    sel("chat:dev", [true, false, false]);
+    sel("chat:DEV", [true, false, false]);
+    sel("chat:\"Dev group\"", [true, false, false]);
+    sel("chat:\"dev  group\"", [false, false, false]);
+    sel("chat:g.us", [true, false, false]);
+    sel("chat:120363", [true, false, false]);
+    sel("chat:joão", [false, true, false]);
+    sel("chat:JOÃO", [false, true, false]);
+    sel("from:ana", [true, false, false]);
+    sel("from:souza|1555", [true, true, false]);
+    sel("from:dev", [false, false, false]);
+}
+
+#[test]
+fn phone_numbers_match_id_digits() {
+    // dm_poll's chat is 5521988887777@c.us.
+    sel("chat:5521", [false, true, false]);
+    sel("chat:+5521", [false, true, false]);
+    sel("chat:\"+55 21\"", [false, true, false]);
+    sel("chat:\"+55 (21) 98888-7777\"", [false, true, false]);
+    sel("chat:98888-7777", [false, true, false]);
+    sel("chat:\"+55 22\"", [false, false, false]);
+    // Group ids fold the hyphen away too.
+    sel("chat:120363777", [true, false, false]);
+    // from: uses the sender id.
+    sel("from:\"+55 11 99988\"", [true, false, false]);
+    sel("from:+1555", [false, true, false]);
+    // Not a phone number: plain substring only.
+    sel("chat:5521x", [false, false, false]);
+}
+
+#[test]
+fn type_kind_provider() {
+    sel("type:text", [true, false, false]);
+    sel("type:POLL", [false, true, false]);
+    sel("type:poll|text", [true, true, false]);
+    sel("type:media", [false, false, false]);
+    sel("!type:media", [true, true, true]);
+    sel("!type:text", [false, true, true]);
+    sel("kind:message", [true, true, false]);
+    sel("kind:session|status", [false, false, true]);
+    sel("provider:waha|meta", [true, true, false]);
+    sel("provider:WHAPI", [false, false, true]);
+    sel("!provider:whapi", [true, true, false]);
+
+    let mut img = bare_status();
+    img.msg_type = Some(MessageType::Voice);
+    assert!(m("type:media", &img));
+    assert!(!m("type:image", &img));
+    assert!(m("type:image|voice", &img));
+}
+
+#[test]
+fn ack_equality_and_comparisons() {
+    // group_text is delivered, dm_poll is read, bare_status has no ack.
+    sel("ack:delivered", [true, false, false]);
+    sel("ack:READ", [false, true, false]);
+    sel("ack:=read", [false, true, false]);
+    sel("ack:<read", [true, false, false]);
+    sel("ack:<=read", [true, true, false]);
+    sel("ack:>delivered", [false, true, false]);
+    sel("ack:>=delivered", [true, true, false]);
+    sel("ack:>played", [false, false, false]);
+    sel("ack:<pending", [false, false, false]);
+    sel("ack:\"<read\"", [true, false, false]);
+    sel("ack:failed", [false, false, false]);
+    // Negation: items without an ack satisfy `!ack:...`.
+    sel("!ack:<read", [false, true, true]);
+
+    let mut failed = group_text();
+    failed.ack = Some(Ack::Failed);
+    assert!(m("ack:failed", &failed));
+    assert!(m("ack:<read|failed", &failed));
+    for cmp in ["ack:<read", "ack:>pending", "ack:>=pending", "ack:<=played"] {
+        assert!(!m(cmp, &failed), "{cmp} must not match failed");
+    }
+}
+
+#[test]
+fn me_is_and_id() {
+    sel("me", [false, true, false]);
+    sel("!me", [true, false, true]);
+    sel("!!me", [false, true, false]);
+    sel("is:group", [true, false, false]);
+    sel("is:dm", [false, true, false]);
+    sel("is:group|dm", [true, true, false]);
+    sel("!is:group", [false, true, true]);
+    sel("is:channel|status|broadcast|lid", [false, false, false]);
+    sel("is:edited", [false, true, false]);
+    sel("is:reply", [false, true, false]);
+    sel("is:deleted|duplicate|outoforder", [false, false, false]);
+    sel("id:3eb0abc", [true, false, false]);
+    sel("id:wamid", [false, true, false]);
+    sel("!id:wamid", [true, false, true]);
+
+    let mut lid = bare_status();
+    lid.chat = id("4555685237:31@lid");
+    assert!(m("is:lid", &lid) && m("is:dm", &lid));
+    lid.chat = id("status@broadcast");
+    assert!(m("is:status", &lid) && !m("is:broadcast", &lid));
+    lid.chat = id("1203@newsletter");
+    assert!(m("is:channel", &lid));
+    lid.flags = vec![Flag::Duplicate, Flag::OutOfOrder, Flag::Deleted];
+    assert!(m("is:duplicate is:out-of-order is:deleted", &lid));
+}
+
+#[test]
+fn bare_words_and_phrases() {
+    sel("deploy", [true, false, false]);
+    sel("DEPLOY OK", [true, false, false]);
+    sel("\"build #42\"", [true, false, false]);
+    sel("\"build 42\"", [false, false, false]);
+    sel("ana", [true, false, false]); // sender name
+    sel("\"dev group\"", [true, false, false]); // chat name
+    sel("notifyname", [true, false, false]); // raw body only
+    sel("waba-zzz", [false, true, false]); // raw body only
+    sel("deploy|connected", [true, false, true]);
+    sel("!deploy", [false, true, true]);
+    sel("\"me\"", [true, true, false]); // "message" in raw, "melhor" in text
+    sel("\"chat:x\"", [false, false, false]);
+    sel("12:30", [false, false, false]);
+}
+
+#[test]
+fn non_ascii_text() {
+    sel("árvore", [false, true, false]);
+    sel("ÁRVORE", [false, true, false]);
+    sel("straße", [false, true, false]);
+    sel("STRASSE", [false, false, false]);
+    sel("\"é melhor\"", [false, true, false]);
+    sel("ñandú", [false, true, false]);
+    sel("NANDU", [false, false, false]);
+    assert!(contains_ci("Ação RÁPIDA", "rápida"));
+    assert!(contains_ci("Ação RÁPIDA", "ação"));
+    assert!(!contains_ci("acao rapida", "ação"));
+    assert!(contains_ci("ŞİŞLİ", "şi"));
+    assert!(contains_ci_bytes("ÑANDÚ".as_bytes(), "ñandú"));
+    assert!(contains_ci_bytes(b"\xffRead\xfe", "read"));
+    assert!(contains_ci("abc", ""));
+    assert!(!contains_ci("ab", "abc"));
+    assert!(contains_ci("xxABC", "abc"));
+}
+
+#[test]
+fn combined_terms_and_raw_last() {
+    sel("chat:dev !me type:text deploy", [true, false, false]);
+    sel(
+        "me type:poll ack:>=read is:edited chat:5521",
+        [false, true, false],
+    );
+    sel("provider:meta|whapi !is:group", [false, true, true]);
+
+    // A field term that fails stops before any raw read.
+    let item = group_text();
+    assert!(!m("notfound type:poll", &item));
+    assert_eq!(item.raw_reads.get(), 0);
+    // Text hits in cheap fields never read the raw body.
+    assert!(m("deploy ana", &item));
+    assert_eq!(item.raw_reads.get(), 0);
+    // A negated cheap hit fails before any other term reads the raw body.
+    assert!(!m("notfound !deploy", &item));
+    assert_eq!(item.raw_reads.get(), 0);
+    // Only terms the cheap pass left open read the raw body.
+    assert!(m("deploy notifyname", &item));
+    assert_eq!(item.raw_reads.get(), 1);
+}
+
+#[test]
+fn suggestions() {
+    assert_eq!(suggest("pol", ["poll", "product"]), Some("poll".into()));
+    assert_eq!(suggest("xyz", ["poll", "product"]), None);
+    assert_eq!(suggest("grp", ["group", "dm"]), Some("group".into()));
+    assert_eq!(suggest("pz", ["poll", "product"]), None);
+    assert_eq!(edit_distance("chta", "chat"), 1);
+    assert_eq!(edit_distance("", "abc"), 3);
+}

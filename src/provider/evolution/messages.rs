@@ -1,0 +1,255 @@
+//! Baileys message content: `messages.upsert` / `send.message` items and the `message` object's
+//! type, text, media, polls, reactions and protocol messages (revokes and edits).
+
+use super::super::json::{arr_at, bool_at, first_str, id_at, num_at, str_at, string_at};
+use super::{ack, apply, parties, timestamp};
+use crate::model::{ChatId, ChatKind, Event, Kind, Media, MessageType, PollDef};
+use serde_json::Value;
+
+/// `messages.upsert` / `send.message`: one prepared Baileys message.
+pub(super) fn message(d: &Value, name: &str, me: Option<&ChatId>) -> Event {
+    let mut ev = Event::new(Kind::Message, name);
+    let key = d.get("key").unwrap_or(&Value::Null);
+    let p = parties(key, d, me);
+    let is_group = p.chat.as_ref().is_some_and(|c| c.kind() == ChatKind::Group);
+    let from_me = p.from_me == Some(true);
+    apply(&mut ev, p);
+    ev.message_id = id_at(key, &["id"]);
+    ev.sender_name = string_at(d, &["pushName"]);
+    if !from_me && !is_group {
+        ev.chat_name = ev.sender_name.clone();
+    }
+    ev.timestamp_ms = timestamp(d, "messageTimestamp");
+    let (status, label) = ack(d.get("status").unwrap_or(&Value::Null));
+    ev.status = status;
+    ev.status_label = label;
+    let msg = d.get("message").unwrap_or(&Value::Null);
+    content(msg, str_at(d, &["messageType"]), &mut ev);
+    if ev.reply_to.is_none() {
+        ev.reply_to = id_at(d, &["contextInfo", "stanzaId"]);
+    }
+    if let Some(url) = str_at(msg, &["mediaUrl"]) {
+        if let Some(m) = ev.media.as_mut() {
+            m.url = Some(url.to_owned());
+        }
+    }
+    ev
+}
+
+/// Message keys that are wrappers or metadata, never the content itself.
+const NOT_CONTENT: [&str; 4] = ["messageContextInfo", "mediaUrl", "base64", "contextInfo"];
+
+/// Fills type/text/media (or turns the event into a reaction, edit, revoke) from a Baileys
+/// `message` object, using `message_type` when it names a key present in it.
+pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
+    let ty = message_type
+        .filter(|t| msg.get(*t).is_some())
+        .or_else(|| {
+            msg.as_object()?
+                .keys()
+                .map(String::as_str)
+                .find(|k| !NOT_CONTENT.contains(k))
+        })
+        .or(message_type);
+    let Some(ty) = ty else {
+        ev.msg_type = Some(MessageType::Unsupported);
+        ev.text = Some("empty message".to_owned());
+        return;
+    };
+    let body = msg.get(ty).unwrap_or(&Value::Null);
+    if ev.reply_to.is_none() {
+        ev.reply_to = id_at(body, &["contextInfo", "stanzaId"]);
+    }
+    let text = |p: &[&str]| string_at(body, p);
+    let set = |ev: &mut Event, t: MessageType, text: Option<String>| {
+        ev.msg_type = Some(t);
+        ev.text = text;
+    };
+    match ty {
+        "conversation" => set(ev, MessageType::Text, body.as_str().map(str::to_owned)),
+        "extendedTextMessage" => set(ev, MessageType::Text, text(&["text"])),
+        "imageMessage" | "videoMessage" | "audioMessage" | "documentMessage" | "stickerMessage"
+        | "ptvMessage" => {
+            let t = match ty {
+                "imageMessage" => MessageType::Image,
+                "videoMessage" if bool_at(body, &["gifPlayback"]) == Some(true) => MessageType::Gif,
+                "videoMessage" | "ptvMessage" => MessageType::Video,
+                "audioMessage" if bool_at(body, &["ptt"]) == Some(true) => MessageType::Voice,
+                "audioMessage" => MessageType::Audio,
+                "documentMessage" => MessageType::Document,
+                _ => MessageType::Sticker,
+            };
+            set(ev, t, text(&["caption"]));
+            ev.media = Some(Media {
+                mime: text(&["mimetype"]),
+                filename: text(&["fileName"]),
+                url: text(&["url"]),
+            });
+        }
+        "documentWithCaptionMessage" => {
+            content(body.get("message").unwrap_or(&Value::Null), None, ev);
+        }
+        "viewOnceMessage" | "viewOnceMessageV2" | "ephemeralMessage" => {
+            content(body.get("message").unwrap_or(&Value::Null), None, ev);
+        }
+        "locationMessage" | "liveLocationMessage" => {
+            let named: Vec<&str> = [str_at(body, &["name"]), str_at(body, &["address"])]
+                .into_iter()
+                .flatten()
+                .collect();
+            let latlon = match (
+                num_at(body, &["degreesLatitude"]),
+                num_at(body, &["degreesLongitude"]),
+            ) {
+                (Some(a), Some(o)) => Some(format!("{a}, {o}")),
+                _ => None,
+            };
+            let t = if ty == "locationMessage" {
+                MessageType::Location
+            } else {
+                MessageType::LiveLocation
+            };
+            let txt = if named.is_empty() {
+                text(&["caption"]).or(latlon)
+            } else {
+                Some(named.join(" · "))
+            };
+            set(ev, t, txt);
+        }
+        "contactMessage" => set(ev, MessageType::Contact, text(&["displayName"])),
+        "contactsArrayMessage" => {
+            let names: Vec<&str> = arr_at(body, &["contacts"])
+                .iter()
+                .filter_map(|c| str_at(c, &["displayName"]))
+                .collect();
+            let txt = if names.is_empty() {
+                text(&["displayName"])
+            } else {
+                Some(names.join(", "))
+            };
+            set(ev, MessageType::Contact, txt);
+        }
+        "reactionMessage" => {
+            ev.kind = Kind::Reaction;
+            ev.target = id_at(body, &["key", "id"]);
+            ev.emoji = Some(str_at(body, &["text"]).unwrap_or("").to_owned());
+        }
+        "pollCreationMessage" | "pollCreationMessageV2" | "pollCreationMessageV3" => {
+            let question = str_at(body, &["name"]).unwrap_or("").to_owned();
+            let options = arr_at(body, &["options"])
+                .iter()
+                .filter_map(|o| str_at(o, &["optionName"]).map(str::to_owned))
+                .collect();
+            let n = num_at(body, &["selectableOptionsCount"]).unwrap_or(0.0);
+            let multi = n > 1.0 || (n == 0.0 && ty != "pollCreationMessageV3");
+            set(ev, MessageType::Poll, Some(question.clone()));
+            ev.poll = Some(PollDef {
+                question,
+                options,
+                multi,
+            });
+        }
+        "protocolMessage" => protocol(body, ev),
+        "editedMessage" => {
+            let inner = body.get("message").unwrap_or(body);
+            match inner.get("protocolMessage") {
+                Some(p) => protocol(p, ev),
+                None => {
+                    ev.kind = Kind::Edit;
+                    content(inner, None, ev);
+                }
+            }
+        }
+        "placeholderMessage" => set(
+            ev,
+            MessageType::Unsupported,
+            Some("message not available on linked device".to_owned()),
+        ),
+        "buttonsResponseMessage" => set(
+            ev,
+            MessageType::Interactive,
+            text(&["selectedDisplayText"]).or(text(&["selectedButtonId"])),
+        ),
+        "listResponseMessage" => set(ev, MessageType::Interactive, text(&["title"])),
+        "interactiveResponseMessage" | "interactiveMessage" => set(
+            ev,
+            MessageType::Interactive,
+            first_str(
+                body,
+                &[&["body", "text"], &["nativeFlowResponseMessage", "name"]],
+            )
+            .map(str::to_owned),
+        ),
+        "templateButtonReplyMessage" => {
+            set(ev, MessageType::Button, text(&["selectedDisplayText"]))
+        }
+        "templateMessage" => set(
+            ev,
+            MessageType::Template,
+            first_str(
+                body,
+                &[
+                    &["hydratedTemplate", "hydratedContentText"],
+                    &["hydratedFourRowTemplate", "hydratedContentText"],
+                ],
+            )
+            .map(str::to_owned),
+        ),
+        "orderMessage" => set(
+            ev,
+            MessageType::Order,
+            num_at(body, &["itemCount"]).map(|n| format!("{n} items")),
+        ),
+        "productMessage" => set(ev, MessageType::Product, text(&["product", "title"])),
+        "groupInviteMessage" => set(
+            ev,
+            MessageType::GroupInvite,
+            first_str(body, &[&["caption"], &["groupName"]]).map(str::to_owned),
+        ),
+        "eventMessage" => set(ev, MessageType::Event, text(&["name"])),
+        other => set(
+            ev,
+            MessageType::Unsupported,
+            Some(format!("unsupported message type {other}")),
+        ),
+    }
+}
+
+/// A Baileys `protocolMessage`: type 0 REVOKE, type 14 MESSAGE_EDIT; others unsupported.
+pub(super) fn protocol(p: &Value, ev: &mut Event) {
+    let kind = match p.get("type") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => match s.as_str() {
+            "REVOKE" => Some(0),
+            "MESSAGE_EDIT" => Some(14),
+            s => s.parse().ok(),
+        },
+        _ => None,
+    };
+    // The acted-on message's id.
+    ev.target = id_at(p, &["key", "id"]);
+    match kind {
+        Some(0) => {
+            ev.kind = Kind::Revoke;
+            ev.msg_type = None;
+            ev.text = None;
+        }
+        Some(14) => {
+            ev.kind = Kind::Edit;
+            let edited = p.get("editedMessage").unwrap_or(&Value::Null);
+            let mut tmp = Event::new(Kind::Message, "");
+            content(edited, None, &mut tmp);
+            ev.msg_type = tmp.msg_type;
+            ev.text = tmp.text;
+            ev.media = tmp.media;
+        }
+        other => {
+            ev.target = None;
+            ev.msg_type = Some(MessageType::Unsupported);
+            ev.text = Some(match other {
+                Some(n) => format!("protocolMessage type {n}"),
+                None => "protocolMessage".to_owned(),
+            });
+        }
+    }
+}
