@@ -38,12 +38,12 @@ fn unpack(i: u32) -> Option<usize> {
 }
 
 impl EventRow {
-    /// The chat (index into [`Store::chats`]).
+    /// The chat (index into [`Store::chats`](super::Store::chats)).
     pub fn chat(&self) -> Option<usize> {
         unpack(self.chat)
     }
 
-    /// The message this event created or changed (index into [`Store::messages`]).
+    /// The message this event created or changed (index into [`Store::messages`](super::Store::messages)).
     pub fn message(&self) -> Option<usize> {
         unpack(self.message)
     }

@@ -17,9 +17,9 @@
 //!   arrive that way too), not a revoke. When `pollUpdates` is present the status is Evolution's
 //!   fallback and only the votes are emitted.
 //! - `pollCreationMessageV3` is a single-choice poll; otherwise `selectableOptionsCount` 1 is
-//!   single and 0 or >1 multi. **[I]**
+//!   single and 0 or >1 multi. **\[I\]**
 //! - `call` payload fields (`from`, `chatId`, `isVideo`, `status`, `date`) follow Baileys'
-//!   WACallEvent **[I]**.
+//!   WACallEvent **\[I\]**.
 
 mod events;
 mod messages;

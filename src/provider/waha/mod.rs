@@ -3,7 +3,7 @@
 //! A body is one envelope `{id?, timestamp?, event, session, me?, engine?, payload}` carrying one
 //! event; this module turns it into [`Event`]s. Message-shaped payloads (`message`,
 //! `message.any`, `message.waiting`, `message.edited`, `message.reaction`) are read in
-//! [`message`]; everything else (acks, revokes, votes, session, group, presence, calls, labels)
+//! `message`; everything else (acks, revokes, votes, session, group, presence, calls, labels)
 //! here.
 //!
 //! Assumptions:

@@ -2,7 +2,7 @@
 //!
 //! Every collection in the body is read and every item becomes one [`Event`] named
 //! `"<type>.<event>"` (e.g. `messages.post`). Messages, actions, statuses and `messages.patch`
-//! updates live in [`messages`]; this file dispatches and handles the chat/group/presence/
+//! updates live in `messages`; this file dispatches and handles the chat/group/presence/
 //! channel collections.
 //!
 //! Assumptions (providers.md §2):

@@ -1,5 +1,5 @@
 //! Screen state: the store, what is focused, selected, filtered and shown. Owns the store: the
-//! event loop is its only user, so no locks. What input does to it is in [`input`].
+//! event loop is its only user, so no locks. What input does to it is in `input`.
 
 mod input;
 
