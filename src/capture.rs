@@ -24,6 +24,39 @@ use time::OffsetDateTime;
 /// Format version written in the header line.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Headers as a JSON object: names sorted, repeated names joined with ", " in arrival order.
+/// Serialised straight from the envelope's pairs (no intermediate map: this runs per request).
+struct Headers<'a>(&'a [(String, String)]);
+
+impl Serialize for Headers<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let pairs = self.0;
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|&a, &b| pairs[a].0.cmp(&pairs[b].0));
+        let mut map = s.serialize_map(None)?;
+        let mut i = 0;
+        while i < order.len() {
+            let name = &pairs[order[i]].0;
+            let same = order[i..]
+                .iter()
+                .take_while(|&&k| pairs[k].0 == *name)
+                .count();
+            if same == 1 {
+                map.serialize_entry(name, &pairs[order[i]].1)?;
+            } else {
+                let values: Vec<&str> = order[i..i + same]
+                    .iter()
+                    .map(|&k| pairs[k].1.as_str())
+                    .collect();
+                map.serialize_entry(name, &values.join(", "))?;
+            }
+            i += same;
+        }
+        map.end()
+    }
+}
+
 #[derive(Serialize)]
 struct LineOut<'a> {
     seq: u64,
@@ -31,7 +64,7 @@ struct LineOut<'a> {
     method: &'a str,
     path: &'a str,
     query: Option<&'a str>,
-    headers: BTreeMap<&'a str, String>,
+    headers: Headers<'a>,
     remote: Option<&'a str>,
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,16 +141,6 @@ pub fn header_line(started_at_ms: i64) -> Vec<u8> {
 
 /// One capture line for `env`, with its newline.
 pub fn encode(env: &Envelope) -> Vec<u8> {
-    let mut headers: BTreeMap<&str, String> = BTreeMap::new();
-    for (k, v) in &env.headers {
-        headers
-            .entry(k.as_str())
-            .and_modify(|old| {
-                old.push_str(", ");
-                old.push_str(v);
-            })
-            .or_insert_with(|| v.clone());
-    }
     let (body, body_b64) = match std::str::from_utf8(&env.body) {
         Ok(s) => (Some(s), None),
         Err(_) => (
@@ -131,7 +154,7 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
         method: &env.method,
         path: &env.path,
         query: env.query.as_deref(),
-        headers,
+        headers: Headers(&env.headers),
         remote: env.remote.as_deref(),
         status: env.status,
         note: env.note.as_deref(),

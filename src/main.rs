@@ -11,7 +11,11 @@ fn main() -> Result<()> {
     let utc_offset_s = time::UtcOffset::current_local_offset()
         .map(|o| o.whole_seconds())
         .unwrap_or(0);
+    // At least two workers: the capture's group-commit leader may sit in write(2) on one of them
+    // while the other keeps the screen and the other requests going (see capture_writer.rs).
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()?
         .block_on(run(cli, utc_offset_s))
