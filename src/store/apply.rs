@@ -32,8 +32,8 @@ impl Store {
         };
         let k = key(provider, id);
         let mut prompt = None;
-        let i = match self.by_id.get(&k) {
-            Some(&i) if !self.messages[i].placeholder => {
+        let i = match self.lookup(&k) {
+            Some(i) if !self.messages[i].placeholder => {
                 let m = &mut self.messages[i];
                 m.duplicates += 1;
                 m.seqs.push(seq);
@@ -49,7 +49,7 @@ impl Store {
                 }
                 i
             }
-            Some(&i) => {
+            Some(i) => {
                 self.messages[i].placeholder = false;
                 self.messages[i].seqs.push(seq);
                 prompt = self.fill_message(i, ev, seq, at_ms);
@@ -96,7 +96,7 @@ impl Store {
             ),
         };
         let i = self.messages.len();
-        self.by_id.insert(key(provider, &id), i);
+        self.by_id.insert(provider, id.bare(), i);
         self.messages
             .push(Message::new(provider, id, chat, seq, at_ms));
         self.chats.get_mut(chat).messages.push(i);
@@ -138,8 +138,8 @@ impl Store {
             // The prompt being answered gets the tally; the reply itself stays a message.
             let prompt = reply.prompt.clone();
             let voter = ev.sender.clone().or_else(|| ev.chat.clone());
-            let pi = match self.by_id.get(&key(provider, &prompt)) {
-                Some(&pi) => pi,
+            let pi = match self.lookup(&key(provider, &prompt)) {
+                Some(pi) => pi,
                 None => {
                     let pi = self.create_message(provider, prompt, Some(chat), seq, at_ms);
                     let pm = &mut self.messages[pi];
@@ -182,8 +182,8 @@ impl Store {
             return;
         };
         let k = key(provider, target);
-        let i = match self.by_id.get(&k) {
-            Some(&i) => i,
+        let i = match self.lookup(&k) {
+            Some(i) => i,
             None => {
                 let outgoing_status = ev.kind == Kind::Status && ev.from_me != Some(false);
                 let snapshot = ev.poll_snapshot.is_some();
@@ -312,7 +312,7 @@ impl Store {
             return;
         };
         self.parked_len -= waiting.len();
-        let Some(&i) = self.by_id.get(k) else {
+        let Some(i) = self.lookup(k) else {
             return;
         };
         for p in waiting {

@@ -17,6 +17,7 @@
 mod apply;
 pub mod chats;
 mod event_row;
+mod index;
 pub mod message;
 pub mod poll;
 
@@ -90,7 +91,7 @@ struct Parked {
 pub struct Store {
     chats: Chats,
     messages: Vec<Message>,
-    by_id: HashMap<MsgKey, usize>,
+    by_id: index::MessageIndex,
     parked: HashMap<MsgKey, Vec<Parked>>,
     parked_len: usize,
     events: Vec<EventRow>,
@@ -265,9 +266,13 @@ impl Store {
 
     /// The message with this provider id, if seen.
     pub fn find_message(&self, provider: Provider, id: &str) -> Option<&Message> {
-        self.by_id
-            .get(&(provider, crate::model::bare_message_id(id).to_owned()))
-            .map(|&i| &self.messages[i])
+        self.lookup(&key(provider, &MessageId::new(id)))
+            .map(|i| &self.messages[i])
+    }
+
+    /// The index of the message under `k`.
+    fn lookup(&self, k: &MsgKey) -> Option<usize> {
+        self.by_id.get(k.0, &k.1, &self.messages)
     }
 
     pub fn event(&self, i: usize) -> &EventRow {

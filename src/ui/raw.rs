@@ -6,7 +6,7 @@
 //! capture file nothing can be re-read, so everything stays in memory.
 
 use crate::envelope::Envelope;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Bytes of bodies kept in memory when a capture file can give them back.
 const MEMORY_BUDGET: usize = 256 * 1024 * 1024;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Entry {
     env: Option<Arc<Envelope>>,
     offset: Option<u64>,
@@ -27,7 +27,9 @@ struct Entry {
 pub struct RawStore {
     capture: Option<PathBuf>,
     loaded: Option<PathBuf>,
-    entries: HashMap<u64, Entry>,
+    /// Indexed by seq (dense: one counter per run, continued after `--load`). A vector, not a
+    /// map: growing a million-entry hash map stalls the screen while it rehashes.
+    entries: Vec<Entry>,
     /// Seqs still in memory, oldest first, for eviction.
     resident: VecDeque<u64>,
     resident_bytes: usize,
@@ -46,19 +48,20 @@ impl RawStore {
         let seq = env.seq;
         self.resident_bytes += env.body.len();
         self.resident.push_back(seq);
-        self.entries.insert(
-            seq,
-            Entry {
-                env: Some(env),
-                offset,
-                from_load,
-            },
-        );
+        let i = seq as usize;
+        if i >= self.entries.len() {
+            self.entries.resize_with(i + 1, Entry::default);
+        }
+        self.entries[i] = Entry {
+            env: Some(env),
+            offset,
+            from_load,
+        };
         while self.resident_bytes > MEMORY_BUDGET {
             let Some(old) = self.resident.pop_front() else {
                 break;
             };
-            if let Some(e) = self.entries.get_mut(&old) {
+            if let Some(e) = self.entries.get_mut(old as usize) {
                 if e.offset.is_some() {
                     if let Some(env) = e.env.take() {
                         self.resident_bytes -= env.body.len();
@@ -74,7 +77,7 @@ impl RawStore {
 
     /// The request `seq`, from memory or the capture file.
     pub fn get(&self, seq: u64) -> Option<Arc<Envelope>> {
-        let e = self.entries.get(&seq)?;
+        let e = self.entries.get(seq as usize)?;
         if let Some(env) = &e.env {
             return Some(env.clone());
         }
@@ -139,14 +142,12 @@ mod tests {
         file.extend(crate::capture::encode(&env));
         std::fs::write(&path, &file).unwrap();
         let mut raw = RawStore::new(Some(path), None);
-        raw.entries.insert(
-            3,
-            Entry {
-                env: None,
-                offset: Some(off),
-                from_load: false,
-            },
-        );
+        raw.entries.resize_with(4, Entry::default);
+        raw.entries[3] = Entry {
+            env: None,
+            offset: Some(off),
+            from_load: false,
+        };
         assert_eq!(&raw.get(3).unwrap().body[..], b"{\"a\":1}");
         assert!(raw.body_contains(3, "\"a\""));
     }
