@@ -370,3 +370,52 @@ fn ctrl_c_quits_even_while_typing_a_filter() {
     );
     assert!(a.quit);
 }
+
+#[test]
+fn tiny_terminals_never_panic() {
+    let mut a = app();
+    feed(&mut a, &all_demos());
+    for (w, h) in [
+        (1, 1),
+        (2, 2),
+        (10, 3),
+        (20, 5),
+        (30, 8),
+        (59, 10),
+        (60, 4),
+        (119, 6),
+    ] {
+        for focus in [Focus::Chats, Focus::Stream, Focus::Detail] {
+            a.focus = focus;
+            let _ = draw(&mut a, w, h);
+            key(&mut a, KeyCode::Char('?'));
+            let _ = draw(&mut a, w, h);
+            key(&mut a, KeyCode::Char('x'));
+            key(&mut a, KeyCode::Char('/'));
+            type_text(&mut a, "type:pol");
+            let _ = draw(&mut a, w, h);
+            key(&mut a, KeyCode::Esc);
+        }
+    }
+}
+
+#[test]
+fn the_help_overlay_scrolls_on_a_small_terminal() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('?'));
+    let t = draw(&mut a, 80, 24);
+    let first = text_of(t.backend().buffer());
+    assert!(first.contains("j/k scroll"), "{first}");
+    assert!(!first.contains("Filter language"));
+    for _ in 0..40 {
+        key(&mut a, KeyCode::Char('j'));
+    }
+    assert_eq!(a.mode, Mode::Help);
+    let t = draw(&mut a, 80, 24);
+    let last = text_of(t.backend().buffer());
+    assert!(last.contains("Filter language"), "{last}");
+    assert!(last.contains("any key closes this"));
+    key(&mut a, KeyCode::Char('q'));
+    assert_eq!(a.mode, Mode::Normal);
+    assert!(!a.quit, "q closes the overlay first");
+}

@@ -62,7 +62,8 @@ pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
     }
     panes::status::render(frame, areas.status, app, now_ms);
     if app.mode == Mode::Help {
-        panes::help::render(frame, frame.area());
+        let area = frame.area();
+        panes::help::render(frame, area, &mut app.help_scroll);
     }
 }
 

@@ -18,7 +18,16 @@ impl App {
             return;
         }
         match self.mode {
-            Mode::Help => self.mode = Mode::Normal,
+            Mode::Help => match key.code {
+                // The overlay scrolls on small terminals; any other key closes it.
+                KeyCode::Char('j') | KeyCode::Down => self.help_scroll += 1,
+                KeyCode::Char('k') | KeyCode::Up => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                KeyCode::PageDown => self.help_scroll += 10,
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                _ => self.mode = Mode::Normal,
+            },
             Mode::Filter => self.filter_key(key),
             Mode::Search => self.search_key(key),
             Mode::Normal => {
@@ -99,7 +108,10 @@ impl App {
     pub fn act(&mut self, action: Action, now_ms: i64) {
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => {
+                self.mode = Mode::Help;
+                self.help_scroll = 0;
+            }
             Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Chats => Focus::Stream,

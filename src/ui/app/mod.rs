@@ -141,6 +141,8 @@ pub struct App {
     pub search_query: String,
     /// Where each stream row was drawn last frame: (top, bottom, view index).
     pub stream_hits: Vec<(u16, u16, usize)>,
+    /// Scroll of the help overlay.
+    pub help_scroll: usize,
     /// When the view was last rebuilt because rows may have changed in place.
     last_restat_ms: i64,
 }
@@ -186,6 +188,7 @@ impl App {
             search_query: String::new(),
             stream_hits: Vec::new(),
             last_restat_ms: 0,
+            help_scroll: 0,
         }
     }
 

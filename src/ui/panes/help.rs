@@ -20,7 +20,7 @@ const FILTER_HELP: &[(&str, &str)] = &[
     ("!term", "negate any term; all terms must hold"),
 ];
 
-pub fn render(frame: &mut Frame, area: Rect) {
+pub fn render(frame: &mut Frame, area: Rect, scroll: &mut usize) {
     let mut lines: Vec<Line> = Vec::new();
     for (name, rows) in keys::help_sections() {
         lines.push(Line::styled(name, theme::TITLE));
@@ -40,6 +40,13 @@ pub fn render(frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::styled("any key closes this", theme::DIM));
     let h = (lines.len() as u16 + 2).min(area.height);
+    let visible = h.saturating_sub(2) as usize;
+    *scroll = (*scroll).min(lines.len().saturating_sub(visible));
+    let title = if lines.len() > visible {
+        " Keys · wamon · j/k scroll "
+    } else {
+        " Keys · wamon "
+    };
     let w = 64.min(area.width);
     let [row] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)
@@ -49,11 +56,11 @@ pub fn render(frame: &mut Frame, area: Rect) {
         .areas(row);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(lines).scroll((*scroll as u16, 0)).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme::BORDER_FOCUSED)
-                .title(Span::styled(" Keys · wamon ", theme::TITLE)),
+                .title(Span::styled(title, theme::TITLE)),
         ),
         popup,
     );
