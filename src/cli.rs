@@ -68,8 +68,9 @@ pub struct RunArgs {
 /// Flags of `wamon send`.
 #[derive(Debug, Args, Clone)]
 pub struct SendArgs {
-    /// Scenario name (conversation, problems).
-    pub scenario: String,
+    /// Scenario name (conversation, problems); not needed with --file.
+    #[arg(required_unless_present = "file")]
+    pub scenario: Option<String>,
     /// Where to post, e.g. http://127.0.0.1:8080/webhook.
     #[arg(long)]
     pub to: String,

@@ -59,23 +59,23 @@ async fn send(args: SendArgs) -> Result<()> {
             vec![(path.display().to_string(), reqs)]
         }
         None => {
-            if !wamon::demo_script::SCENARIOS.contains(&args.scenario.as_str()) {
+            let scenario = args.scenario.clone().unwrap_or_default();
+            if !wamon::demo_script::SCENARIOS.contains(&scenario.as_str()) {
                 bail!(
-                    "no scenario {:?}: built-in scenarios are {}",
-                    args.scenario,
+                    "no scenario {scenario:?}: built-in scenarios are {}",
                     wamon::demo_script::SCENARIOS.join(", ")
                 );
             }
             let mut v = Vec::new();
             let providers = if args.provider.eq_ignore_ascii_case("all") {
-                wamon::demo_script::providers(&args.scenario).to_vec()
+                wamon::demo_script::providers(&scenario).to_vec()
             } else {
                 wamon::demo::providers_for(&args.provider)?
             };
             for p in providers {
                 v.push((
                     p.to_owned(),
-                    wamon::demo::builtin_requests(&args.scenario, p, start)?,
+                    wamon::demo::builtin_requests(&scenario, p, start)?,
                 ));
             }
             v
