@@ -150,6 +150,30 @@ async fn handle(State(rx): State<Arc<Receiver>>, req: Request) -> Response {
         status = StatusCode::BAD_REQUEST;
     }
     env.status = status.as_u16();
+    // Once the body is read, recording and passing on the request run in their own task: if the
+    // provider hangs up meanwhile, hyper drops this handler, but the request still reaches the
+    // capture file and the screen.
+    let finishing = tokio::spawn(finish(rx, env, normalized, status));
+    let (status, reply) = finishing.await.unwrap_or_else(|e| {
+        tracing::error!("request task failed: {e}");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"ok":false,"error":"internal error"}"#.to_owned(),
+        )
+    });
+    (status, [(header::CONTENT_TYPE, "application/json")], reply).into_response()
+}
+
+/// Records `env`, hands it to the consumer, and says what to answer.
+async fn finish(
+    rx: Arc<Receiver>,
+    mut env: Envelope,
+    normalized: Normalized,
+    mut status: StatusCode,
+) -> (StatusCode, String) {
+    // Back-pressure first: wait for room in the ingest channel before recording, so a slow
+    // screen slows the providers down instead of letting recorded requests pile up unseen.
+    let permit = rx.ingest_tx.reserve().await.ok();
     let capture_offset = match record(&rx, &env).await {
         Ok(off) => off,
         Err(e) => {
@@ -168,11 +192,11 @@ async fn handle(State(rx): State<Arc<Receiver>>, req: Request) -> Response {
         capture_offset,
         from_load: false,
     };
-    // Back-pressure: wait for room rather than drop; an accepted webhook is never lost.
-    if rx.ingest_tx.send(ingest).await.is_err() {
-        tracing::warn!(seq, "consumer gone; request is in the capture file only");
+    match permit {
+        Some(p) => p.send(ingest),
+        None => tracing::warn!(seq, "consumer gone; request is in the capture file only"),
     }
-    (status, [(header::CONTENT_TYPE, "application/json")], reply).into_response()
+    (status, reply)
 }
 
 async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<u64>> {

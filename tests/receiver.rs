@@ -339,3 +339,51 @@ async fn concurrent_requests_all_reach_the_capture_and_the_consumer() {
     seqs.dedup();
     assert_eq!(seqs.len(), 40);
 }
+
+#[tokio::test]
+async fn a_provider_that_hangs_up_while_waiting_still_gets_its_webhook_recorded_and_shown() {
+    // A one-slot channel that nobody drains yet: the second request waits for room.
+    let dir = std::env::temp_dir().join(format!(
+        "wamon-hang-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let capture = dir.join("run.jsonl");
+    let writer = CaptureWriter::open(&capture, 0).unwrap();
+    let (tx, mut rx) = mpsc::channel(1);
+    let state = Receiver::new(cfg(), 1, Some(writer), tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let first = http(addr, "POST", "/", &[], WAHA_BODY.as_bytes()).await;
+    assert_eq!(first.status, 200);
+    let body = r#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_BYE","from":"1@c.us","body":"bye"}}"#;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    // Let the server read the body and start waiting for room, then hang up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(s);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        rx.recv().await.unwrap().normalized.events[0]
+            .text
+            .as_deref(),
+        Some("Hi there!")
+    );
+    let second = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the webhook still reaches the consumer")
+        .unwrap();
+    assert_eq!(second.normalized.events[0].text.as_deref(), Some("bye"));
+    let file = std::fs::read(&capture).unwrap();
+    assert_eq!(
+        wamon::capture::read_all(&file[..]).unwrap().envelopes.len(),
+        2
+    );
+}
