@@ -14,49 +14,67 @@ use ratatui::Frame;
 const TOAST_MS: i64 = 3000;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
+    // Narrow terminals get short labels and no capture path, so the counts stay readable.
+    let compact = area.width < 110;
     let c = app.store.counters();
+    let sep = || Span::styled(" · ", theme::DIM);
     let mut spans = vec![
         Span::styled("● ", theme::OK),
         Span::raw(app.info.listen.to_string()),
-        Span::styled(" · ", theme::DIM),
-        Span::raw(format!("{} events", thousands(c.events))),
-        Span::styled(" · ", theme::DIM),
+        sep(),
+        Span::raw(if compact {
+            format!("{} ev", thousands(c.events))
+        } else {
+            format!("{} events", thousands(c.events))
+        }),
+        sep(),
         Span::raw(format!("{:.0}/s", app.rate(now_ms))),
     ];
     let last = app.store.last_received_ms();
     if last > 0 {
-        spans.push(Span::styled(" · ", theme::DIM));
-        spans.push(Span::raw(format!("last {} ago", ago(now_ms - last))));
+        spans.push(sep());
+        let age = ago(now_ms - last);
+        spans.push(Span::raw(if compact {
+            format!("{age} ago")
+        } else {
+            format!("last {age} ago")
+        }));
     }
-    spans.push(Span::styled(" · ", theme::DIM));
+    let (rejected, malformed) = if compact {
+        ("rej", "bad")
+    } else {
+        ("rejected", "malformed")
+    };
+    spans.push(sep());
     spans.push(Span::styled(
-        format!("{} rejected", c.rejected),
+        format!("{} {rejected}", c.rejected),
         if c.rejected > 0 {
             theme::ERROR
         } else {
             theme::DIM
         },
     ));
-    spans.push(Span::styled(" · ", theme::DIM));
+    spans.push(sep());
     spans.push(Span::styled(
-        format!("{} malformed", c.malformed),
+        format!("{} {malformed}", c.malformed),
         if c.malformed > 0 {
             theme::ERROR
         } else {
             theme::DIM
         },
     ));
-    spans.push(Span::styled(" · ", theme::DIM));
-    let capture = match &app.info.capture {
-        Some(p) => format!("capture {}", fit_path(&p.display().to_string(), 28)),
-        None => "no capture".to_owned(),
-    };
-    spans.push(Span::raw(capture));
-    spans.push(Span::styled(" · ", theme::DIM));
+    if !compact {
+        spans.push(sep());
+        spans.push(Span::raw(match &app.info.capture {
+            Some(p) => format!("capture {}", fit_path(&p.display().to_string(), 28)),
+            None => "no capture".to_owned(),
+        }));
+    }
+    spans.push(sep());
     spans.push(Span::raw(if app.follow { "follow" } else { "paused" }));
     if let Some((msg, at)) = &app.toast {
         if now_ms - at < TOAST_MS {
-            spans.push(Span::styled(" · ", theme::DIM));
+            spans.push(sep());
             spans.push(Span::styled(msg.clone(), theme::OK));
         }
     }
