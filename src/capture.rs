@@ -16,7 +16,6 @@
 use crate::envelope::Envelope;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::io::BufRead;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -75,10 +74,39 @@ struct LineOut<'a> {
     body_b64: Option<String>,
 }
 
+/// Header pairs read straight into the envelope's list (no intermediate map: `--load` runs this
+/// for every line).
+#[derive(Default)]
+struct HeaderPairs(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for HeaderPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = HeaderPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of header names to values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<HeaderPairs, A::Error> {
+                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(8));
+                while let Some(pair) = m.next_entry::<String, String>()? {
+                    v.push(pair);
+                }
+                Ok(HeaderPairs(v))
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
+}
+
 #[derive(Deserialize)]
-struct LineIn {
+struct LineIn<'a> {
     seq: u64,
-    received_at: String,
+    #[serde(borrow)]
+    received_at: std::borrow::Cow<'a, str>,
     #[serde(default)]
     method: String,
     #[serde(default)]
@@ -86,7 +114,7 @@ struct LineIn {
     #[serde(default)]
     query: Option<String>,
     #[serde(default)]
-    headers: BTreeMap<String, String>,
+    headers: HeaderPairs,
     #[serde(default)]
     remote: Option<String>,
     #[serde(default)]
@@ -123,6 +151,46 @@ pub fn rfc3339_ms(ms: i64) -> String {
 
 /// Parses an RFC 3339 time into milliseconds since the epoch.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    fast_utc_ms(s).or_else(|| general_rfc3339_ms(s))
+}
+
+/// The format wamon writes (`2026-11-21T19:56:17.123Z`), read without a general parser:
+/// loading a capture reads one per line.
+fn fast_utc_ms(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 24
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[23] != b'Z'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<i64> {
+        b[from..to].iter().try_fold(0i64, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hh, mm, ss, ms) = (num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days since the epoch from a civil date (H. Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + ms)
+}
+
+fn general_rfc3339_ms(s: &str) -> Option<i64> {
     let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
     Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
@@ -188,7 +256,7 @@ pub fn decode(line: &[u8], line_no: usize) -> Result<Envelope, CaptureError> {
         method: l.method,
         path: l.path,
         query: l.query,
-        headers: l.headers.into_iter().collect(),
+        headers: l.headers.0,
         remote: l.remote,
         body: body.into(),
         status: l.status,
@@ -274,6 +342,26 @@ mod tests {
             assert_eq!(back.query.as_deref(), Some("a=b"));
             assert_eq!(back.header("x-a"), Some("1, 2"));
         }
+    }
+
+    #[test]
+    fn the_fast_time_reader_agrees_with_the_general_one() {
+        for ms in [
+            0i64,
+            951_782_400_000,
+            1_700_000_000_123,
+            1_795_262_400_999,
+            4_102_444_800_000,
+        ] {
+            let s = rfc3339_ms(ms);
+            assert_eq!(fast_utc_ms(&s), Some(ms), "{s}");
+            assert_eq!(general_rfc3339_ms(&s), Some(ms), "{s}");
+        }
+        assert_eq!(
+            parse_rfc3339_ms("2023-11-14T23:13:20.123+01:00"),
+            Some(1_700_000_000_123)
+        );
+        assert_eq!(fast_utc_ms("2023-13-14T22:13:20.123Z"), None);
     }
 
     #[test]
