@@ -9,6 +9,10 @@
 
 mod common;
 
+/// The allocator the `wamon` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 use wamon::filter::Filter;
 use wamon::ui::view::RowSubject;

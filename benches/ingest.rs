@@ -14,6 +14,10 @@
 
 mod common;
 
+/// The allocator the `wamon` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::body::Bytes;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;

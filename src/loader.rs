@@ -10,7 +10,9 @@
 
 use crate::capture::{self, CaptureError};
 use crate::ingest::Ingest;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// What a load produced.
@@ -20,8 +22,18 @@ pub struct Loaded {
     pub warnings: Vec<CaptureError>,
 }
 
-/// Cuts `bytes` into `(line number, offset, line without newline, complete)`.
-fn lines(bytes: &[u8]) -> Vec<(usize, u64, &[u8], bool)> {
+/// One line of the file.
+struct LineRef<'a> {
+    no: usize,
+    offset: u64,
+    /// Without its newline.
+    text: &'a [u8],
+    /// Ended by a newline (a torn last line is not).
+    complete: bool,
+}
+
+/// Cuts `bytes` into lines.
+fn lines(bytes: &[u8]) -> Vec<LineRef<'_>> {
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut no = 0usize;
@@ -33,62 +45,123 @@ fn lines(bytes: &[u8]) -> Vec<(usize, u64, &[u8], bool)> {
         };
         let line = &bytes[start..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        out.push((no, start as u64, line, complete));
+        out.push(LineRef {
+            no,
+            offset: start as u64,
+            text: line,
+            complete,
+        });
         start = end + 1;
     }
     out
 }
 
-fn decode_chunk(chunk: &[(usize, u64, &[u8], bool)]) -> Vec<Result<Ingest, CaptureError>> {
+fn decode_chunk(chunk: &[LineRef]) -> Vec<Result<Ingest, CaptureError>> {
     chunk
         .iter()
-        .filter(|(_, _, line, _)| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|&(no, offset, line, complete)| {
-            let env = capture::decode(line, no).map_err(|e| match complete {
+        .filter(|l| !l.text.iter().all(u8::is_ascii_whitespace))
+        .map(|l| {
+            let env = capture::decode(l.text, l.no).map_err(|e| match l.complete {
                 true => e,
-                false => CaptureError::Torn { line: no },
+                false => CaptureError::Torn { line: l.no },
             })?;
             let normalized = crate::provider::normalize(&env);
             Ok(Ingest {
                 env: Arc::new(env),
                 normalized,
-                capture_offset: Some(offset),
+                capture_offset: Some(l.offset),
                 from_load: true,
             })
         })
         .collect()
 }
 
-/// Loads `bytes` (a whole capture file).
-pub fn load_bytes(bytes: &[u8]) -> Loaded {
+/// Lines handed to a worker at a time: small enough that the first chunks reach the consumer
+/// quickly, large enough that coordination stays negligible.
+const CHUNK: usize = 2048;
+
+/// Loads `bytes` (a whole capture file), calling `item` for every request in file order and
+/// `warn` for every line skipped.
+///
+/// Worker threads (one per core) decode and normalise chunks of lines while the calling thread
+/// delivers finished chunks in order, so whatever consumes the items (the store) works while the
+/// rest of the file is still being decoded.
+pub fn load_streaming(
+    bytes: &[u8],
+    mut item: impl FnMut(Ingest),
+    mut warn: impl FnMut(CaptureError),
+) {
     let mut all = lines(bytes);
-    let mut out = Loaded::default();
     match all.first() {
-        Some((_, _, first, _)) if capture::is_header(first) => {
+        Some(first) if capture::is_header(first.text) => {
             all.remove(0);
         }
-        Some(_) => out.warnings.push(CaptureError::NotACapture),
-        None => return out,
+        Some(_) => warn(CaptureError::NotACapture),
+        None => return,
     }
+    let chunks: Vec<&[LineRef]> = all.chunks(CHUNK).collect();
+    let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = all.len().div_ceil(threads).max(1024);
-    let results: Vec<Vec<Result<Ingest, CaptureError>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = all
-            .chunks(chunk)
-            .map(|c| s.spawn(move || decode_chunk(c)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    for r in results.into_iter().flatten() {
-        match r {
-            Ok(i) => out.items.push(i),
-            Err(e) => out.warnings.push(e),
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Result<Ingest, CaptureError>>)>();
+        for _ in 0..threads.min(chunks.len()) {
+            let (tx, chunks, next) = (tx.clone(), &chunks, &next);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = chunks.get(i) else { break };
+                if tx.send((i, decode_chunk(chunk))).is_err() {
+                    break;
+                }
+            });
         }
-    }
+        drop(tx);
+        // Chunks finish in any order; hand them on in file order.
+        let mut ready: BTreeMap<usize, Vec<Result<Ingest, CaptureError>>> = BTreeMap::new();
+        let mut want = 0;
+        for (i, results) in rx {
+            ready.insert(i, results);
+            while let Some(results) = ready.remove(&want) {
+                for r in results {
+                    match r {
+                        Ok(i) => item(i),
+                        Err(e) => warn(e),
+                    }
+                }
+                want += 1;
+            }
+        }
+    });
+}
+
+/// Loads `bytes` (a whole capture file) into memory.
+pub fn load_bytes(bytes: &[u8]) -> Loaded {
+    let mut out = Loaded::default();
+    let mut warnings = Vec::new();
+    load_streaming(bytes, |i| out.items.push(i), |w| warnings.push(w));
+    out.warnings = warnings;
     out
+}
+
+/// The highest request seq in a capture, found without decoding it: live requests continue
+/// after it. The first `"seq":` of a line is its top-level seq (inside bodies and headers every
+/// quote is escaped), whatever the key order.
+pub fn max_seq(bytes: &[u8]) -> u64 {
+    const KEY: &[u8] = b"\"seq\":";
+    bytes
+        .split(|b| *b == b'\n')
+        .filter_map(|line| {
+            let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+            let digits = line[at..].iter().skip_while(|b| b.is_ascii_whitespace());
+            let mut n: u64 = 0;
+            let mut any = false;
+            for b in digits.take_while(|b| b.is_ascii_digit()) {
+                n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+                any = true;
+            }
+            any.then_some(n)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Loads the capture at `path`.
@@ -116,6 +189,11 @@ mod tests {
         let loaded = load_bytes(&file);
         assert_eq!(loaded.items.len(), 3000);
         assert_eq!(loaded.warnings, vec![CaptureError::Torn { line: 3002 }]);
+        assert_eq!(
+            max_seq(&file),
+            3001,
+            "the torn line's seq counts too: it may be re-sent"
+        );
         for (i, item) in loaded.items.iter().enumerate() {
             assert_eq!(item.env.seq, i as u64 + 1);
             assert_eq!(item.capture_offset, Some(offsets[i]));

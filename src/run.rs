@@ -9,11 +9,15 @@
 
 use crate::capture_writer::CaptureWriter;
 use crate::cli::RunArgs;
+use crate::envelope::Envelope;
 use crate::ingest::{Ingest, INGEST_CAPACITY};
+use crate::model::{Kind, Provider};
+use crate::provider::Normalized;
 use crate::receiver::{self, now_ms, Receiver, ReceiverConfig};
 use color_eyre::eyre::{Result, WrapErr};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
 /// What the consumer is told about the running monitor (for the status bar).
@@ -41,25 +45,63 @@ pub fn default_capture_path(started_ms: i64) -> PathBuf {
         .join(format!("{stamp}.jsonl"))
 }
 
-/// Loads a capture file: every readable request, normalised. Warnings go to the log and stderr.
-fn load(path: &std::path::Path) -> Result<Vec<Ingest>> {
-    let loaded =
-        crate::loader::load_file(path).wrap_err_with(|| format!("--load {}", path.display()))?;
-    for w in &loaded.warnings {
-        tracing::warn!("{}: {w}", path.display());
-        eprintln!("wamon: {}: {w}", path.display());
-    }
-    Ok(loaded.items)
+/// Streams a capture into the ingest channel on a blocking thread, so the screen fills in while
+/// the rest of the file is decoded. Skipped lines (a torn last line after a crash, anything
+/// unreadable) go to the log, and are made visible: on stderr in headless mode (stdout stays
+/// pure NDJSON of real requests), as rows of kind `malformed` on the screen.
+fn spawn_loader(
+    path: PathBuf,
+    bytes: Vec<u8>,
+    tx: mpsc::Sender<Ingest>,
+    headless: bool,
+) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        let shown = path.display().to_string();
+        let warn_tx = tx.clone();
+        crate::loader::load_streaming(
+            &bytes,
+            |item| {
+                // The consumer gone means we are shutting down: nothing left to show it to.
+                let _ = tx.blocking_send(item);
+            },
+            |w| {
+                tracing::warn!("{shown}: {w}");
+                if headless {
+                    eprintln!("wamon: {shown}: {w}");
+                } else {
+                    let mut env = Envelope::post(0, now_ms(), Vec::new());
+                    env.method = "LOAD".into();
+                    env.path = shown.clone();
+                    let _ = warn_tx.blocking_send(Ingest {
+                        env: Arc::new(env),
+                        normalized: Normalized::problem(
+                            Provider::Unknown,
+                            Kind::Malformed,
+                            "capture",
+                            format!("{shown}: {w}"),
+                        ),
+                        capture_offset: None,
+                        from_load: false,
+                    });
+                }
+            },
+        );
+        // Decoding a whole file leaves a lot of freed memory behind; hand it back to the OS
+        // (a no-op unless the binary's allocator, mimalloc, is in use).
+        // SAFETY: mi_collect only walks the allocator's own free lists; callable at any time.
+        unsafe { libmimalloc_sys::mi_collect(true) };
+    })
 }
 
 /// Runs the monitor until the user quits or a signal arrives.
 pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     let started = now_ms();
     let preload = match &args.load {
-        Some(p) => load(p)?,
-        None => Vec::new(),
+        Some(p) => Some(std::fs::read(p).wrap_err_with(|| format!("--load {}", p.display()))?),
+        None => None,
     };
-    let first_seq = preload.iter().map(|i| i.env.seq).max().unwrap_or(0) + 1;
+    // Live requests are numbered after everything in the loaded file.
+    let first_seq = preload.as_deref().map_or(0, crate::loader::max_seq) + 1;
     let capture = if args.no_capture {
         None
     } else {
@@ -109,15 +151,11 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
             .await
     });
 
-    // Loaded requests go first through the same path as live ones.
-    let loader_tx = ingest_tx;
-    tokio::spawn(async move {
-        for ing in preload {
-            if loader_tx.send(ing).await.is_err() {
-                break;
-            }
-        }
-    });
+    // Loaded requests go through the same path as live ones.
+    if let (Some(bytes), Some(path)) = (preload, args.load.clone()) {
+        spawn_loader(path, bytes, ingest_tx.clone(), args.headless);
+    }
+    drop(ingest_tx);
     if args.demo {
         tokio::spawn(play_demo(local));
     }
