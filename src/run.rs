@@ -78,7 +78,9 @@ fn spawn_loader(
                             Provider::Unknown,
                             Kind::Malformed,
                             "capture",
-                            format!("{shown}: {w}"),
+                            // The file is the row's request path (headers view); keep the
+                            // row itself to what went wrong.
+                            w.to_string(),
                         ),
                         capture_offset: None,
                         from_load: false,

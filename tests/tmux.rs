@@ -198,3 +198,27 @@ fn sigterm_restores_the_terminal() {
         !t.contains("Waiting for webhooks")
     });
 }
+
+#[test]
+fn a_torn_capture_loads_and_says_so_on_screen() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("wamon-tmux-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("torn.jsonl");
+    let mut file = wamon::capture::header_line(0);
+    let body = br#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_L1","from":"1@c.us","fromMe":false,"body":"loaded from disk"}}"#;
+    file.extend(wamon::capture::encode(&wamon::envelope::Envelope::post(
+        1,
+        1_795_262_400_000,
+        body.to_vec(),
+    )));
+    file.extend_from_slice(br#"{"seq":2,"received_at":"2026-"#);
+    std::fs::write(&path, &file).unwrap();
+    let s = Session::start(&format!("--load {}", path.display()));
+    let screen = s.wait_for("the loaded message and the torn-line row", |t| {
+        t.contains("loaded from disk") && t.contains("torn last line")
+    });
+    assert!(screen.contains("[malforme"), "{screen}");
+}
