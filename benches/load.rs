@@ -111,6 +111,7 @@ fn load(path: &std::path::Path) -> (Duration, Duration, u64, Store) {
             for ev in &n.events {
                 store.apply(n.provider, env.seq, env.received_at_ms, ev);
             }
+            true
         },
         |w| panic!("unexpected warning: {w}"),
     );

@@ -12,7 +12,7 @@ use crate::capture::{self, CaptureError};
 use crate::ingest::Ingest;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// What a load produced.
@@ -81,14 +81,15 @@ fn decode_chunk(chunk: &[LineRef]) -> Vec<Result<Ingest, CaptureError>> {
 const CHUNK: usize = 2048;
 
 /// Loads `bytes` (a whole capture file), calling `item` for every request in file order and
-/// `warn` for every line skipped.
+/// `warn` for every line skipped. `item` returns false to stop early (nobody is listening any
+/// more); the workers then stop taking chunks.
 ///
 /// Worker threads (one per core) decode and normalise chunks of lines while the calling thread
 /// delivers finished chunks in order, so whatever consumes the items (the store) works while the
 /// rest of the file is still being decoded.
 pub fn load_streaming(
     bytes: &[u8],
-    mut item: impl FnMut(Ingest),
+    mut item: impl FnMut(Ingest) -> bool,
     mut warn: impl FnMut(CaptureError),
 ) {
     let mut all = lines(bytes);
@@ -101,12 +102,16 @@ pub fn load_streaming(
     }
     let chunks: Vec<&[LineRef]> = all.chunks(CHUNK).collect();
     let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Result<Ingest, CaptureError>>)>();
         for _ in 0..threads.min(chunks.len()) {
-            let (tx, chunks, next) = (tx.clone(), &chunks, &next);
+            let (tx, chunks, next, stop) = (tx.clone(), &chunks, &next, &stop);
             s.spawn(move || loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(chunk) = chunks.get(i) else { break };
                 if tx.send((i, decode_chunk(chunk))).is_err() {
@@ -118,12 +123,17 @@ pub fn load_streaming(
         // Chunks finish in any order; hand them on in file order.
         let mut ready: BTreeMap<usize, Vec<Result<Ingest, CaptureError>>> = BTreeMap::new();
         let mut want = 0;
-        for (i, results) in rx {
+        'chunks: for (i, results) in rx {
             ready.insert(i, results);
             while let Some(results) = ready.remove(&want) {
                 for r in results {
                     match r {
-                        Ok(i) => item(i),
+                        Ok(i) => {
+                            if !item(i) {
+                                stop.store(true, Ordering::Relaxed);
+                                break 'chunks;
+                            }
+                        }
                         Err(e) => warn(e),
                     }
                 }
@@ -137,7 +147,14 @@ pub fn load_streaming(
 pub fn load_bytes(bytes: &[u8]) -> Loaded {
     let mut out = Loaded::default();
     let mut warnings = Vec::new();
-    load_streaming(bytes, |i| out.items.push(i), |w| warnings.push(w));
+    load_streaming(
+        bytes,
+        |i| {
+            out.items.push(i);
+            true
+        },
+        |w| warnings.push(w),
+    );
     out.warnings = warnings;
     out
 }

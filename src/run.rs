@@ -60,10 +60,8 @@ fn spawn_loader(
         let warn_tx = tx.clone();
         crate::loader::load_streaming(
             &bytes,
-            |item| {
-                // The consumer gone means we are shutting down: nothing left to show it to.
-                let _ = tx.blocking_send(item);
-            },
+            // The consumer gone means we are shutting down: stop decoding.
+            |item| tx.blocking_send(item).is_ok(),
             |w| {
                 tracing::warn!("{shown}: {w}");
                 if headless {
