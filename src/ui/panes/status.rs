@@ -45,24 +45,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     } else {
         ("rejected", "malformed")
     };
-    spans.push(sep());
-    spans.push(Span::styled(
-        format!("{} {rejected}", c.rejected),
-        if c.rejected > 0 {
-            theme::ERROR
-        } else {
-            theme::DIM
-        },
-    ));
-    spans.push(sep());
-    spans.push(Span::styled(
-        format!("{} {malformed}", c.malformed),
-        if c.malformed > 0 {
-            theme::ERROR
-        } else {
-            theme::DIM
-        },
-    ));
+    // Problem counts stand out only when there is a problem.
+    for (n, label) in [(c.rejected, rejected), (c.malformed, malformed)] {
+        spans.push(sep());
+        let style = if n > 0 { theme::ERROR } else { theme::DIM };
+        spans.push(Span::styled(format!("{n} {label}"), style));
+    }
     if !compact {
         spans.push(sep());
         spans.push(Span::raw(match &app.info.capture {
