@@ -215,7 +215,7 @@ impl Store {
         let m = &mut self.messages[i];
         m.seqs.push(seq);
         out.message = Some(i);
-        out.target_text = Some(m.summary());
+        out.target_text = Some(m.summary().into_owned());
         match ev.kind {
             Kind::Status => {
                 let outcome = m.apply_ack(Tick {

@@ -8,6 +8,7 @@
 
 use super::poll::PollState;
 use crate::model::{Ack, ChatId, Media, MessageId, MessageType, Provider};
+use std::borrow::Cow;
 
 /// One status in a message's tick timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,27 +226,28 @@ impl Message {
         !self.edits().is_empty()
     }
 
-    /// A one-line description: the text, or what kind of content it is.
-    pub fn summary(&self) -> String {
+    /// A one-line description: the text, or what kind of content it is. Borrowed when it is the
+    /// text itself, which may be long: callers cut it to what they show.
+    pub fn summary(&self) -> Cow<'_, str> {
         if let Some(t) = self.text.as_deref().filter(|t| !t.is_empty()) {
-            return t.to_owned();
+            return Cow::Borrowed(t);
         }
         if let Some(p) = &self.poll {
             let q = p.tally().question;
             if !q.is_empty() {
-                return q;
+                return Cow::Owned(q);
             }
         }
         let media_name = self
             .media
             .as_ref()
-            .and_then(|m| m.filename.clone().or_else(|| m.mime.clone()));
-        match (self.msg_type, media_name) {
+            .and_then(|m| m.filename.as_deref().or(m.mime.as_deref()));
+        Cow::Owned(match (self.msg_type, media_name) {
             (Some(t), Some(name)) => format!("[{}] {name}", t.as_str()),
             (Some(t), None) => format!("[{}]", t.as_str()),
             (None, _) if self.placeholder => "(message not seen)".to_owned(),
             (None, _) => String::new(),
-        }
+        })
     }
 }
 

@@ -42,25 +42,28 @@ pub fn ago(ms: i64) -> String {
 /// spaces so one item stays one row, and emoji variation selectors (U+FE0F) are dropped:
 /// terminals disagree on whether they widen the emoji, which would shift the rest of the row.
 pub fn fit(s: &str, width: usize) -> String {
-    let flat: String = s
-        .chars()
-        .filter(|c| *c != '\u{fe0f}')
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if flat.width() <= width {
-        return flat;
-    }
+    // One pass that stops at the pane's edge: a message may carry megabytes of text, and only a
+    // row's worth of it is ever shown.
     let mut out = String::new();
-    let mut w = 0;
-    for c in flat.chars() {
+    let mut used = 0;
+    // Longest prefix that still leaves a column for the ellipsis.
+    let mut room_for_ellipsis = 0;
+    for c in s.chars().filter(|c| *c != '\u{fe0f}') {
+        let c = if c.is_control() { ' ' } else { c };
         let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
+        if used + cw > width {
+            out.truncate(room_for_ellipsis);
+            if width > 0 {
+                out.push('…');
+            }
+            return out;
         }
         out.push(c);
-        w += cw;
+        used += cw;
+        if used < width {
+            room_for_ellipsis = out.len();
+        }
     }
-    out.push('…');
     out
 }
 
@@ -84,5 +87,10 @@ mod tests {
         assert_eq!(fit("a\nb", 10), "a b");
         assert_eq!(width(&fit("日本語テキスト", 5)), 5);
         assert_eq!(fit("❤\u{fe0f} 1", 10), "❤ 1");
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit("abcd", 3), "ab…");
+        assert_eq!(fit("abcd", 0), "");
+        let huge = "x".repeat(5_000_000);
+        assert_eq!(fit(&huge, 8).chars().count(), 8);
     }
 }

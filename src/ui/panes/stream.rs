@@ -210,7 +210,7 @@ fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec
     let right_w: usize = right.iter().map(|s| width_of(s)).sum();
     let text_w = width.saturating_sub(used + right_w + 1);
     let text = if m.placeholder && m.text.is_none() {
-        "(not seen: only its statuses arrived)".to_owned()
+        "(not seen: only its statuses arrived)".into()
     } else {
         m.summary()
     };
@@ -319,7 +319,7 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
             " → "
         };
         text.push_str(sep);
-        text.push_str(&msg.summary());
+        text.push_str(&fit(&msg.summary(), width));
     }
     if let Some(t) = e.text() {
         text.push_str(&format!(" · {t}"));
