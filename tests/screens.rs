@@ -419,3 +419,21 @@ fn the_help_overlay_scrolls_on_a_small_terminal() {
     assert_eq!(a.mode, Mode::Normal);
     assert!(!a.quit, "q closes the overlay first");
 }
+
+#[test]
+fn a_huge_message_is_cut_to_its_row_and_its_json_still_opens() {
+    let mut a = app();
+    let text = format!("start {}", "lorem ipsum ".repeat(250_000));
+    let body = json!({"event":"message","session":"default","payload":{
+        "id": "false_5511988881111@c.us_HUGE", "from": "5511988881111@c.us", "fromMe": false,
+        "body": text, "hasMedia": false}})
+    .to_string()
+    .into_bytes();
+    assert!(body.len() > 3_000_000);
+    feed(&mut a, &[body]);
+    key(&mut a, KeyCode::Tab);
+    let t = draw(&mut a, 120, 20);
+    let screen = text_of(t.backend().buffer());
+    assert!(screen.contains("start lorem ipsum"), "{screen}");
+    assert!(screen.contains("\"body\": \"start lorem"), "{screen}");
+}
