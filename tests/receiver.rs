@@ -18,6 +18,11 @@ struct Running {
 }
 
 async fn start(cfg: ReceiverConfig) -> Running {
+    start_with_channel(cfg, 64).await
+}
+
+/// A receiver whose ingest channel holds `capacity` requests (nobody drains it but the test).
+async fn start_with_channel(cfg: ReceiverConfig, capacity: usize) -> Running {
     let dir = std::env::temp_dir().join(format!(
         "wamon-recv-{}-{}",
         std::process::id(),
@@ -25,7 +30,7 @@ async fn start(cfg: ReceiverConfig) -> Running {
     ));
     let capture = dir.join("run.jsonl");
     let writer = CaptureWriter::open(&capture, 0).unwrap();
-    let (tx, rx) = mpsc::channel(64);
+    let (tx, rx) = mpsc::channel(capacity);
     let state = Receiver::new(cfg, 1, Some(writer), tx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -343,20 +348,11 @@ async fn concurrent_requests_all_reach_the_capture_and_the_consumer() {
 #[tokio::test]
 async fn a_provider_that_hangs_up_while_waiting_still_gets_its_webhook_recorded_and_shown() {
     // A one-slot channel that nobody drains yet: the second request waits for room.
-    let dir = std::env::temp_dir().join(format!(
-        "wamon-hang-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    let capture = dir.join("run.jsonl");
-    let writer = CaptureWriter::open(&capture, 0).unwrap();
-    let (tx, mut rx) = mpsc::channel(1);
-    let state = Receiver::new(cfg(), 1, Some(writer), tx);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
+    let Running {
+        addr,
+        mut rx,
+        capture,
+    } = start_with_channel(cfg(), 1).await;
     let first = http(addr, "POST", "/", &[], WAHA_BODY.as_bytes()).await;
     assert_eq!(first.status, 200);
     let body = r#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_BYE","from":"1@c.us","body":"bye"}}"#;
