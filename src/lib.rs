@@ -1,7 +1,7 @@
 //! wamon: a terminal live monitor for WhatsApp webhooks.
 //!
 //! The crate is layered by module. The **core** is pure and synchronous and imports no tokio,
-//! axum, ratatui or crossterm: [`model`], [`envelope`], [`provider`], [`store`], [`filter`] and
+//! axum, ratatui or crossterm: [`model`], [`envelope`], [`provider`], [`store`], [`filter`], [`display`] and
 //! [`capture`]. The **edges** are async or terminal-bound and build on the core: the HTTP
 //! receiver, the capture writer, headless NDJSON output, demo traffic and the screen.
 
@@ -10,6 +10,7 @@ pub mod capture_writer;
 pub mod cli;
 pub mod demo;
 pub mod demo_script;
+pub mod display;
 pub mod envelope;
 pub mod filter;
 pub mod headless;
