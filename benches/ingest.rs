@@ -219,8 +219,14 @@ async fn round_wamon(
             store
         })
     };
-    let app = receiver::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let (addr, stop, server) = serve(app).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(receiver::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
     let n = load.len();
     let t0 = Instant::now();
     let ok = drive(addr, load, conns).await;

@@ -58,13 +58,7 @@ pub struct CaptureWriter {
 impl CaptureWriter {
     /// Creates (or appends to) `path`, writing a header line if the file is new or empty.
     pub fn open(path: &Path, started_at_ms: i64) -> io::Result<CaptureWriter> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
+        let mut file = crate::private_files::open_append(path)?;
         let mut offset = file.metadata()?.len();
         if offset == 0 {
             let header = crate::capture::header_line(started_at_ms);

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A terminal live monitor for WhatsApp webhooks.
 #[derive(Debug, Parser)]
@@ -45,15 +46,38 @@ pub struct RunArgs {
     /// Token for Meta's GET verification handshake (hub.verify_token).
     #[arg(long, env = "WAMON_VERIFY_TOKEN")]
     pub verify_token: Option<String>,
-    /// Meta app secret: reject Meta-format bodies whose X-Hub-Signature-256 does not match.
+    /// Meta app secret: reject requests whose X-Hub-Signature-256 does not match the body.
     #[arg(long, env = "WAMON_META_APP_SECRET", hide_env_values = true)]
     pub meta_app_secret: Option<String>,
-    /// WAHA HMAC key: reject WAHA bodies whose X-Webhook-Hmac (SHA-512) does not match.
+    /// WAHA HMAC key: reject requests whose X-Webhook-Hmac (SHA-512) does not match the body.
     #[arg(long, env = "WAMON_WAHA_HMAC_KEY", hide_env_values = true)]
     pub waha_hmac_key: Option<String>,
+    /// Refuse requests that carry no signature header for the configured secrets.
+    #[arg(long)]
+    pub require_signature: bool,
+    /// Path token for tunnels: only requests under /TOKEN/ (or with X-Wamon-Token: TOKEN) are
+    /// webhooks; anything else gets 404.
+    #[arg(long, env = "WAMON_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Largest body accepted (bytes, or with a unit: 512KiB, 8MiB).
     #[arg(long, env = "WAMON_MAX_BODY", default_value = "8MiB", value_parser = parse_size)]
     pub max_body: usize,
+    /// Body bytes held across all requests being received; past it, 503 (retry later).
+    #[arg(long, env = "WAMON_MAX_BUFFERED", default_value = "64MiB", value_parser = parse_size)]
+    pub max_buffered: usize,
+    /// Concurrent connections (kept below the file-descriptor limit); at the cap the
+    /// connection waiting longest for a request is closed.
+    #[arg(long, env = "WAMON_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// A request's headers must be complete this long after its first byte (10s, 500ms, 1m).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// The whole body must arrive this long after the headers, or 408.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+    /// A connection waiting for a request is closed after this long.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
     /// Log file (default: wamon.log in the XDG state dir; headless mode logs to stderr).
     #[arg(long, env = "WAMON_LOG_FILE")]
     pub log_file: Option<PathBuf>,
@@ -71,7 +95,9 @@ pub struct SendArgs {
     /// Scenario name (conversation, problems); not needed with --file.
     #[arg(required_unless_present = "file")]
     pub scenario: Option<String>,
-    /// Where to post, e.g. http://127.0.0.1:8080/webhook.
+    /// Where to post: http://127.0.0.1:8080 (each request on its own path),
+    /// http://127.0.0.1:8080/TOKEN/ (each path under a prefix) or http://127.0.0.1:8080/hook
+    /// (every request to that one path).
     #[arg(long)]
     pub to: String,
     /// Dialect: waha, whapi, meta, evolution, instance, or all.
@@ -102,6 +128,28 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     Ok(n * mult)
 }
 
+/// Parses `10s`, `500ms`, `2m` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (use 10s, 500ms, 2m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        other => return Err(format!("unknown duration unit {other:?} (use ms, s or m)")),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("{s:?}: use a positive duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 /// Parses a playback speed: a positive number or `max`.
 pub fn parse_speed(s: &str) -> Result<f64, String> {
     if s.eq_ignore_ascii_case("max") {
@@ -124,6 +172,12 @@ mod tests {
         assert!(parse_size("3 parsecs").is_err());
         assert_eq!(parse_speed("max"), Ok(f64::INFINITY));
         assert!(parse_speed("0").is_err());
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("1 fortnight").is_err());
     }
 
     #[test]

@@ -61,10 +61,12 @@ pub async fn play(
         bail!("{base}: only http:// targets are supported (send to the local address your tunnel forwards to)");
     }
     // A URL with its own path (http://host/hook) is the endpoint for every request; a bare
-    // host lets each step use its own path.
-    let fixed_path = match base_uri.path() {
-        "" | "/" => None,
-        p => Some(p.to_owned()),
+    // host lets each step use its own path, and a path ending in `/` (http://host/TOKEN/) is a
+    // prefix to each step's path.
+    let (prefix, fixed_path) = match base_uri.path() {
+        "" | "/" => ("", None),
+        p if p.ends_with('/') => (p.trim_end_matches('/'), None),
+        p => ("", Some(p.to_owned())),
     };
     let authority = base_uri
         .authority()
@@ -79,7 +81,9 @@ pub async fn play(
             ))
             .await;
         }
-        let path = fixed_path.clone().unwrap_or_else(|| req.path.clone());
+        let path = fixed_path
+            .clone()
+            .unwrap_or_else(|| format!("{prefix}{}", req.path));
         let uri = format!("http://{authority}{path}");
         let mut builder = hyper::Request::builder()
             .method(req.method.as_str())

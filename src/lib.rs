@@ -19,6 +19,7 @@ pub mod loader;
 pub mod logging;
 pub mod model;
 pub mod ndjson;
+pub mod private_files;
 pub mod provider;
 pub mod receiver;
 pub mod run;

@@ -1,4 +1,5 @@
-//! Logging: to stderr in headless mode, to a file under the screen (never onto the screen).
+//! Logging: to stderr in headless mode, to a file under the screen (never onto the screen). The
+//! log file is private (`0600`, see [`crate::private_files`]): it names senders and paths.
 
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
@@ -29,13 +30,7 @@ pub fn default_log_file() -> PathBuf {
 
 /// Logs to `path` through a background writer; keep the guard alive until exit.
 pub fn to_file(path: &Path) -> std::io::Result<WorkerGuard> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    let file = crate::private_files::open_append(path)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter())

@@ -8,10 +8,44 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use color_eyre::eyre::{bail, Result, WrapErr};
+use std::io::IsTerminal;
+use std::process::ExitCode;
 use wamon::cli::{Cli, Command, SendArgs};
 
-fn main() -> Result<()> {
-    color_eyre::install()?;
+/// Whether stderr may carry colour: a terminal, and `NO_COLOR` unset.
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Errors a user can act on (a missing file, a busy port, a bad flag) print as one plain line
+/// naming the cause chain, with no backtrace or source location: they are not bugs. Panics,
+/// which are, still get color-eyre's report (coloured only on a terminal without `NO_COLOR`).
+fn main() -> ExitCode {
+    let colour = stderr_colour();
+    let theme = if colour {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    let _ = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .display_env_section(false)
+        .install();
+    match real_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let label = if colour {
+                "\x1b[1;31merror:\x1b[0m"
+            } else {
+                "error:"
+            };
+            eprintln!("wamon: {label} {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<()> {
     let cli = Cli::parse();
     // The local offset must be read before any thread starts (the time crate refuses later).
     let utc_offset_s = time::UtcOffset::current_local_offset()
@@ -38,11 +72,14 @@ async fn run(cli: Cli, utc_offset_s: i32) -> Result<()> {
                 wamon::logging::to_stderr();
                 None
             } else {
-                let path = cli
-                    .run
-                    .log_file
-                    .clone()
-                    .unwrap_or_else(wamon::logging::default_log_file);
+                let path = match &cli.run.log_file {
+                    Some(p) => p.clone(),
+                    None => {
+                        let path = wamon::logging::default_log_file();
+                        wamon::run::own_dirs(&path)?;
+                        path
+                    }
+                };
                 Some(
                     wamon::logging::to_file(&path)
                         .wrap_err_with(|| format!("opening log file {}", path.display()))?,

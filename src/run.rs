@@ -13,10 +13,10 @@ use crate::envelope::Envelope;
 use crate::ingest::{Ingest, INGEST_CAPACITY};
 use crate::model::{Kind, Provider};
 use crate::provider::Normalized;
-use crate::receiver::{self, now_ms, Receiver, ReceiverConfig};
-use color_eyre::eyre::{Result, WrapErr};
+use crate::receiver::{self, now_ms, Limits, Receiver, ReceiverConfig, ReceiverStats};
+use color_eyre::eyre::{bail, Result, WrapErr};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -30,6 +30,38 @@ pub struct RunInfo {
     /// The file given to `--load`, where loaded requests' bodies can be re-read.
     pub loaded: Option<PathBuf>,
     pub demo: bool,
+    /// The `--token` webhooks must carry.
+    pub token: Option<String>,
+    /// What the receiver turned away (status bar).
+    pub stats: Arc<ReceiverStats>,
+}
+
+impl RunInfo {
+    /// A monitor listening on `listen`, with nothing else set.
+    pub fn new(listen: SocketAddr) -> RunInfo {
+        RunInfo {
+            listen,
+            utc_offset_s: 0,
+            capture: None,
+            loaded: None,
+            demo: false,
+            token: None,
+            stats: Arc::default(),
+        }
+    }
+
+    /// The URL to give a provider (behind a tunnel, the tunnel's host with this path).
+    pub fn webhook_url(&self) -> String {
+        match &self.token {
+            Some(t) => format!("http://{}/{t}/", self.listen),
+            None => format!("http://{}/", self.listen),
+        }
+    }
+
+    /// Listening beyond this machine with no token: anyone who finds the port can post.
+    pub fn exposed_without_token(&self) -> bool {
+        self.token.is_none() && !self.listen.ip().is_loopback()
+    }
 }
 
 /// The default capture file of a run: `<XDG data dir>/wamon/captures/<UTC time>.jsonl`.
@@ -43,6 +75,21 @@ pub fn default_capture_path(started_ms: i64) -> PathBuf {
         .join("wamon")
         .join("captures")
         .join(format!("{stamp}.jsonl"))
+}
+
+/// Makes the folders of one of wamon's own default files (`…/wamon/captures/x.jsonl`) private,
+/// up to and including the `wamon` folder.
+pub fn own_dirs(default_file: &Path) -> Result<()> {
+    let mut dir = default_file.parent();
+    while let Some(d) = dir {
+        crate::private_files::own_dir(d)
+            .wrap_err_with(|| format!("making {} private", d.display()))?;
+        if d.file_name().is_some_and(|n| n == "wamon") {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
 }
 
 /// Streams a capture into the ingest channel on a blocking thread, so the screen fills in while
@@ -93,63 +140,114 @@ fn spawn_loader(
     })
 }
 
+/// The receiver's settings from the command line, checked.
+fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
+    if let Some(t) = &args.token {
+        receiver::validate_token(t).map_err(color_eyre::eyre::Report::msg)?;
+    }
+    if args.require_signature && args.meta_app_secret.is_none() && args.waha_hmac_key.is_none() {
+        bail!("--require-signature needs --meta-app-secret or --waha-hmac-key");
+    }
+    if args.max_buffered < args.max_body {
+        bail!(
+            "--max-buffered ({} bytes) must be at least --max-body ({} bytes)",
+            args.max_buffered,
+            args.max_body
+        );
+    }
+    let max_connections = receiver::fit_connection_cap(args.max_connections as usize);
+    if max_connections < args.max_connections as usize {
+        tracing::warn!(
+            "--max-connections lowered to {max_connections} to fit the file-descriptor limit"
+        );
+    }
+    Ok(ReceiverConfig {
+        verify_token: args.verify_token.clone(),
+        meta_app_secret: args.meta_app_secret.clone(),
+        waha_hmac_key: args.waha_hmac_key.clone(),
+        require_signature: args.require_signature,
+        token: args.token.clone(),
+        max_body: args.max_body,
+        limits: Limits {
+            idle_timeout: args.idle_timeout,
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            max_connections,
+            max_buffered: args.max_buffered,
+        },
+    })
+}
+
+/// Binds `addr`; when the port is taken, the error names a nearby port that is free now.
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => Ok(l),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let free = (1..=50u16)
+                .filter_map(|i| addr.port().checked_add(i))
+                .map(|p| SocketAddr::new(addr.ip(), p))
+                .find(|a| std::net::TcpListener::bind(a).is_ok());
+            match free {
+                Some(a) => bail!("cannot listen on {addr}: the port is in use (another wamon?); try --listen {a}"),
+                None => bail!("cannot listen on {addr}: the port is in use (another wamon?)"),
+            }
+        }
+        Err(e) => Err(e).wrap_err_with(|| format!("cannot listen on {addr}")),
+    }
+}
+
 /// Runs the monitor until the user quits or a signal arrives.
 pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     let started = now_ms();
+    let cfg = receiver_config(&args)?;
     let preload = match &args.load {
         Some(p) => Some(std::fs::read(p).wrap_err_with(|| format!("--load {}", p.display()))?),
         None => None,
     };
     // Live requests are numbered after everything in the loaded file.
     let first_seq = preload.as_deref().map_or(0, crate::loader::max_seq) + 1;
+    let listener = bind(args.listen).await?;
     let capture = if args.no_capture {
         None
     } else {
-        let path = args
-            .capture
-            .clone()
-            .unwrap_or_else(|| default_capture_path(started));
+        let path = match &args.capture {
+            Some(p) => p.clone(),
+            None => {
+                let path = default_capture_path(started);
+                own_dirs(&path)?;
+                path
+            }
+        };
         Some(
             CaptureWriter::open(&path, started)
                 .wrap_err_with(|| format!("opening capture file {}", path.display()))?,
         )
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .wrap_err_with(|| {
-            format!(
-                "cannot listen on {} (is another wamon running? try --listen 127.0.0.1:8081)",
-                args.listen
-            )
-        })?;
     let local = listener.local_addr()?;
+    let (ingest_tx, ingest_rx) = mpsc::channel::<Ingest>(INGEST_CAPACITY);
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let capture_path = capture.as_ref().map(|c| c.path().to_path_buf());
+    let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
     let info = RunInfo {
         listen: local,
         utc_offset_s,
         loaded: args.load.clone(),
-        capture: capture.as_ref().map(|c| c.path().to_path_buf()),
+        capture: capture_path,
         demo: args.demo,
+        token: args.token.clone(),
+        stats: state.stats(),
     };
-    tracing::info!("listening on http://{local}, capture {:?}", info.capture);
-
-    let (ingest_tx, ingest_rx) = mpsc::channel::<Ingest>(INGEST_CAPACITY);
-    let (stop_tx, mut stop_rx) = watch::channel(false);
-    let cfg = ReceiverConfig {
-        verify_token: args.verify_token.clone(),
-        meta_app_secret: args.meta_app_secret.clone(),
-        waha_hmac_key: args.waha_hmac_key.clone(),
-        max_body: args.max_body,
-    };
-    let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
-    let app = receiver::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stop_rx.wait_for(|s| *s).await;
-        };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-    });
+    tracing::info!(
+        "listening on {}, capture {:?}",
+        info.webhook_url(),
+        info.capture
+    );
+    if info.exposed_without_token() {
+        tracing::warn!("listening on {local} beyond this machine without --token");
+    }
+    let server = tokio::spawn(receiver::serve(listener, state, async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    }));
 
     // Loaded requests go through the same path as live ones.
     if let (Some(bytes), Some(path)) = (preload, args.load.clone()) {
@@ -157,12 +255,21 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     }
     drop(ingest_tx);
     if args.demo {
-        tokio::spawn(play_demo(local));
+        tokio::spawn(play_demo(info.webhook_url()));
     }
     let signals = tokio::spawn(wait_for_signal(stop_tx.clone()));
 
     if args.headless {
-        eprintln!("wamon: listening on http://{local}");
+        eprintln!("wamon: listening on {}", info.webhook_url());
+        if let Some(t) = &info.token {
+            eprintln!("wamon: behind a tunnel, give your provider https://<your-tunnel>/{t}/");
+        }
+        if info.exposed_without_token() {
+            eprintln!(
+                "wamon: warning: listening on {local} beyond this machine without --token: \
+                 anyone who finds the port can post to it"
+            );
+        }
         if let Some(p) = &info.capture {
             eprintln!("wamon: capture {}", p.display());
         }
@@ -199,11 +306,12 @@ async fn wait_for_signal(stop: watch::Sender<bool>) {
     let _ = stop.send(true);
 }
 
-/// Plays every provider's demo conversation, then the problem cases, into our own receiver.
-async fn play_demo(local: SocketAddr) {
+/// Plays every provider's demo conversation, then the problem cases, into our own receiver
+/// at `url` (its token included).
+async fn play_demo(url: String) {
     // Give the screen a moment to come up so the first events are seen arriving.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let base = format!("http://{local}");
+    let base = url.trim_end_matches('/').to_owned();
     for provider in crate::model::Provider::KNOWN {
         let p = provider.as_str();
         match crate::demo::builtin_requests("conversation", p, now_ms()) {

@@ -1,110 +1,13 @@
 //! The receiver over a real TCP socket: replies per provider, Meta's handshake, the capture file
 //! written before the reply, bad JSON, size limits and signatures.
 
+mod support;
+
 use hmac::{Hmac, Mac};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
-use wamon::capture_writer::CaptureWriter;
-use wamon::ingest::Ingest;
+use support::{cfg, http, start, start_with_channel, Running, META_BODY, WAHA_BODY};
+use tokio::io::AsyncWriteExt;
 use wamon::model::{Kind, Provider};
-use wamon::receiver::{router, Receiver, ReceiverConfig};
-
-struct Running {
-    addr: SocketAddr,
-    rx: mpsc::Receiver<Ingest>,
-    capture: PathBuf,
-}
-
-async fn start(cfg: ReceiverConfig) -> Running {
-    start_with_channel(cfg, 64).await
-}
-
-/// A receiver whose ingest channel holds `capacity` requests (nobody drains it but the test).
-async fn start_with_channel(cfg: ReceiverConfig, capacity: usize) -> Running {
-    let dir = std::env::temp_dir().join(format!(
-        "wamon-recv-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    let capture = dir.join("run.jsonl");
-    let writer = CaptureWriter::open(&capture, 0).unwrap();
-    let (tx, rx) = mpsc::channel(capacity);
-    let state = Receiver::new(cfg, 1, Some(writer), tx);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Running { addr, rx, capture }
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-        + std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos() as u64
-}
-
-fn cfg() -> ReceiverConfig {
-    ReceiverConfig {
-        verify_token: Some("s3cret".into()),
-        meta_app_secret: None,
-        waha_hmac_key: None,
-        max_body: 64 * 1024,
-    }
-}
-
-struct Reply {
-    status: u16,
-    content_type: String,
-    body: String,
-}
-
-/// One HTTP/1.1 request over a fresh TCP connection.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Reply {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    s.write_all(body).await.unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let content_type = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-type: ")
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
-    Reply {
-        status,
-        content_type,
-        body: body.to_owned(),
-    }
-}
-
-const WAHA_BODY: &str = r#"{"event":"message","session":"default","engine":"WEBJS","payload":{"id":"false_111@c.us_AAA","timestamp":1667561485,"from":"111@c.us","fromMe":false,"body":"Hi there!","hasMedia":false}}"#;
-const META_BODY: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},"messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"Olá \u00e9"}}]}}]}]}"#;
+use wamon::receiver::ReceiverConfig;
 
 #[tokio::test]
 async fn a_webhook_is_in_the_capture_file_before_the_reply() {
@@ -261,11 +164,12 @@ async fn meta_signatures_are_checked_over_the_raw_bytes() {
         r.rx.recv().await.unwrap().normalized.events[0].kind,
         Kind::Message
     );
+    let wrong = format!("sha256={}", "00".repeat(32));
     let bad = http(
         r.addr,
         "POST",
         "/",
-        &[("X-Hub-Signature-256", "sha256=00ff")],
+        &[("X-Hub-Signature-256", &wrong)],
         META_BODY.as_bytes(),
     )
     .await;
@@ -352,6 +256,7 @@ async fn a_provider_that_hangs_up_while_waiting_still_gets_its_webhook_recorded_
         addr,
         mut rx,
         capture,
+        ..
     } = start_with_channel(cfg(), 1).await;
     let first = http(addr, "POST", "/", &[], WAHA_BODY.as_bytes()).await;
     assert_eq!(first.status, 200);

@@ -18,13 +18,7 @@ use wamon::ui::app::{App, Focus, Mode};
 const START_MS: i64 = 1_795_262_400_000;
 
 fn app() -> App {
-    App::new(RunInfo {
-        listen: "127.0.0.1:8080".parse().unwrap(),
-        utc_offset_s: 0,
-        capture: None,
-        loaded: None,
-        demo: false,
-    })
+    App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()))
 }
 
 /// Feeds bodies as if received one second apart from `START_MS`.
@@ -112,6 +106,45 @@ fn empty_screen_says_how_to_get_traffic() {
     let text = text_of(t.backend().buffer());
     assert!(text.contains("Waiting for webhooks on http://127.0.0.1:8080"));
     insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_empty_screen_gives_the_url_with_the_token() {
+    let mut a = App::new(RunInfo {
+        token: Some("k3y-9f2a_x".into()),
+        ..RunInfo::new("127.0.0.1:8080".parse().unwrap())
+    });
+    let text = text_of(draw(&mut a, 160, 24).backend().buffer());
+    assert!(text.contains("Waiting for webhooks on http://127.0.0.1:8080/k3y-9f2a_x/"));
+    assert!(text.contains("https://<your-tunnel>/k3y-9f2a_x/"));
+    assert!(!text.contains("no token"));
+}
+
+#[test]
+fn a_public_address_without_a_token_is_flagged_on_screen() {
+    let mut a = App::new(RunInfo::new("0.0.0.0:8080".parse().unwrap()));
+    let t = draw(&mut a, 120, 24);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("has no --token"), "{text}");
+    assert!(text.contains("(no token!)"), "{text}");
+    let status_row = t.backend().buffer().area.height - 1;
+    let dot = &t.backend().buffer()[(0, status_row)];
+    assert_eq!(dot.fg, Color::Red, "the status dot turns red");
+}
+
+#[test]
+fn what_the_receiver_turned_away_is_counted_on_the_status_bar() {
+    use std::sync::atomic::Ordering;
+    let mut a = app();
+    let text = text_of(draw(&mut a, 160, 24).backend().buffer());
+    assert!(!text.contains("off-token"), "nothing shown before it happens");
+    a.info.stats.off_token.store(12, Ordering::Relaxed);
+    a.info.stats.bad_method.store(3, Ordering::Relaxed);
+    a.info.stats.timed_out.store(1100, Ordering::Relaxed);
+    let text = text_of(draw(&mut a, 160, 24).backend().buffer());
+    for want in ["12 off-token", "3 bad method", "1,100 conns dropped"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
 }
 
 #[test]

@@ -170,11 +170,7 @@ pub fn ingest_item(seq: u64, at_ms: i64, body: Vec<u8>) -> wamon::ingest::Ingest
 
 /// A screen state with no capture file, as the benches draw it.
 pub fn app() -> wamon::ui::app::App {
-    wamon::ui::app::App::new(wamon::run::RunInfo {
-        listen: "127.0.0.1:8080".parse().expect("addr"),
-        utc_offset_s: 0,
-        capture: None,
-        loaded: None,
-        demo: false,
-    })
+    wamon::ui::app::App::new(wamon::run::RunInfo::new(
+        "127.0.0.1:8080".parse().expect("addr"),
+    ))
 }

@@ -145,6 +145,7 @@ async fn event_loop(
     let mut dirty = true;
     let mut rx_open = true;
     let mut last_label = String::new();
+    let mut last_turned_away = app.info.stats.snapshot();
     terminal.draw(|f| draw(f, app, now_ms()))?;
     while !app.quit {
         tokio::select! {
@@ -184,6 +185,12 @@ async fn event_loop(
                     dirty = true;
                 }
                 if app.toast.is_some() {
+                    dirty = true;
+                }
+                // Requests the receiver turned away never reach the store: poll their counters.
+                let turned_away = app.info.stats.snapshot();
+                if turned_away != last_turned_away {
+                    last_turned_away = turned_away;
                     dirty = true;
                 }
             }

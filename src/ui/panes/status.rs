@@ -18,9 +18,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     let compact = area.width < 110;
     let c = app.store.counters();
     let sep = || Span::styled(" · ", theme::DIM);
+    let exposed = app.info.exposed_without_token();
     let mut spans = vec![
-        Span::styled("● ", theme::OK),
+        Span::styled("● ", if exposed { theme::ERROR } else { theme::OK }),
         Span::raw(app.info.listen.to_string()),
+    ];
+    if exposed {
+        spans.push(Span::styled(" (no token!)", theme::ERROR));
+    }
+    spans.extend([
         sep(),
         Span::raw(if compact {
             format!("{} ev", thousands(c.events))
@@ -29,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         }),
         sep(),
         Span::raw(format!("{:.0}/s", app.rate(now_ms))),
-    ];
+    ]);
     let last = app.store.last_received_ms();
     if last > 0 {
         spans.push(sep());
@@ -50,6 +56,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         spans.push(sep());
         let style = if n > 0 { theme::ERROR } else { theme::DIM };
         spans.push(Span::styled(format!("{n} {label}"), style));
+    }
+    // What the receiver turned away shows once it happens: requests without the token, odd
+    // methods, connections closed for dawdling or to make room.
+    let turned = app.info.stats.snapshot();
+    let dropped = turned.timed_out + turned.evicted;
+    for (n, label) in [
+        (
+            turned.off_token,
+            if compact { "no-token" } else { "off-token" },
+        ),
+        (
+            turned.bad_method,
+            if compact { "bad-method" } else { "bad method" },
+        ),
+        (
+            dropped,
+            if compact {
+                "conn-drop"
+            } else {
+                "conns dropped"
+            },
+        ),
+    ] {
+        if n > 0 {
+            spans.push(sep());
+            spans.push(Span::styled(
+                format!("{} {label}", thousands(n)),
+                theme::WARN,
+            ));
+        }
     }
     if !compact {
         spans.push(sep());

@@ -41,7 +41,11 @@ pub fn render(
         } else {
             vec![Line::styled("  nothing matches the filter", theme::DIM)]
         };
-        frame.render_widget(Paragraph::new(msg), inner);
+        // Wrapped: the URL and the warnings must be readable whole in a narrow pane.
+        frame.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: false }),
+            inner,
+        );
         return Vec::new();
     }
     let width = inner.width as usize;
@@ -131,18 +135,50 @@ fn title(app: &App) -> String {
 
 fn waiting_text(app: &App) -> Vec<Line<'static>> {
     let addr = app.info.listen;
-    vec![
+    let url = app.info.webhook_url();
+    let mut lines = vec![
         Line::raw(""),
-        Line::styled(format!("  Waiting for webhooks on http://{addr}"), theme::TITLE),
+        Line::styled(format!("  Waiting for webhooks on {url}"), theme::TITLE),
         Line::raw(""),
-        Line::styled("  Point your provider or tunnel at it, e.g.", theme::DIM),
-        Line::styled(format!("    cloudflared tunnel --url http://{addr}"), theme::DIM),
-        Line::styled(
-            format!("    curl -d '{{\"event\":\"message\",\"session\":\"s\",\"payload\":{{}}}}' http://{addr}/"),
+    ];
+    if app.info.exposed_without_token() {
+        lines.push(Line::styled(
+            format!("  Warning: {addr} is reachable beyond this machine and has no --token:"),
+            theme::ERROR,
+        ));
+        lines.push(Line::styled(
+            "  anyone who finds the port can post to it. Restart with --token <secret>.",
+            theme::ERROR,
+        ));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "  Point your provider or tunnel at it, e.g.",
+        theme::DIM,
+    ));
+    lines.push(Line::styled(
+        format!("    cloudflared tunnel --url http://{addr}"),
+        theme::DIM,
+    ));
+    match &app.info.token {
+        Some(t) => lines.push(Line::styled(
+            format!("    then give your provider  https://<your-tunnel>/{t}/"),
             theme::DIM,
-        ),
-        Line::styled("  or run  wamon --demo  to see it in action.", theme::DIM),
-    ]
+        )),
+        None => lines.push(Line::styled(
+            "    (add --token <secret> before exposing it)",
+            theme::DIM,
+        )),
+    }
+    lines.push(Line::styled(
+        format!("    curl -d '{{\"event\":\"message\",\"session\":\"s\",\"payload\":{{}}}}' {url}"),
+        theme::DIM,
+    ));
+    lines.push(Line::styled(
+        "  or run  wamon --demo  to see it in action.",
+        theme::DIM,
+    ));
+    lines
 }
 
 /// The lines of one row (at least one).

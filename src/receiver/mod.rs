@@ -1,0 +1,601 @@
+//! The embedded HTTP receiver: takes webhooks on any path, answers the Meta verification
+//! handshake, checks the path token, signatures, sizes and timeouts, records every webhook in the
+//! capture file before replying, and passes it on to the screen or the headless printer.
+//!
+//! The port is what a tunnel puts on the internet, so every request is treated as hostile. What
+//! each gets:
+//! - without the `--token` (when one is set): 404, counted on the status bar, logged briefly (at
+//!   most a line a second), not captured ([`token`]);
+//! - POST, PUT, PATCH, DELETE: a webhook (Whapi's "method" mode uses them all):
+//!   - accepted JSON: 200 with a small JSON body; Meta-format bodies get exactly
+//!     `{"statusCode":"200","statusMessage":"OK"}` (forwarding portals require a JSON
+//!     confirmation);
+//!   - a body that is not JSON: 400 naming line and column, still recorded and shown as
+//!     `malformed`;
+//!   - a bad or (with `--require-signature`) missing signature: 401 saying which header and the
+//!     likely cause, never the computed value ([`signature`]); recorded as `rejected`;
+//!   - a body over `--max-body`: 413; not received within `--body-timeout`: 408; more body bytes
+//!     in flight than `--max-buffered`: 503 with `Retry-After`. Each recorded as `rejected`,
+//!     without the body ([`limits`]);
+//!   - the capture file cannot be written: 503, so the provider retries later;
+//! - GET and HEAD: `?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C` is Meta's handshake:
+//!   `C` is echoed when `T` equals `--verify-token` (constant-time) and `C` is a short token of
+//!   safe characters (Meta sends digits), 400 for any other challenge, 403 for a wrong token;
+//!   recorded as a session event, 503 if it cannot be recorded. Any other GET: a short page
+//!   saying what this is;
+//! - any other method: 405, counted, not captured.
+//!
+//! Every reply carries `charset=utf-8` and `X-Content-Type-Options: nosniff` ([`reply`]).
+//! Nothing else is served: no state or admin endpoints. Connections, their timeouts and the
+//! connection cap are in [`server`].
+//!
+//! Edge module: axum, hyper and tokio.
+
+mod limits;
+mod reply;
+mod server;
+mod signature;
+mod stats;
+mod token;
+
+pub use limits::{BodyBudget, Limits};
+pub use server::{fit_connection_cap, serve, SHUTDOWN_GRACE};
+pub use stats::{ReceiverStats, StatsSnapshot};
+pub use token::{validate as validate_token, TOKEN_HEADER};
+
+use crate::capture_writer::CaptureWriter;
+use crate::display::clean;
+use crate::envelope::Envelope;
+use crate::ingest::Ingest;
+use crate::model::{Event, Kind, Provider};
+use crate::provider::{self, Normalized};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use limits::Hold;
+use stats::LogThrottle;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+use token::Admission;
+use tokio::sync::{mpsc, watch};
+
+/// Receiver settings from the command line.
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    /// Meta's `hub.verify_token`.
+    pub verify_token: Option<String>,
+    /// Meta app secret: checks `X-Hub-Signature-256` wherever it is present.
+    pub meta_app_secret: Option<String>,
+    /// WAHA HMAC key: checks `X-Webhook-Hmac` (SHA-512) wherever it is present.
+    pub waha_hmac_key: Option<String>,
+    /// Refuse requests that carry no configured signature header.
+    pub require_signature: bool,
+    /// The path token: only requests under `/<token>/` or with `X-Wamon-Token` are webhooks.
+    pub token: Option<String>,
+    /// Largest body accepted, in bytes.
+    pub max_body: usize,
+    pub limits: Limits,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> ReceiverConfig {
+        ReceiverConfig {
+            verify_token: None,
+            meta_app_secret: None,
+            waha_hmac_key: None,
+            require_signature: false,
+            token: None,
+            max_body: 8 * 1024 * 1024,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Shared state of the receiver's handlers.
+pub struct Receiver {
+    cfg: ReceiverConfig,
+    next_seq: AtomicU64,
+    capture: Option<CaptureWriter>,
+    ingest_tx: mpsc::Sender<Ingest>,
+    stats: Arc<ReceiverStats>,
+    budget: Arc<BodyBudget>,
+    /// Turns true when the server is quitting: bodies still arriving are abandoned.
+    stopping: watch::Sender<bool>,
+    turned_away_log: LogThrottle,
+}
+
+impl Receiver {
+    /// A receiver numbering requests from `first_seq`.
+    pub fn new(
+        cfg: ReceiverConfig,
+        first_seq: u64,
+        capture: Option<CaptureWriter>,
+        ingest_tx: mpsc::Sender<Ingest>,
+    ) -> Arc<Receiver> {
+        Arc::new(Receiver {
+            budget: BodyBudget::new(cfg.limits.max_buffered),
+            cfg,
+            next_seq: AtomicU64::new(first_seq),
+            capture,
+            ingest_tx,
+            stats: Arc::new(ReceiverStats::default()),
+            stopping: watch::Sender::new(false),
+            turned_away_log: LogThrottle::default(),
+        })
+    }
+
+    /// The counters of what was turned away, for the status bar.
+    pub fn stats(&self) -> Arc<ReceiverStats> {
+        self.stats.clone()
+    }
+
+    /// Body bytes held right now.
+    pub fn buffered_bytes(&self) -> usize {
+        self.budget.used()
+    }
+
+    fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// A new envelope for this request (body still empty), numbered in arrival order.
+    fn envelope(
+        &self,
+        parts: &axum::http::request::Parts,
+        path: String,
+        remote: Option<String>,
+    ) -> Envelope {
+        Envelope {
+            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            received_at_ms: now_ms(),
+            method: parts.method.to_string(),
+            path,
+            query: parts.uri.query().map(str::to_owned),
+            headers: header_pairs(&parts.headers),
+            remote,
+            body: Bytes::new(),
+            status: 200,
+            note: None,
+        }
+    }
+
+    /// Counts a request that is not traffic and logs it briefly (at most a line a second).
+    fn turned_away(
+        &self,
+        counter: &AtomicU64,
+        why: &str,
+        parts: &axum::http::request::Parts,
+        remote: Option<&str>,
+    ) {
+        ReceiverStats::bump(counter);
+        if let Some(held_back) = self.turned_away_log.admit(now_ms()) {
+            let path: String = parts.uri.path().chars().take(80).collect();
+            tracing::info!(
+                "{why}: {} {} from {}{}",
+                clean(parts.method.as_str()),
+                clean(&path),
+                remote.unwrap_or("?"),
+                if held_back > 0 {
+                    format!(" ({held_back} more since the last line)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+}
+
+/// The router: one fallback handler for every path and method.
+fn router(state: Arc<Receiver>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+async fn handle(State(rx): State<Arc<Receiver>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let remote = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.to_string());
+    let token_header = parts.headers.get(TOKEN_HEADER).map(HeaderValue::as_bytes);
+    let path = match token::admit(rx.cfg.token.as_deref(), parts.uri.path(), token_header) {
+        Admission::Open | Admission::Header => parts.uri.path().to_owned(),
+        Admission::Path(rest) => rest,
+        Admission::Refused => {
+            rx.turned_away(
+                &rx.stats.off_token,
+                "not a webhook (no token)",
+                &parts,
+                remote.as_deref(),
+            );
+            return reply::not_found();
+        }
+    };
+    match parts.method {
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE => {
+            webhook(rx, parts, path, remote, body).await
+        }
+        Method::GET | Method::HEAD => {
+            let query: HashMap<String, String> = Query::try_from_uri(&parts.uri)
+                .map(|q: Query<HashMap<String, String>>| q.0)
+                .unwrap_or_default();
+            if query.contains_key("hub.mode") || query.contains_key("hub.challenge") {
+                handshake(&rx, &parts, path, &query, remote).await
+            } else {
+                reply::info_page()
+            }
+        }
+        _ => {
+            rx.turned_away(
+                &rx.stats.bad_method,
+                "not a webhook (method)",
+                &parts,
+                remote.as_deref(),
+            );
+            reply::method_not_allowed()
+        }
+    }
+}
+
+/// Why a body was not received.
+enum BodyError {
+    TooLarge,
+    Busy,
+    Timeout,
+    Stopping,
+    Broken(String),
+}
+
+impl BodyError {
+    fn status(&self) -> StatusCode {
+        match self {
+            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Busy | BodyError::Stopping => StatusCode::SERVICE_UNAVAILABLE,
+            BodyError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Broken(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// Said to the sender and recorded (nothing here comes from the request).
+    fn message(&self, cfg: &ReceiverConfig) -> String {
+        match self {
+            BodyError::TooLarge => format!(
+                "body larger than --max-body ({} bytes); not stored",
+                cfg.max_body
+            ),
+            BodyError::Busy => format!(
+                "busy: more than --max-buffered ({} bytes) of bodies are being received; \
+                 retry later",
+                cfg.limits.max_buffered
+            ),
+            BodyError::Timeout => format!(
+                "body not received within --body-timeout ({} s)",
+                cfg.limits.body_timeout.as_secs_f64()
+            ),
+            BodyError::Stopping => "wamon is quitting; retry later".to_owned(),
+            BodyError::Broken(e) => format!("body could not be read: {e}"),
+        }
+    }
+}
+
+/// Reads the body into memory owned by this request (copied out of the connection's buffers),
+/// counting it against the shared budget, within the size limit and the body timeout.
+async fn read_body(
+    rx: &Receiver,
+    headers: &HeaderMap,
+    body: Body,
+    hold: &mut Hold,
+) -> Result<Bytes, BodyError> {
+    let limit = rx.cfg.max_body;
+    // A declared length sizes the buffer once; it is checked against what arrives, not trusted.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > limit {
+        return Err(BodyError::TooLarge);
+    }
+    let mut stop = rx.stopping.subscribe();
+    let read = async {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut counted = 0usize;
+        let mut body = body;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if buf.len() + data.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            if buf.capacity() == 0 {
+                buf.reserve_exact(declared.max(data.len()));
+            } else {
+                buf.reserve(data.len());
+            }
+            // The budget counts the memory held (capacity), not just the bytes received.
+            if buf.capacity() > counted && !hold.grow(buf.capacity() - counted) {
+                return Err(BodyError::Busy);
+            }
+            counted = counted.max(buf.capacity());
+            buf.extend_from_slice(&data);
+        }
+        if buf.capacity() > buf.len() + buf.len() / 8 {
+            buf.shrink_to_fit();
+        }
+        Ok(Bytes::from(buf))
+    };
+    tokio::select! {
+        r = read => r,
+        _ = tokio::time::sleep(rx.cfg.limits.body_timeout) => Err(BodyError::Timeout),
+        _ = server::stopped(&mut stop) => Err(BodyError::Stopping),
+    }
+}
+
+async fn webhook(
+    rx: Arc<Receiver>,
+    parts: axum::http::request::Parts,
+    path: String,
+    remote: Option<String>,
+    body: Body,
+) -> Response {
+    let mut env = rx.envelope(&parts, path, remote);
+    let mut hold = rx.budget.hold();
+    let (status, normalized, public_error) = match read_body(&rx, &parts.headers, body, &mut hold)
+        .await
+    {
+        Ok(bytes) => {
+            env.body = bytes;
+            let normalized = provider::normalize(&env);
+            let secrets = signature::Secrets {
+                meta_app_secret: rx.cfg.meta_app_secret.as_deref(),
+                waha_hmac_key: rx.cfg.waha_hmac_key.as_deref(),
+                require: rx.cfg.require_signature,
+            };
+            if let Some(failure) = signature::check(&secrets, &env) {
+                let local = failure.local();
+                tracing::warn!(seq = env.seq, "signature: {}", clean(&local));
+                env.note = Some(local.clone());
+                let n = Normalized::problem(normalized.provider, Kind::Rejected, "rejected", local);
+                (StatusCode::UNAUTHORIZED, n, Some(failure.public()))
+            } else if let Some(err) = normalized
+                .events
+                .iter()
+                .find(|e| e.kind == Kind::Malformed)
+                .map(|e| e.error.clone().unwrap_or_default())
+            {
+                (StatusCode::BAD_REQUEST, normalized, Some(err))
+            } else {
+                (StatusCode::OK, normalized, None)
+            }
+        }
+        Err(e) => {
+            let message = e.message(&rx.cfg);
+            env.note = Some(message.clone());
+            let n = Normalized::problem(Provider::Unknown, Kind::Rejected, "rejected", message);
+            let public = n.events[0].error.clone();
+            (e.status(), n, public)
+        }
+    };
+    env.status = status.as_u16();
+    // Once the body is read, recording and passing on the request run in their own task: if the
+    // provider hangs up meanwhile, hyper drops this handler, but the request still reaches the
+    // capture file and the screen.
+    let finishing = tokio::spawn(finish(rx, env, normalized, status, public_error, hold));
+    let (status, reply) = finishing.await.unwrap_or_else(|e| {
+        tracing::error!("request task failed: {e}");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"ok":false,"error":"internal error"}"#.to_owned(),
+        )
+    });
+    let mut response = reply::json(status, reply);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    if matches!(
+        status,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE
+    ) {
+        // The rest of the body may still be on its way: do not read it as the next request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// Records `env`, hands it to the consumer, and says what to answer. `_hold` keeps the body
+/// counted against the budget until it is recorded and handed on.
+async fn finish(
+    rx: Arc<Receiver>,
+    mut env: Envelope,
+    normalized: Normalized,
+    mut status: StatusCode,
+    mut public_error: Option<String>,
+    _hold: Hold,
+) -> (StatusCode, String) {
+    // Back-pressure first: wait for room in the ingest channel before recording, so a slow
+    // screen slows the providers down instead of letting recorded requests pile up unseen.
+    let permit = rx.ingest_tx.reserve().await.ok();
+    let capture_offset = match record(&rx, &env).await {
+        Ok(off) => off,
+        Err(e) => {
+            tracing::error!(seq = env.seq, "capture failed: {e}");
+            env.status = StatusCode::SERVICE_UNAVAILABLE.as_u16();
+            env.note = Some(format!("capture file write failed: {e}"));
+            status = StatusCode::SERVICE_UNAVAILABLE;
+            public_error = Some("the request could not be recorded; retry later".to_owned());
+            None
+        }
+    };
+    let reply = reply_body(&env, &normalized, status, public_error.as_deref());
+    let seq = env.seq;
+    let ingest = Ingest {
+        env: Arc::new(env),
+        normalized,
+        capture_offset,
+        from_load: false,
+    };
+    match permit {
+        Some(p) => p.send(ingest),
+        None => tracing::warn!(seq, "consumer gone; request is in the capture file only"),
+    }
+    (status, reply)
+}
+
+async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<u64>> {
+    match &rx.capture {
+        Some(w) => w.append(crate::capture::encode(env)).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The reply body. Errors carry only `public_error`, which never holds a computed signature
+/// or anything local (paths, OS errors).
+fn reply_body(
+    env: &Envelope,
+    n: &Normalized,
+    status: StatusCode,
+    public_error: Option<&str>,
+) -> String {
+    if status == StatusCode::OK {
+        if n.provider == Provider::Meta {
+            return r#"{"statusCode":"200","statusMessage":"OK"}"#.to_owned();
+        }
+        // Built by hand: this runs for every accepted request.
+        return format!(
+            r#"{{"ok":true,"seq":{},"provider":"{}","events":{}}}"#,
+            env.seq,
+            n.provider.as_str(),
+            n.events.len()
+        );
+    }
+    let mut v = serde_json::json!({
+        "ok": false,
+        "seq": env.seq,
+        "error": public_error,
+    });
+    if status == StatusCode::BAD_REQUEST {
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&env.body) {
+            v["line"] = e.line().into();
+            v["column"] = e.column().into();
+        }
+    }
+    v.to_string()
+}
+
+/// The request's headers in arrival order, without wamon's own token header.
+fn header_pairs(h: &HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .filter(|(k, _)| k.as_str() != TOKEN_HEADER)
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Whether a `hub.challenge` may be echoed: Meta sends a number; anything long or holding
+/// characters that mean something to a browser or a terminal is refused.
+fn is_safe_challenge(c: &str) -> bool {
+    (1..=128).contains(&c.len())
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+async fn handshake(
+    rx: &Receiver,
+    parts: &axum::http::request::Parts,
+    path: String,
+    query: &HashMap<String, String>,
+    remote: Option<String>,
+) -> Response {
+    let token = query
+        .get("hub.verify_token")
+        .map(String::as_str)
+        .unwrap_or("");
+    let challenge = query.get("hub.challenge").map(String::as_str).unwrap_or("");
+    let mode_ok = query.get("hub.mode").map(String::as_str) == Some("subscribe");
+    let token_ok = rx
+        .cfg
+        .verify_token
+        .as_deref()
+        .is_some_and(|want| bool::from(want.as_bytes().ct_eq(token.as_bytes())));
+    let (status, outcome) = if !(mode_ok && token_ok) {
+        let why = if rx.cfg.verify_token.is_none() {
+            "start wamon with --verify-token"
+        } else {
+            "hub.verify_token does not match"
+        };
+        (StatusCode::FORBIDDEN, Err(why.to_owned()))
+    } else if !is_safe_challenge(challenge) {
+        (
+            StatusCode::BAD_REQUEST,
+            Err(format!(
+                "hub.challenge is not a short token of letters and digits ({} bytes); not echoed",
+                challenge.len()
+            )),
+        )
+    } else {
+        (StatusCode::OK, Ok(()))
+    };
+    let mut ev = Event::new(Kind::Session, "verify");
+    ev.text = Some(match &outcome {
+        Ok(()) => "Meta verification handshake answered".to_owned(),
+        Err(why) => format!("Meta verification handshake refused: {why}"),
+    });
+    if outcome.is_err() {
+        ev.error = ev.text.clone();
+    }
+    let mut env = rx.envelope(parts, path, remote);
+    env.status = status.as_u16();
+    let capture_offset = match record(rx, &env).await {
+        Ok(off) => off,
+        Err(e) => {
+            // The handshake is answered only once it is recorded, like any webhook.
+            tracing::error!("capture failed: {e}");
+            return reply::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request could not be recorded; retry later",
+            );
+        }
+    };
+    let _ = rx
+        .ingest_tx
+        .send(Ingest {
+            env: Arc::new(env),
+            normalized: Normalized {
+                provider: Provider::Meta,
+                events: vec![ev],
+            },
+            capture_offset,
+            from_load: false,
+        })
+        .await;
+    match outcome {
+        Ok(()) => reply::text(status, challenge),
+        Err(_) if status == StatusCode::BAD_REQUEST => {
+            reply::text(status, "hub.challenge refused\n")
+        }
+        Err(_) => reply::text(status, "verification failed\n"),
+    }
+}
