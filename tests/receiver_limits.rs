@@ -188,3 +188,32 @@ async fn quitting_does_not_wait_for_slow_clients() {
         assert_eq!(parse_reply(&reply).status, 503);
     }
 }
+
+#[tokio::test]
+async fn a_declared_length_reserves_nothing_until_the_bytes_arrive() {
+    let cap = 96 * 1024;
+    let mut r = start(ReceiverConfig {
+        max_body: 64 * 1024,
+        ..limits(|l| {
+            l.max_buffered = cap;
+            l.body_timeout = Duration::from_millis(500);
+        })
+    })
+    .await;
+    let mut liars = Vec::new();
+    for _ in 0..8 {
+        let mut s = TcpStream::connect(r.addr).await.unwrap();
+        s.write_all(post_head(60_000).as_bytes()).await.unwrap();
+        s.write_all(b"{\"a\":").await.unwrap();
+        liars.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        r.receiver.buffered_bytes() < 1024,
+        "8 liars hold what they sent"
+    );
+    for mut s in liars {
+        assert_eq!(parse_reply(&until_closed(&mut s).await).status, 408);
+    }
+    while r.rx.try_recv().is_ok() {}
+}

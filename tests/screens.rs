@@ -137,7 +137,10 @@ fn what_the_receiver_turned_away_is_counted_on_the_status_bar() {
     use std::sync::atomic::Ordering;
     let mut a = app();
     let text = text_of(draw(&mut a, 160, 24).backend().buffer());
-    assert!(!text.contains("off-token"), "nothing shown before it happens");
+    assert!(
+        !text.contains("off-token"),
+        "nothing shown before it happens"
+    );
     a.info.stats.off_token.store(12, Ordering::Relaxed);
     a.info.stats.bad_method.store(3, Ordering::Relaxed);
     a.info.stats.timed_out.store(1100, Ordering::Relaxed);

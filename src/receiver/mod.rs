@@ -322,10 +322,13 @@ async fn read_body(
             if buf.len() + data.len() > limit {
                 return Err(BodyError::TooLarge);
             }
-            if buf.capacity() == 0 {
-                buf.reserve_exact(declared.max(data.len()));
-            } else {
-                buf.reserve(data.len());
+            // Grow by doubling, never past the declared length: memory follows what has
+            // arrived (a sender declaring 8 MiB and sending a byte holds a byte), and a body
+            // that matches its Content-Length ends in a buffer of exactly its size.
+            let need = buf.len() + data.len();
+            if need > buf.capacity() {
+                let target = need.max(buf.capacity() * 2).min(declared.max(need));
+                buf.reserve_exact(target - buf.len());
             }
             // The budget counts the memory held (capacity), not just the bytes received.
             if buf.capacity() > counted && !hold.grow(buf.capacity() - counted) {
