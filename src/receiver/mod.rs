@@ -301,7 +301,7 @@ async fn read_body(
     hold: &mut Hold,
 ) -> Result<Bytes, BodyError> {
     let limit = rx.cfg.max_body;
-    // A declared length sizes the buffer once; it is checked against what arrives, not trusted.
+    // A declared length over the limit is refused before reading; what arrives is checked too.
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
@@ -311,36 +311,31 @@ async fn read_body(
     }
     let mut stop = rx.stopping.subscribe();
     let read = async {
-        let mut buf: Vec<u8> = Vec::new();
-        let mut counted = 0usize;
+        // Each chunk is copied out of the connection's read buffer into one of its own, sized
+        // exactly: what a body holds is what has arrived (a sender declaring 8 MiB and sending
+        // a byte holds a byte), with no doubling buffers left behind in the allocator.
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut total = 0usize;
         let mut body = body;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            if buf.len() + data.len() > limit {
+            if total + data.len() > limit {
                 return Err(BodyError::TooLarge);
             }
-            // Grow by doubling, never past the declared length: memory follows what has
-            // arrived (a sender declaring 8 MiB and sending a byte holds a byte), and a body
-            // that matches its Content-Length ends in a buffer of exactly its size.
-            let need = buf.len() + data.len();
-            if need > buf.capacity() {
-                let target = need.max(buf.capacity() * 2).min(declared.max(need));
-                buf.reserve_exact(target - buf.len());
-            }
-            // The budget counts the memory held (capacity), not just the bytes received.
-            if buf.capacity() > counted && !hold.grow(buf.capacity() - counted) {
+            if !hold.grow(data.len()) {
                 return Err(BodyError::Busy);
             }
-            counted = counted.max(buf.capacity());
-            buf.extend_from_slice(&data);
+            total += data.len();
+            chunks.push(Bytes::copy_from_slice(&data));
         }
-        if buf.capacity() > buf.len() + buf.len() / 8 {
-            buf.shrink_to_fit();
-        }
-        Ok(Bytes::from(buf))
+        Ok(match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.pop().unwrap_or_default(),
+            _ => Bytes::from(chunks.concat()),
+        })
     };
     tokio::select! {
         r = read => r,

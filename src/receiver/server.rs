@@ -39,6 +39,11 @@ use tokio::time::Instant;
 /// Longest a connection may take to send its last reply once wamon is quitting.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
+/// Largest read buffer of one connection (hyper's default is ~400 KiB). Headers must fit in it;
+/// body bytes pass through it in chunks and are copied out, so this bounds what a connection
+/// holds beyond its body: 512 connections hold at most 32 MiB here, beside `--max-buffered`.
+const READ_BUFFER: usize = 64 * 1024;
+
 /// Descriptors kept free of connections: stdio, the capture file, the log, the terminal, the
 /// runtime's own, files read back for the detail pane.
 const RESERVED_FDS: u64 = 64;
@@ -296,6 +301,7 @@ impl Connection {
         });
         let http = hyper::server::conn::http1::Builder::new()
             .header_read_timeout(None)
+            .max_buf_size(READ_BUFFER)
             .serve_connection(io, service);
         tokio::pin!(http);
         let mut stop = self.stop.clone();
