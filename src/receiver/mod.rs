@@ -106,7 +106,7 @@ pub struct Receiver {
     ingest_tx: mpsc::Sender<Ingest>,
     stats: Arc<ReceiverStats>,
     budget: Arc<BodyBudget>,
-    /// Turns true when the server is quitting: bodies still arriving are abandoned.
+    /// Turns true when the server is quitting: connections close.
     stopping: watch::Sender<bool>,
     turned_away_log: LogThrottle,
 }
@@ -256,7 +256,6 @@ enum BodyError {
     TooLarge,
     Busy,
     Timeout,
-    Stopping,
     Broken(String),
 }
 
@@ -264,7 +263,7 @@ impl BodyError {
     fn status(&self) -> StatusCode {
         match self {
             BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            BodyError::Busy | BodyError::Stopping => StatusCode::SERVICE_UNAVAILABLE,
+            BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             BodyError::Timeout => StatusCode::REQUEST_TIMEOUT,
             BodyError::Broken(_) => StatusCode::BAD_REQUEST,
         }
@@ -286,7 +285,6 @@ impl BodyError {
                 "body not received within --body-timeout ({} s)",
                 cfg.limits.body_timeout.as_secs_f64()
             ),
-            BodyError::Stopping => "wamon is quitting; retry later".to_owned(),
             BodyError::Broken(e) => format!("body could not be read: {e}"),
         }
     }
@@ -309,7 +307,6 @@ async fn read_body(
     if declared > limit {
         return Err(BodyError::TooLarge);
     }
-    let mut stop = rx.stopping.subscribe();
     let read = async {
         // Each chunk is copied out of the connection's read buffer into one of its own, sized
         // exactly: what a body holds is what has arrived (a sender declaring 8 MiB and sending
@@ -337,11 +334,10 @@ async fn read_body(
             _ => Bytes::from(chunks.concat()),
         })
     };
-    tokio::select! {
-        r = read => r,
-        _ = tokio::time::sleep(rx.cfg.limits.body_timeout) => Err(BodyError::Timeout),
-        _ = server::stopped(&mut stop) => Err(BodyError::Stopping),
-    }
+    // Quitting needs no branch here: the connection drops this handler after its grace period.
+    tokio::time::timeout(rx.cfg.limits.body_timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::Timeout))
 }
 
 async fn webhook(

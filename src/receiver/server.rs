@@ -13,9 +13,10 @@
 //! kept below the process's file-descriptor limit (raised to its hard limit at start), so the
 //! capture file, the log and the terminal always have descriptors left.
 //!
-//! Quitting never waits on a slow client: idle connections close at once, bodies still being
-//! received are answered 503 (the sender retries), and a connection gets at most
-//! [`SHUTDOWN_GRACE`] to send its last reply.
+//! Quitting never waits on a slow client: idle connections close at once, and a connection in
+//! the middle of a request gets at most [`SHUTDOWN_GRACE`] to finish it; a body still arriving
+//! then is dropped unanswered (it was never accepted, so the sender retries). A request whose
+//! body was read is recorded and handed on in its own task whatever happens to its connection.
 
 use super::stats::{LogThrottle, ReceiverStats};
 use super::Receiver;
@@ -335,7 +336,7 @@ impl Connection {
 }
 
 /// Resolves once the receiver is quitting.
-pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
+async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
