@@ -242,7 +242,9 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
         body,
         body_b64,
     };
-    let mut v = serde_json::to_vec(&line).unwrap_or_default();
+    // Terminal controls that JSON allows raw are escaped: `cat` or `tail -f` of a capture must
+    // not be an attack either. Lossless: the line decodes to the same values.
+    let mut v = crate::display::json_out::to_vec(&line).unwrap_or_default();
     v.push(b'\n');
     v
 }

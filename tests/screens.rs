@@ -24,6 +24,7 @@ fn app() -> App {
         capture: None,
         loaded: None,
         demo: false,
+        redact: false,
     })
 }
 

@@ -176,5 +176,6 @@ pub fn app() -> wamon::ui::app::App {
         capture: None,
         loaded: None,
         demo: false,
+        redact: false,
     })
 }

@@ -30,6 +30,7 @@ use crossterm::event::{
     Event as TermEvent, EventStream, KeyEventKind, MouseEventKind,
 };
 use futures_util::StreamExt;
+use ratatui::buffer::Buffer;
 use ratatui::Frame;
 use std::io::Write;
 use std::time::Duration;
@@ -64,6 +65,19 @@ pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
     if app.mode == Mode::Help {
         let area = frame.area();
         panes::help::render(frame, area, &mut app.help_scroll);
+    }
+    guard(frame.buffer_mut());
+}
+
+/// The last guard on every frame: no cell leaves with a character a terminal would act on.
+/// Request data is sanitised where it enters the model (see `app`); this catches what does not
+/// come through there (text typed or pasted into the filter bar, a file name) and anything a
+/// future pane forgets. A byte scan of each cell's symbol.
+pub fn guard(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        if let Some(safe) = crate::display::sanitize::cell_symbol(cell.symbol()) {
+            cell.set_symbol(&safe);
+        }
     }
 }
 
