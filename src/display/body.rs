@@ -9,7 +9,7 @@
 //! - values under a credential key (see [`super::redact::is_credential_name`]; the whole subtree
 //!   of such a key) become `"••••••"`, always;
 //! - with `--redact`, values are masked by key name (names, texts) and by shape (phone numbers
-//!   anywhere), see [`classify`] and [`super::redact`].
+//!   anywhere, keys included), see [`classify`] and [`super::redact`].
 //!
 //! Bodies that are not JSON are shown as text, line by line: [`text_line`].
 //!
@@ -83,6 +83,7 @@ const TEXT_KEYS: &[&str] = &[
     "quotedcontent",
     "editedcontent",
     "address",
+    "loc",
     "vcard",
     "vcards",
     "headline",
@@ -153,7 +154,12 @@ pub fn json<'a>(raw: &'a [u8], redactor: Option<&Redactor>) -> Option<Cow<'a, [u
             let key = decode(token);
             here.credential |= redact::is_credential_name(&key);
             here.role = classify(&key);
-            replace(node.key_start, node.key_end, sanitize::clean(token));
+            // Keys can be data too (Evolution's presence keys its map by the user's jid).
+            let shown = match redactor {
+                Some(r) => masked(token, Role::Plain, r),
+                None => sanitize::clean(token),
+            };
+            replace(node.key_start, node.key_end, shown);
         }
         let token = &text[node.start as usize..node.stop as usize];
         match node.kind() {

@@ -64,7 +64,17 @@ impl Intake {
         if !self.placeholders && self.redactor.is_none() {
             return;
         }
-        event::visit_mut(ev, &mut |field, s| self.field(field, s));
+        // Summaries quote names ("you joined Weekend hikers"): masked where they are quoted.
+        let names: Vec<String> = match self.redactor {
+            Some(_) => [&ev.chat_name, &ev.sender_name]
+                .into_iter()
+                .flatten()
+                .filter(|n| n.chars().count() >= 2)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        event::visit_mut(ev, &mut |field, s| self.field(field, s, &names));
     }
 
     /// Turns every event of `n` into its display copy.
@@ -86,9 +96,9 @@ impl Intake {
         body::json(raw, self.redactor.as_ref())
     }
 
-    fn field(&mut self, field: Field, s: &mut String) {
+    fn field(&mut self, field: Field, s: &mut String, names: &[String]) {
         if let Some(r) = &self.redactor {
-            if let Some(masked) = mask(r, field, s) {
+            if let Some(masked) = mask(r, field, s, names) {
                 *s = masked;
             }
         }
@@ -123,21 +133,38 @@ fn set(s: &mut String, f: impl FnOnce(&str) -> Cow<'_, str>) {
     }
 }
 
-/// The `--redact` mask of a field, `None` when it is shown as it is.
-fn mask(r: &Redactor, field: Field, s: &str) -> Option<String> {
+/// The `--redact` mask of a field, `None` when it is shown as it is. `names` are the event's
+/// chat and sender names, masked where a summary or an error quotes them.
+fn mask(r: &Redactor, field: Field, s: &str, names: &[String]) -> Option<String> {
     let owned = |c: Cow<'_, str>| match c {
         Cow::Borrowed(_) => None,
         Cow::Owned(o) => Some(o),
     };
+    let unquoted = |s: &str| -> Option<String> {
+        let mut out: Option<String> = None;
+        for n in names {
+            if out.as_deref().unwrap_or(s).contains(n.as_str()) {
+                out = Some(out.as_deref().unwrap_or(s).replace(n.as_str(), &r.name(n)));
+            }
+        }
+        out
+    };
     match field {
         Field::ChatId => owned(r.chat_id(s)),
-        Field::MessageId | Field::Error => owned(r.phones_in(s)),
+        Field::MessageId => owned(r.phones_in(s)),
+        Field::Error => match unquoted(s) {
+            Some(u) => Some(r.phones_in(&u).into_owned()),
+            None => owned(r.phones_in(s)),
+        },
         Field::Name => Some(r.name(s)),
         Field::Text(
             Kind::Message | Kind::Edit | Kind::Reaction | Kind::Revoke | Kind::PollVote,
         )
         | Field::Question => Some(redact::mask_text(s)),
-        Field::Text(_) => owned(r.summary(s)),
+        Field::Text(_) => match unquoted(s) {
+            Some(u) => Some(r.summary(&u).into_owned()),
+            None => owned(r.summary(s)),
+        },
         Field::Filename => Some(redact::mask_filename(s)),
         Field::Url => Some(redact::mask_url(s)),
         Field::OptionName => Some(r.option(s)),
