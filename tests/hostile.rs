@@ -6,6 +6,9 @@
 //! safe); the placeholders must show instead. Then `--redact`: nothing personal from the same
 //! payloads anywhere on screen; and credentials masked without it.
 
+mod common;
+
+use common::{bodies, START_MS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -19,7 +22,6 @@ use wamon::model::{ChatId, ChatKind, Event, Kind, MessageType};
 use wamon::run::RunInfo;
 use wamon::ui::app::{App, DetailView, Focus};
 
-const START_MS: i64 = 1_795_262_400_000;
 const OSC52: &str = "\u{1b}]52;c;aGFja2Vk\u{7}";
 const CLEAR: &str = "\u{1b}[2J";
 const CSI8: &str = "\u{9b}31m";
@@ -59,75 +61,9 @@ fn app(redact: bool) -> App {
     })
 }
 
-/// Every fixture body of every provider, and every provider's demo conversation.
-fn bodies() -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fixtures");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
-    dirs.sort_by_key(|d| d.path());
-    for dir in dirs {
-        let mut files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
-        files.sort_by_key(|f| f.path());
-        for f in files {
-            let name = f.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".json") && !name.ends_with(".expect.json") {
-                out.push(std::fs::read(f.path()).unwrap());
-            }
-        }
-    }
-    for p in ["waha", "whapi", "meta", "evolution", "instance"] {
-        let text = wamon::demo_script::builtin("conversation", p).unwrap();
-        for r in wamon::demo_script::parse_scenario(text, START_MS).unwrap() {
-            out.push(r.body);
-        }
-    }
-    assert!(out.len() > 250, "{} bodies", out.len());
-    out
-}
-
-/// `v` with hostile strings: every string (and key) when `only` is `None`, else the strings
-/// whose document-order index is `k` modulo `m` for `only == Some((k, m))`, so that most of a
-/// body still normalises while some of its fields carry the attack.
-fn rewrite(v: &Value, only: Option<(usize, usize)>, n: &mut usize) -> Value {
-    match v {
-        Value::String(s) => {
-            let i = *n;
-            *n += 1;
-            match only {
-                Some((k, m)) if i % m != k => v.clone(),
-                _ => Value::String(hostile(s)),
-            }
-        }
-        Value::Array(a) => Value::Array(a.iter().map(|x| rewrite(x, only, n)).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| {
-                    let key = if only.is_none() {
-                        hostile(k)
-                    } else {
-                        k.clone()
-                    };
-                    (key, rewrite(x, only, n))
-                })
-                .collect(),
-        ),
-        _ => v.clone(),
-    }
-}
-
 /// The hostile variants of one body.
 fn variants(body: &[u8]) -> Vec<Vec<u8>> {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        // Not JSON: the attack in the text itself.
-        let mut b = hostile("not json ").into_bytes();
-        b.extend_from_slice(body);
-        return vec![b];
-    };
-    let mut out = vec![serde_json::to_vec(&rewrite(&v, None, &mut 0)).unwrap()];
-    for k in 0..3 {
-        out.push(serde_json::to_vec(&rewrite(&v, Some((k, 3)), &mut 0)).unwrap());
-    }
-    out
+    common::variants(body, &hostile)
 }
 
 /// A request as a hostile sender could shape its envelope (header values carry C1 and bidi
@@ -248,7 +184,7 @@ impl Screen {
         t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
         let buf = t.backend().buffer();
         if let Some(d) = danger(buf) {
-            panic!("{what}: {d}\n{}", text_of(&buf));
+            panic!("{what}: {d}\n{}", text_of(buf));
         }
         let text = text_of(buf);
         for p in PLACEHOLDERS {
