@@ -18,7 +18,7 @@
 
 use super::redact::{self, Redactor, CREDENTIAL_MASK};
 use super::sanitize;
-use crate::json_tree::{self, Kind, NONE};
+use crate::json_tree::{self, Kind, Node, NONE};
 use std::borrow::Cow;
 
 /// What a key says about the values under it.
@@ -94,14 +94,16 @@ const TEXT_KEYS: &[&str] = &[
 
 /// The role of values under `key`.
 pub fn classify(key: &str) -> Role {
-    let k: String = key
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if NAME_KEYS.contains(&k.as_str()) {
+    let mut word = String::new();
+    redact::key_word(key, &mut word);
+    classify_word(&word)
+}
+
+/// [`classify`] of a key already in [`redact::key_word`] form.
+fn classify_word(k: &str) -> Role {
+    if NAME_KEYS.contains(&k) {
         Role::Name
-    } else if TEXT_KEYS.contains(&k.as_str()) {
+    } else if TEXT_KEYS.contains(&k) {
         Role::Text
     } else if k == "t"
         || k == "ts"
@@ -126,12 +128,21 @@ struct Ctx {
     role: Role,
 }
 
+/// A display body.
+pub struct Shown<'a> {
+    pub bytes: Cow<'a, [u8]>,
+    /// The parsed tree of `bytes` when they are the received bytes unchanged (the common case),
+    /// so that the view need not parse them again.
+    pub nodes: Option<Vec<Node>>,
+}
+
 /// The display body of `raw` when it is valid JSON (`None` otherwise: show it with
 /// [`text_line`]). Borrowed when nothing needs changing.
-pub fn json<'a>(raw: &'a [u8], redactor: Option<&Redactor>) -> Option<Cow<'a, [u8]>> {
+pub fn json<'a>(raw: &'a [u8], redactor: Option<&Redactor>) -> Option<Shown<'a>> {
     let text = std::str::from_utf8(raw).ok()?;
     let nodes = json_tree::parse(raw).ok()?;
     let mut ctx: Vec<Ctx> = Vec::with_capacity(nodes.len());
+    let mut word = String::new();
     let mut out: Option<String> = None;
     let mut copied = 0usize;
     let mut replace = |start: u32, stop: u32, with: Cow<'_, str>| {
@@ -151,9 +162,9 @@ pub fn json<'a>(raw: &'a [u8], redactor: Option<&Redactor>) -> Option<Cow<'a, [u
         };
         if node.has_key() {
             let token = &text[node.key_start as usize..node.key_end as usize];
-            let key = decode(token);
-            here.credential |= redact::is_credential_name(&key);
-            here.role = classify(&key);
+            redact::key_word(&decode(token), &mut word);
+            here.credential |= redact::is_credential_word(&word);
+            here.role = classify_word(&word);
             // Keys can be data too (Evolution's presence keys its map by the user's jid).
             let shown = match redactor {
                 Some(r) => masked(token, Role::Plain, r),
@@ -179,10 +190,16 @@ pub fn json<'a>(raw: &'a [u8], redactor: Option<&Redactor>) -> Option<Cow<'a, [u
         ctx.push(here);
     }
     Some(match out {
-        None => Cow::Borrowed(raw),
+        None => Shown {
+            bytes: Cow::Borrowed(raw),
+            nodes: Some(nodes),
+        },
         Some(mut o) => {
             o.push_str(&text[copied..]);
-            Cow::Owned(o.into_bytes())
+            Shown {
+                bytes: Cow::Owned(o.into_bytes()),
+                nodes: None,
+            }
         }
     })
 }
@@ -243,14 +260,15 @@ mod tests {
     use super::*;
 
     fn shown(raw: &str, r: Option<&Redactor>) -> String {
-        String::from_utf8(json(raw.as_bytes(), r).expect("json").into_owned()).unwrap()
+        String::from_utf8(json(raw.as_bytes(), r).expect("json").bytes.into_owned()).unwrap()
     }
 
     #[test]
     fn clean_bodies_are_borrowed() {
         let raw = r#"{"event":"message","payload":{"body":"Olá \u001b[2J","n":1.50e3}}"#;
         let raw = raw.as_bytes();
-        assert!(matches!(json(raw, None), Some(Cow::Borrowed(_))));
+        let shown = json(raw, None).unwrap();
+        assert!(matches!(shown.bytes, Cow::Borrowed(_)) && shown.nodes.is_some());
         assert!(json(b"{\"a\":", None).is_none());
         assert!(json(&[0xff], None).is_none());
     }

@@ -92,7 +92,7 @@ impl Intake {
 
     /// The display body of `raw` when it is valid JSON; `None` when it is not (the view then
     /// shows it as text, each line through [`body::text_line`]).
-    pub fn body<'a>(&self, raw: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+    pub fn body<'a>(&self, raw: &'a [u8]) -> Option<body::Shown<'a>> {
         body::json(raw, self.redactor.as_ref())
     }
 

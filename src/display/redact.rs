@@ -47,18 +47,31 @@ const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// `hub.verify_token`, `client_secret`, `password` and `Authorization` all are; `key` (Baileys'
 /// message key), `author` and `mediaKey` are not.
 pub fn is_credential_name(name: &str) -> bool {
-    let n: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let mut word = String::new();
+    key_word(name, &mut word);
+    is_credential_word(&word)
+}
+
+/// `name` lower-cased with everything but ASCII letters and digits dropped, into `word` (a
+/// buffer reused across the keys of a body): the form key rules compare.
+pub fn key_word(name: &str, word: &mut String) {
+    word.clear();
+    word.extend(
+        name.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase()),
+    );
+}
+
+/// [`is_credential_name`] of a name already in [`key_word`] form.
+pub fn is_credential_word(n: &str) -> bool {
     n.contains("token")
         || n.contains("secret")
         || n.contains("password")
         || n.contains("passwd")
         || n.ends_with("apikey")
         || matches!(
-            n.as_str(),
+            n,
             "authorization" | "proxyauthorization" | "cookie" | "setcookie"
         )
 }

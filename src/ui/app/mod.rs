@@ -358,7 +358,7 @@ impl App {
                 n
             });
             self.detail.json = env.as_ref().map(|e| match intake.body(&e.body) {
-                Some(shown) => JsonView::new(&shown),
+                Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
                 None => JsonView::new(&e.body).with_redacted_text(intake.redacts()),
             });
             self.detail.env = env;

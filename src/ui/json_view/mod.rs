@@ -71,6 +71,12 @@ pub struct JsonView {
 impl JsonView {
     /// Parses `raw` (one pass) and builds the initial, fully unfolded view.
     pub fn new(raw: &[u8]) -> JsonView {
+        JsonView::parsed(raw, None)
+    }
+
+    /// The view of `raw`, whose tree `nodes` is already parsed when given (see
+    /// [`crate::display::body::Shown`]).
+    pub fn parsed(raw: &[u8], nodes: Option<Vec<Node>>) -> JsonView {
         let mut view = JsonView {
             body: Body::Bytes(Vec::new()),
             nodes: Vec::new(),
@@ -89,7 +95,7 @@ impl JsonView {
         }
         match String::from_utf8(raw.to_vec()) {
             Ok(text) => {
-                match tree::parse(text.as_bytes()) {
+                match nodes.map_or_else(|| tree::parse(text.as_bytes()), Ok) {
                     Ok(nodes) => {
                         view.folded = vec![false; nodes.len()];
                         view.nodes = nodes;
