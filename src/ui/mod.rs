@@ -81,7 +81,12 @@ pub fn draw_unguarded(frame: &mut Frame, app: &mut App, now_ms: i64) {
 /// future pane forgets. A byte scan of each cell's symbol.
 pub fn guard(buf: &mut Buffer) {
     for cell in &mut buf.content {
-        if let Some(safe) = crate::display::sanitize::cell_symbol(cell.symbol()) {
+        let sym = cell.symbol();
+        // Most cells hold one printable ASCII byte (a space, more often than not).
+        if matches!(sym.as_bytes(), [0x20..=0x7e]) {
+            continue;
+        }
+        if let Some(safe) = crate::display::sanitize::cell_symbol(sym) {
             cell.set_symbol(&safe);
         }
     }
