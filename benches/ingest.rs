@@ -202,6 +202,7 @@ async fn round_wamon(
         tokio::spawn(async move {
             // What `--headless` does, minus stdout.
             let mut store = Store::new();
+            let mut intake = wamon::display::Intake::printer(false);
             let mut batch = Vec::with_capacity(256);
             let mut out = Vec::with_capacity(64 * 1024);
             while rx.recv_many(&mut batch, 256).await > 0 {
@@ -210,7 +211,7 @@ async fn round_wamon(
                     if variant == Variant::DrainOnly {
                         store.note_request(ing.env.seq, ing.env.received_at_ms);
                     } else {
-                        wamon::headless::apply_and_render(&mut store, &ing, &mut out);
+                        wamon::headless::apply_and_render(&mut store, &mut intake, &ing, &mut out);
                     }
                 }
                 std::hint::black_box(&out);
@@ -325,11 +326,12 @@ fn stage_costs(load: &[Load]) {
     let mut apply_only = Duration::ZERO;
     for round in 0..2 {
         let mut store = Store::new();
+        let mut intake = wamon::display::Intake::printer(false);
         let mut out = Vec::new();
         let t0 = Instant::now();
         for ing in &ingests {
             out.clear();
-            wamon::headless::apply_and_render(&mut store, ing, &mut out);
+            wamon::headless::apply_and_render(&mut store, &mut intake, ing, &mut out);
         }
         let t1 = t0.elapsed();
         let mut store = Store::new();

@@ -6,7 +6,8 @@
 //! every row once), then times `ui::draw` into ratatui's `TestBackend` (160x50), including the
 //! buffer diff, in three situations: following with nothing new (an idle redraw), moving the
 //! cursor up one row per frame (the detail pane re-reads the selected body), and live traffic
-//! (a batch of new events applied before each frame; only the draw is timed).
+//! (a batch of new events applied before each frame; only the draw is timed). Also times the
+//! frame's last guard (`ui::guard`, which every frame includes) on its own.
 //!
 //! Run: `cargo bench --bench render` (env `WAMON_BENCH_EVENTS`, `WAMON_BENCH_FRAMES` override).
 
@@ -172,6 +173,16 @@ fn main() {
          (normalize + apply + raw store + view refresh)",
         common::ms(ingest_time / n_frames as u32),
         common::ms(ingest_max)
+    );
+    // The last guard alone (part of every frame above), on the frame just drawn.
+    let mut buf = term.backend().buffer().clone();
+    let t0 = Instant::now();
+    for _ in 0..1000 {
+        wamon::ui::guard(std::hint::black_box(&mut buf));
+    }
+    println!(
+        "frame guard (not budgeted, part of each frame): {:.1} µs per 160x50 frame",
+        t0.elapsed().as_secs_f64() * 1e6 / 1000.0
     );
     println!(
         "overall: {}",

@@ -4,7 +4,9 @@
 //! following line holds `seq`, `received_at` (RFC 3339 UTC, milliseconds), `method`, `path`,
 //! `query`, `headers` (an object; repeated names joined with ", "), `remote`, `status` (what wamon
 //! answered), `note` (why it was rejected, if it was), and the body: `body` as a JSON string of
-//! its exact bytes when they are UTF-8, else `body_b64`. `jq` reads it as is.
+//! its exact bytes when they are UTF-8, else `body_b64`. `jq` reads it as is. Lines are written
+//! with [`crate::display::json_out`]: characters a terminal would act on (DEL, C1, bidi controls,
+//! U+2028/U+2029; C0 as always) are `\uXXXX` escapes, which decode to the same bytes.
 //!
 //! Reading is forgiving: a torn last line (the writer was killed mid-write) is skipped with a
 //! warning, and so is any other line that cannot be read, with its line number; neither stops the
@@ -242,7 +244,9 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
         body,
         body_b64,
     };
-    let mut v = serde_json::to_vec(&line).unwrap_or_default();
+    // Terminal controls that JSON allows raw are escaped: `cat` or `tail -f` of a capture must
+    // not be an attack either. Lossless: the line decodes to the same values.
+    let mut v = crate::display::json_out::to_vec(&line).unwrap_or_default();
     v.push(b'\n');
     v
 }

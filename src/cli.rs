@@ -81,6 +81,10 @@ pub struct RunArgs {
     /// Log file (default: wamon.log in the XDG state dir; headless mode logs to stderr).
     #[arg(long, env = "WAMON_LOG_FILE")]
     pub log_file: Option<PathBuf>,
+    /// For screen sharing: mask phone numbers, names and message text on the screen and in
+    /// headless output (stable masks per run; credentials are masked always).
+    #[arg(long, env = "WAMON_REDACT")]
+    pub redact: bool,
     /// Leave the mouse to the terminal (native text selection).
     #[arg(long)]
     pub no_mouse: bool,

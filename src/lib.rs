@@ -1,8 +1,8 @@
 //! wamon: a terminal live monitor for WhatsApp webhooks.
 //!
 //! The crate is layered by module. The **core** is pure and synchronous and imports no tokio,
-//! axum, ratatui or crossterm: [`model`], [`envelope`], [`provider`], [`store`], [`filter`], [`display`] and
-//! [`capture`]. The **edges** are async or terminal-bound and build on the core: the HTTP
+//! axum, ratatui or crossterm: [`model`], [`envelope`], [`provider`], [`store`], [`filter`],
+//! [`display`], [`json_tree`] and [`capture`]. The **edges** are async or terminal-bound and build on the core: the HTTP
 //! receiver, the capture writer, headless NDJSON output, demo traffic and the screen.
 
 pub mod capture;
@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod filter;
 pub mod headless;
 pub mod ingest;
+pub mod json_tree;
 pub mod loader;
 pub mod logging;
 pub mod model;

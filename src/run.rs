@@ -30,6 +30,8 @@ pub struct RunInfo {
     /// The file given to `--load`, where loaded requests' bodies can be re-read.
     pub loaded: Option<PathBuf>,
     pub demo: bool,
+    /// `--redact`: mask phone numbers, names and message text on the screen.
+    pub redact: bool,
     /// The `--token` webhooks must carry.
     pub token: Option<String>,
     /// What the receiver turned away (status bar).
@@ -45,6 +47,7 @@ impl RunInfo {
             capture: None,
             loaded: None,
             demo: false,
+            redact: false,
             token: None,
             stats: Arc::default(),
         }
@@ -103,13 +106,15 @@ fn spawn_loader(
     headless: bool,
 ) -> tokio::task::JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
-        let shown = path.display().to_string();
+        // Warnings quote what they could not read, and the file is anyone's: shown as text.
+        let shown = crate::display::clean(&path.display().to_string()).into_owned();
         let warn_tx = tx.clone();
         crate::loader::load_streaming(
             &bytes,
             // The consumer gone means we are shutting down: stop decoding.
             |item| tx.blocking_send(item).is_ok(),
             |w| {
+                let w = crate::display::clean(&w.to_string()).into_owned();
                 tracing::warn!("{shown}: {w}");
                 if headless {
                     eprintln!("wamon: {shown}: {w}");
@@ -125,7 +130,7 @@ fn spawn_loader(
                             "capture",
                             // The file is the row's request path (headers view); keep the
                             // row itself to what went wrong.
-                            w.to_string(),
+                            w,
                         ),
                         capture_offset: None,
                         from_load: false,
@@ -234,6 +239,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         loaded: args.load.clone(),
         capture: capture_path,
         demo: args.demo,
+        redact: args.redact,
         token: args.token.clone(),
         stats: state.stats(),
     };
@@ -273,7 +279,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         if let Some(p) = &info.capture {
             eprintln!("wamon: capture {}", p.display());
         }
-        crate::headless::run(ingest_rx).await?;
+        crate::headless::run(ingest_rx, args.redact).await?;
     } else {
         crate::ui::run(ingest_rx, info, &args, stop_tx.subscribe()).await?;
         let _ = stop_tx.send(true);

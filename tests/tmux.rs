@@ -3,7 +3,14 @@
 //! nothing here asserts how fast it happens.
 //!
 //! Needs tmux (`.ci/run` installs it). Without it the tests print why and check nothing else.
+//!
+//! The hostile-data test runs its own tmux server (`tmux -L`) with `set-clipboard on`, so that an
+//! OSC 52 reaching the terminal would show up as a tmux paste buffer, and an OSC 0/2 as a new
+//! pane title.
 
+mod common;
+
+use std::io::{Read, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -25,10 +32,22 @@ fn have_tmux() -> bool {
 struct Session {
     name: String,
     log: std::path::PathBuf,
+    /// A dedicated tmux server (`tmux -L`), killed with the session.
+    socket: Option<String>,
+    port: u16,
 }
 
 impl Session {
     fn start(extra: &str) -> Session {
+        Session::start_on(None, extra)
+    }
+
+    /// A tmux command on this session's server.
+    fn tmux(&self) -> Command {
+        tmux_on(self.socket.as_deref())
+    }
+
+    fn start_on(socket: Option<&str>, extra: &str) -> Session {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -39,7 +58,7 @@ impl Session {
             "{BIN} --listen 127.0.0.1:{port} --no-capture --log-file {} {extra}",
             log.display()
         );
-        let st = Command::new("tmux")
+        let st = tmux_on(socket)
             .args([
                 "new-session",
                 "-d",
@@ -54,15 +73,23 @@ impl Session {
             .status()
             .unwrap();
         assert!(st.success());
+        let s = Session {
+            name,
+            log,
+            socket: socket.map(str::to_owned),
+            port,
+        };
         // Keep the pane after wamon exits so the restored screen can be read.
-        let _ = Command::new("tmux")
-            .args(["set-option", "-t", &name, "remain-on-exit", "on"])
+        let _ = s
+            .tmux()
+            .args(["set-option", "-t", &s.name, "remain-on-exit", "on"])
             .status();
-        Session { name, log }
+        s
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
@@ -71,7 +98,8 @@ impl Session {
 
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let st = Command::new("tmux")
+            let st = self
+                .tmux()
                 .args(["send-keys", "-t", &self.name, k])
                 .status()
                 .unwrap();
@@ -80,7 +108,7 @@ impl Session {
     }
 
     fn literal(&self, text: &str) {
-        Command::new("tmux")
+        self.tmux()
             .args(["send-keys", "-t", &self.name, "-l", text])
             .status()
             .unwrap();
@@ -103,7 +131,8 @@ impl Session {
     }
 
     fn pane_dead(&self) -> bool {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["display-message", "-p", "-t", &self.name, "#{pane_dead}"])
             .output()
             .unwrap();
@@ -111,7 +140,8 @@ impl Session {
     }
 
     fn pane_pid(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["display-message", "-p", "-t", &self.name, "#{pane_pid}"])
             .output()
             .unwrap();
@@ -121,11 +151,34 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
+        // A dedicated server goes entirely, socket file included (tmux leaves it behind).
+        let socket_path = self.socket.as_ref().and_then(|_| {
+            let out = self
+                .tmux()
+                .args(["display-message", "-p", "#{socket_path}"])
+                .output()
+                .ok()?;
+            Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        });
+        let _ = self
+            .tmux()
             .args(["kill-session", "-t", &self.name])
             .status();
+        if let Some(path) = socket_path.filter(|p| !p.is_empty()) {
+            let _ = self.tmux().arg("kill-server").status();
+            let _ = std::fs::remove_file(path);
+        }
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// `tmux`, on the server at `socket` when given.
+fn tmux_on(socket: Option<&str>) -> Command {
+    let mut c = Command::new("tmux");
+    if let Some(s) = socket {
+        c.args(["-L", s]);
+    }
+    c
 }
 
 #[test]
@@ -221,4 +274,156 @@ fn a_torn_capture_loads_and_says_so_on_screen() {
         t.contains("loaded from disk") && t.contains("torn last line")
     });
     assert!(screen.contains("[malforme"), "{screen}");
+}
+
+/// Every attack a terminal would obey: OSC 52 (set the clipboard), OSC 0 and 2 (set the title),
+/// clear the screen, a C1 CSI, an 8-bit OSC 52 and a bidi override.
+fn hostile(s: &str) -> String {
+    format!(
+        "\u{1b}]52;c;aGFja2Vk\u{7}\u{1b}]0;pwned0\u{7}{s}\u{1b}]2;pwned2\u{1b}\\\u{1b}[2J\u{9b}31m\u{9d}52;c;aGFja2Vk\u{9c}\u{202e}"
+    )
+}
+
+/// POSTs `body` to wamon over a plain TCP connection, with header values carrying C1 and bidi
+/// characters (the most a real header can: C0 controls are refused by the HTTP parser) and a
+/// percent-encoded escape in the path; returns the status line.
+fn post(port: u16, body: &[u8]) -> String {
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut req = format!(
+        "POST /hook%1B%5D52;c;aGFja2Vk%07%C2%9B31m?token=s3cret&x=%1B%5D2;pwned%07 HTTP/1.1\r\n\
+         Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(
+        "User-Agent: evil\u{9b}31m\u{9d}0;pwned\u{9c}\u{202e}/1.0\r\n".as_bytes(),
+    );
+    req.extend_from_slice("X-Evil: \u{9b}2J\u{85}\u{202e}\r\n\r\n".as_bytes());
+    req.extend_from_slice(body);
+    conn.write_all(&req).unwrap();
+    let mut reply = Vec::new();
+    let _ = conn.read_to_end(&mut reply);
+    String::from_utf8_lossy(&reply)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn hostile_webhooks_neither_set_the_clipboard_nor_the_title_nor_clear_the_screen() {
+    if !have_tmux() {
+        return;
+    }
+    let socket = format!("wamon-hostile-{}", std::process::id());
+    let s = Session::start_on(Some(&socket), "");
+    let tmux = |args: &[&str]| -> String {
+        let out = s.tmux().args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    const TITLE: &str = "wamon-title-check";
+    tmux(&["select-pane", "-t", &s.name, "-T", TITLE]);
+    assert_eq!(
+        tmux(&["display-message", "-p", "-t", &s.name, "#{pane_title}"]),
+        TITLE
+    );
+    s.wait_for("the empty screen", |t| t.contains("Waiting for webhooks"));
+
+    let mut sent = 0;
+    for body in common::demo_bodies() {
+        for v in common::variants(&body, &hostile) {
+            let status = post(s.port, &v);
+            // 200, or 400 for the variant whose keys are all hostile (no provider's shape).
+            assert!(
+                status.starts_with("HTTP/1.1 200") || status.starts_with("HTTP/1.1 400"),
+                "{status:?}"
+            );
+            sent += 1;
+        }
+    }
+    assert!(sent > 100);
+    s.wait_for("the hostile traffic", |t| {
+        t.contains(" ago ·") && !t.contains("Chats · 0 ")
+    });
+
+    // Every pane and detail view over many rows, in both stream modes, each chat, the help
+    // overlay and a JSON search.
+    let pause = || std::thread::sleep(Duration::from_millis(40));
+    for mode in ["messages", "raw events"] {
+        for _ in 0..20 {
+            s.keys(&["k", "k", "k", "Tab", "v", "v", "v", "v", "BTab"]);
+            pause();
+        }
+        s.keys(&["G"]);
+        if mode == "messages" {
+            s.keys(&["r"]);
+        }
+    }
+    s.keys(&["r"]);
+    for _ in 0..10 {
+        s.keys(&["BTab", "j", "Enter", "Esc"]);
+        pause();
+    }
+    s.keys(&["?"]);
+    pause();
+    s.keys(&["x", "Tab", "/"]);
+    s.literal("aGFja2Vk");
+    s.keys(&["Enter", "n", "n", "v", "v"]);
+    let screen = s.wait_for("wamon's panes after it all", |t| {
+        t.contains("Chats ·") && t.contains("Stream ·") && t.contains("headers")
+    });
+    // Give anything that might still reach the terminal time to do so.
+    std::thread::sleep(Duration::from_millis(500));
+
+    assert_eq!(
+        tmux(&["list-buffers"]),
+        "",
+        "a paste buffer was set:\n{screen}"
+    );
+    assert_eq!(
+        tmux(&["display-message", "-p", "-t", &s.name, "#{pane_title}"]),
+        TITLE,
+        "the pane title changed"
+    );
+    let screen = s.screen();
+    assert!(
+        screen.contains("Chats ·") && screen.contains("Stream ·"),
+        "{screen}"
+    );
+    assert!(!screen.contains("s3cret"), "{screen}");
+    // What was shown instead: the attack as placeholders.
+    s.keys(&["BTab", "BTab", "G"]);
+    s.wait_for("the attack shown as placeholders", |t| {
+        t.contains("␛]52;c;aGFja2Vk␇")
+    });
+
+    // The same attack printed raw in a pane of this server does set a buffer and the title:
+    // the checks above can fail.
+    let pane = tmux(&[
+        "new-window",
+        "-d",
+        "-P",
+        "-F",
+        "#{pane_id}",
+        "-t",
+        &s.name,
+        "printf '\\033]52;c;aGFja2Vk\\007\\033]2;pwned\\007'; sleep 30",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tmux(&["list-buffers"]).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !tmux(&["list-buffers"]).is_empty(),
+        "a raw OSC 52 set no buffer"
+    );
+    assert_eq!(tmux(&["show-buffer"]), "hacked");
+    assert_eq!(
+        tmux(&["display-message", "-p", "-t", &pane, "#{pane_title}"]),
+        "pwned"
+    );
 }

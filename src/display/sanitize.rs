@@ -57,6 +57,29 @@ pub fn clean_text(s: &str) -> Cow<'_, str> {
     map_unsafe(s, true)
 }
 
+/// Whether [`clean`] would leave `s` as it is. A byte scan.
+pub fn is_clean(s: &str) -> bool {
+    first_unsafe(s.as_bytes(), false).is_none()
+}
+
+/// What a terminal cell holding `symbol` should hold instead, `None` when it is safe: the last
+/// guard over a drawn frame. A cell holds one character plus any zero-width ones the renderer
+/// appended to it; an unsafe first character becomes its placeholder (a tab a space), unsafe
+/// appended ones (bidi controls are zero-width) are dropped, since a cell has no room to show
+/// them.
+pub fn cell_symbol(symbol: &str) -> Option<String> {
+    first_unsafe(symbol.as_bytes(), false)?;
+    let mut chars = symbol.chars();
+    let first = chars.next()?;
+    let mut out = String::with_capacity(symbol.len() + 2);
+    match first {
+        '\t' => out.push(' '),
+        c => out.push(placeholder(c).unwrap_or(c)),
+    }
+    out.extend(chars.filter(|c| !is_unsafe(*c)));
+    Some(out)
+}
+
 fn map_unsafe(s: &str, keep_layout: bool) -> Cow<'_, str> {
     let Some(first) = first_unsafe(s.as_bytes(), keep_layout) else {
         return Cow::Borrowed(s);
@@ -133,6 +156,18 @@ mod tests {
         }
         // Near misses of the byte scan: other characters led by C2 and E2.
         assert!(matches!(clean("© “quotes” … ⇆"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn cells_are_made_safe() {
+        assert_eq!(cell_symbol("a"), None);
+        assert_eq!(cell_symbol("👍🏿"), None);
+        assert_eq!(cell_symbol("\u{1b}").as_deref(), Some("␛"));
+        assert_eq!(cell_symbol("\u{9b}").as_deref(), Some("\u{fffd}"));
+        assert_eq!(cell_symbol("\t").as_deref(), Some(" "));
+        assert_eq!(cell_symbol("x\u{202e}").as_deref(), Some("x"));
+        assert_eq!(cell_symbol("\u{202e}").as_deref(), Some("⇆"));
+        assert!(is_clean("ok ✓") && !is_clean("a\nb"));
     }
 
     #[test]

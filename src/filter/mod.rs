@@ -7,6 +7,11 @@
 //! A filter is a list of whitespace-separated terms; **all** of them must hold. An empty filter
 //! matches everything.
 //!
+//! Terms match what the screen shows: the screen's store holds display copies
+//! ([`crate::display`]), so under `--redact` names, ids and texts are matched as masked
+//! (`chat:#k3x9q2`, `from:name·k3x9`). Only a word's search of raw JSON bodies reads the bytes
+//! as received.
+//!
 //! | Term | Matches |
 //! |------|---------|
 //! | `word`, `"a phrase"` | text, chat name, sender name or raw JSON body contains it (any case) |

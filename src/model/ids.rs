@@ -66,6 +66,13 @@ impl ChatId {
         &self.0
     }
 
+    /// Rewrites the id's text in place, without canonicalising the result: for display copies
+    /// ([`crate::display`]), where the text is a canonical id with its unsafe characters made
+    /// visible or its phone number masked (`#k3x9q2@c.us`), and must stay one chat per original.
+    pub fn rewrite(&mut self, f: impl FnOnce(&mut String)) {
+        f(&mut self.0)
+    }
+
     /// The part before `@`: digits for users and lids.
     pub fn user_part(&self) -> &str {
         self.0.split('@').next().unwrap_or(&self.0)
@@ -84,10 +91,13 @@ impl ChatId {
         }
     }
 
-    /// A short human label: `+5511999…` for users, the id otherwise.
+    /// A short human label: `+5511999…` for users, the id otherwise. A user id that is not
+    /// a number (a masked one under `--redact`, `#k3x9q2`) shows as it is.
     pub fn label(&self) -> String {
+        let user = self.user_part();
         match self.kind() {
-            ChatKind::User => format!("+{}", self.user_part()),
+            ChatKind::User if user.bytes().all(|b| b.is_ascii_digit()) => format!("+{user}"),
+            ChatKind::User => user.to_owned(),
             _ => self.0.clone(),
         }
     }

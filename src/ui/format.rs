@@ -38,9 +38,10 @@ pub fn ago(ms: i64) -> String {
     }
 }
 
-/// Cuts `s` to at most `width` display columns, ending with `…` when cut. Line breaks become
-/// spaces so one item stays one row, and emoji variation selectors (U+FE0F) are dropped:
-/// terminals disagree on whether they widen the emoji, which would shift the rest of the row.
+/// Cuts `s` to at most `width` display columns, ending with `…` when cut. Line breaks and tabs
+/// (the only controls display copies keep, in message text) become spaces so one item stays one
+/// row, and emoji variation selectors (U+FE0F) are dropped: terminals disagree on whether they
+/// widen the emoji, which would shift the rest of the row.
 pub fn fit(s: &str, width: usize) -> String {
     // One pass that stops at the pane's edge: a message may carry megabytes of text, and only a
     // row's worth of it is ever shown.
@@ -49,7 +50,7 @@ pub fn fit(s: &str, width: usize) -> String {
     // Longest prefix that still leaves a column for the ellipsis.
     let mut room_for_ellipsis = 0;
     for c in s.chars().filter(|c| *c != '\u{fe0f}') {
-        let c = if c.is_control() { ' ' } else { c };
+        let c = if c == '\n' || c == '\t' { ' ' } else { c };
         let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
         if used + cw > width {
             out.truncate(room_for_ellipsis);

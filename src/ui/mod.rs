@@ -30,13 +30,21 @@ use crossterm::event::{
     Event as TermEvent, EventStream, KeyEventKind, MouseEventKind,
 };
 use futures_util::StreamExt;
+use ratatui::buffer::Buffer;
 use ratatui::Frame;
 use std::io::Write;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
-/// Draws one frame of `app` at time `now_ms`.
+/// Draws one frame of `app` at time `now_ms`, then passes it through the last [`guard`].
 pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
+    draw_unguarded(frame, app, now_ms);
+    guard(frame.buffer_mut());
+}
+
+/// Draws one frame without the last guard. Request data must already be safe here, having come
+/// through the intake: the tests check that with this.
+pub fn draw_unguarded(frame: &mut Frame, app: &mut App, now_ms: i64) {
     let offset_s = app.info.utc_offset_s;
     let typing = matches!(app.mode, Mode::Filter | Mode::Search);
     let areas = layout::areas(frame.area(), app.focus, typing);
@@ -64,6 +72,23 @@ pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
     if app.mode == Mode::Help {
         let area = frame.area();
         panes::help::render(frame, area, &mut app.help_scroll);
+    }
+}
+
+/// The last guard on every frame: no cell leaves with a character a terminal would act on.
+/// Request data is sanitised where it enters the model (see `app`); this catches what does not
+/// come through there (text typed or pasted into the filter bar, a file name) and anything a
+/// future pane forgets. A byte scan of each cell's symbol.
+pub fn guard(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        let sym = cell.symbol();
+        // Most cells hold one printable ASCII byte (a space, more often than not).
+        if matches!(sym.as_bytes(), [0x20..=0x7e]) {
+            continue;
+        }
+        if let Some(safe) = crate::display::sanitize::cell_symbol(sym) {
+            cell.set_symbol(&safe);
+        }
     }
 }
 

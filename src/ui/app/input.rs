@@ -181,19 +181,26 @@ impl App {
             Action::CopyValue => {
                 if let Some(j) = &self.detail.json {
                     let v = j.value_at_cursor();
-                    self.copy(v, "value", now_ms);
+                    self.copy(v, None, "value", now_ms);
                 }
             }
             Action::CopyPath => {
                 if let Some(j) = &self.detail.json {
                     let p = j.path_at_cursor();
-                    self.copy(p, "path", now_ms);
+                    self.copy(p, None, "path", now_ms);
                 }
             }
             Action::CopyBody => {
-                if let Some(j) = &self.detail.json {
-                    let body = String::from_utf8_lossy(j.raw()).into_owned();
-                    self.copy(body, "body", now_ms);
+                // The exact bytes, unless redacting (then what is shown); the notice quotes
+                // what is shown either way, credentials masked.
+                if let (Some(j), Some(env)) = (&self.detail.json, &self.detail.env) {
+                    let shown = j.shown_text();
+                    let body = if self.intake.redacts() {
+                        shown.clone()
+                    } else {
+                        String::from_utf8_lossy(&env.body).into_owned()
+                    };
+                    self.copy(body, Some(shown), "body", now_ms);
                 }
             }
             Action::PrevRequest => {
@@ -215,14 +222,21 @@ impl App {
         }
     }
 
-    /// Queues an OSC 52 clipboard write and says so in the status bar.
-    fn copy(&mut self, text: String, what: &str, now_ms: i64) {
+    /// Queues an OSC 52 clipboard write of `text` (base64: nothing in it reaches the terminal
+    /// as text) and says so in the status bar, quoting `shown` (or `text`) as shown.
+    fn copy(&mut self, text: String, shown: Option<String>, what: &str, now_ms: i64) {
         use base64::Engine as _;
         let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
         self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));
-        let shown: String = text.chars().take(40).collect();
-        let ell = if text.chars().count() > 40 { "…" } else { "" };
-        self.toast = Some((format!("copied {what}: {shown}{ell}"), now_ms));
+        let quote = shown.as_deref().unwrap_or(&text);
+        let head: String = quote.chars().take(40).collect();
+        let ell = if quote.chars().count() > 40 {
+            "…"
+        } else {
+            ""
+        };
+        let head = crate::display::clean(&head);
+        self.toast = Some((format!("copied {what}: {head}{ell}"), now_ms));
     }
 
     fn open_chat(&mut self) {

@@ -1,5 +1,10 @@
 //! Screen state: the store, what is focused, selected, filtered and shown. Owns the store: the
 //! event loop is its only user, so no locks. What input does to it is in `input`.
+//!
+//! Request data enters the screen's model at two points, both through [`Intake`]: [`App::ingest`]
+//! (the events of every live or loaded request, before the store sees them) and
+//! [`App::sync_detail`] (the request the detail pane shows: envelope, events and body). Panes
+//! draw only what the model holds, so they need no sanitising of their own.
 
 mod input;
 
@@ -8,6 +13,7 @@ use super::json_view::JsonView;
 use super::keys::Scope;
 use super::raw::RawStore;
 use super::view::StreamView;
+use crate::display::Intake;
 use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
 use crate::ingest::Ingest;
@@ -87,10 +93,14 @@ pub struct PaneAreas {
 /// The detail pane's state.
 pub struct Detail {
     pub view: DetailView,
+    /// The display body.
     pub json: Option<JsonView>,
-    /// The request shown and what it normalised to, kept while it stays selected (it may have
-    /// been read back from the capture file, and normalising a large body is not free).
+    /// The request shown as received (for copying the whole body), kept while it stays
+    /// selected: it may have been read back from the capture file.
     pub env: Option<Arc<Envelope>>,
+    /// Its display copy (the headers view) and what it normalised to (display copies too:
+    /// normalising a large body is not free, so this is kept as well).
+    pub shown: Option<Arc<Envelope>>,
     pub normalized: Option<Normalized>,
     /// The request shown, and which of the row's requests it is.
     pub seq: Option<u64>,
@@ -104,6 +114,8 @@ pub struct Detail {
 /// Everything the screen shows and remembers.
 pub struct App {
     pub store: Store,
+    /// Makes the display copies of request data (see the module docs).
+    pub intake: Intake,
     pub raw: RawStore,
     pub info: RunInfo,
     pub focus: Focus,
@@ -152,6 +164,7 @@ impl App {
         let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
         App {
             store: Store::new(),
+            intake: Intake::screen(info.redact),
             raw,
             info,
             focus: Focus::Stream,
@@ -172,6 +185,7 @@ impl App {
                 view: DetailView::Raw,
                 json: None,
                 env: None,
+                shown: None,
                 normalized: None,
                 seq: None,
                 request_index: 0,
@@ -195,7 +209,8 @@ impl App {
     /// Applies received requests to the store and the view.
     pub fn ingest(&mut self, batch: &mut Vec<Ingest>, now_ms: i64) {
         let mut events = 0u64;
-        for ing in batch.drain(..) {
+        for mut ing in batch.drain(..) {
+            self.intake.normalized(&mut ing.normalized);
             let env = &ing.env;
             self.store.note_request(env.seq, env.received_at_ms);
             for ev in &ing.normalized.events {
@@ -334,9 +349,19 @@ impl App {
         });
         if seq != self.detail.seq {
             self.detail.seq = seq;
-            self.detail.env = seq.and_then(|s| self.raw.get(s));
-            self.detail.normalized = self.detail.env.as_deref().map(crate::provider::normalize);
-            self.detail.json = self.detail.env.as_ref().map(|env| JsonView::new(&env.body));
+            let env = seq.and_then(|s| self.raw.get(s));
+            let intake = &mut self.intake;
+            self.detail.shown = env.as_deref().map(|e| Arc::new(intake.envelope(e)));
+            self.detail.normalized = env.as_deref().map(|e| {
+                let mut n = crate::provider::normalize(e);
+                intake.normalized(&mut n);
+                n
+            });
+            self.detail.json = env.as_ref().map(|e| match intake.body(&e.body) {
+                Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
+                None => JsonView::new(&e.body).with_redacted_text(intake.redacts()),
+            });
+            self.detail.env = env;
             if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
                 j.set_search(&self.search_query);
             }

@@ -1,22 +1,26 @@
 //! The raw-JSON viewer of the detail pane.
 //!
-//! [`JsonView`] shows the exact received body of an event: pretty-printed from the body's own
-//! tokens (key order, number spelling and string escapes are kept; the body is never
-//! round-tripped through `serde_json::Value`), syntax-coloured, scrollable, foldable and
-//! searchable. Bodies that are not JSON (or not UTF-8) are shown as text with the parse error
-//! marked. Copying is the caller's job: it asks for [`JsonView::value_at_cursor`],
-//! [`JsonView::path_at_cursor`] or [`JsonView::raw`].
+//! [`JsonView`] shows a body as given: pretty-printed from the body's own tokens (key order,
+//! number spelling and string escapes are kept; the body is never round-tripped through
+//! `serde_json::Value`), syntax-coloured, scrollable, foldable and searchable. The screen gives
+//! it the *display body* ([`crate::display::body`]): the received document with unsafe
+//! characters as placeholders and credentials (and, under `--redact`, personal data) masked.
+//! Bodies that are not JSON (or not UTF-8) are given as received and shown as text, each line
+//! through [`crate::display::body::text_line`], with the parse error marked. Copying is the
+//! caller's job: it asks for [`JsonView::value_at_cursor`], [`JsonView::path_at_cursor`],
+//! [`JsonView::raw`] or [`JsonView::shown_text`].
 
 mod at_cursor;
 mod render;
 mod search;
-mod tree;
 
 #[cfg(test)]
 mod tests;
 
 use std::borrow::Cow;
 
+use crate::display::body::text_line;
+use crate::json_tree as tree;
 use search::Search;
 use tree::{Node, ParseError, NONE};
 
@@ -55,6 +59,8 @@ pub struct JsonView {
     /// Text-mode lines (byte ranges, `\r\n` trimmed) when the body is not JSON.
     text_lines: Vec<(usize, usize)>,
     error: Option<ParseError>,
+    /// Text-mode lines are shown redacted (`--redact`).
+    redact_text: bool,
     cursor: usize,
     scroll: usize,
     /// Rows available for lines at the last render (for PgUp/PgDn).
@@ -65,6 +71,12 @@ pub struct JsonView {
 impl JsonView {
     /// Parses `raw` (one pass) and builds the initial, fully unfolded view.
     pub fn new(raw: &[u8]) -> JsonView {
+        JsonView::parsed(raw, None)
+    }
+
+    /// The view of `raw`, whose tree `nodes` is already parsed when given (see
+    /// [`crate::display::body::Shown`]).
+    pub fn parsed(raw: &[u8], nodes: Option<Vec<Node>>) -> JsonView {
         let mut view = JsonView {
             body: Body::Bytes(Vec::new()),
             nodes: Vec::new(),
@@ -72,6 +84,7 @@ impl JsonView {
             lines: Vec::new(),
             text_lines: Vec::new(),
             error: None,
+            redact_text: false,
             cursor: 0,
             scroll: 0,
             page: 10,
@@ -82,7 +95,7 @@ impl JsonView {
         }
         match String::from_utf8(raw.to_vec()) {
             Ok(text) => {
-                match tree::parse(text.as_bytes()) {
+                match nodes.map_or_else(|| tree::parse(text.as_bytes()), Ok) {
                     Ok(nodes) => {
                         view.folded = vec![false; nodes.len()];
                         view.nodes = nodes;
@@ -104,6 +117,12 @@ impl JsonView {
             view.cursor = err.line.saturating_sub(1).min(view.text_lines.len() - 1);
         }
         view
+    }
+
+    /// Shows a body that is not JSON redacted (every letter and digit masked).
+    pub fn with_redacted_text(mut self, redact: bool) -> JsonView {
+        self.redact_text = redact;
+        self
     }
 
     /// Whether the body parsed as JSON (an empty body is not JSON).
@@ -193,9 +212,20 @@ impl JsonView {
         self.refold();
     }
 
-    /// The whole body, exactly as received.
+    /// The whole body, exactly as given.
     pub fn raw(&self) -> &[u8] {
         self.body.bytes()
+    }
+
+    /// The whole body as shown: the JSON as given, or every text line as shown.
+    pub fn shown_text(&self) -> String {
+        if self.error.is_none() {
+            return self.json_text().to_owned();
+        }
+        (0..self.text_lines.len())
+            .map(|i| self.text_line(i, usize::MAX))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Plain text of visible line `i` (as rendered, without colours or truncation).
@@ -215,22 +245,32 @@ impl JsonView {
         }
     }
 
-    /// Text-mode line `i`, at most about `limit` bytes, tabs shown as spaces (byte offsets are
-    /// kept so error columns and search hits line up).
-    fn text_line(&self, i: usize, limit: usize) -> Cow<'_, str> {
+    /// Text-mode line `i` as received, at most about `limit` bytes.
+    fn received_line(&self, i: usize, limit: usize) -> Cow<'_, str> {
         let Some(&(s, e)) = self.text_lines.get(i) else {
             return Cow::Borrowed("");
         };
         let e = e.min(s.saturating_add(limit));
-        let line = match &self.body {
+        match &self.body {
             Body::Utf8(text) => Cow::Borrowed(&text[s..floor_boundary(text, e).max(s)]),
             Body::Bytes(b) => String::from_utf8_lossy(&b[s..e]),
-        };
-        if line.contains('\t') {
-            Cow::Owned(line.replace('\t', " "))
-        } else {
-            line
         }
+    }
+
+    /// Text-mode line `i` as shown (see [`crate::display::body::text_line`]); search hits are
+    /// found in this text.
+    fn text_line(&self, i: usize, limit: usize) -> Cow<'_, str> {
+        match self.received_line(i, limit) {
+            Cow::Borrowed(line) => text_line(line, self.redact_text),
+            Cow::Owned(line) => Cow::Owned(text_line(&line, self.redact_text).into_owned()),
+        }
+    }
+
+    /// Where byte `offset` of text-mode line `i` as received lands in the line as shown.
+    fn shown_offset(&self, i: usize, offset: usize) -> usize {
+        let line = self.received_line(i, usize::MAX);
+        let offset = floor_boundary(&line, offset);
+        text_line(&line[..offset], self.redact_text).len()
     }
 
     /// Rebuilds the visible line list from the fold state.

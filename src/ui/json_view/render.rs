@@ -214,7 +214,7 @@ impl JsonView {
             if let Some(err) = error_line {
                 base = base.patch(ERROR_LINE);
                 if err.column > 0 {
-                    let at = err.column - 1;
+                    let at = self.shown_offset(i, err.column - 1);
                     let len = seg.text.get(at..).and_then(|t| t.chars().next());
                     if let Some(c) = len {
                         overlays.push((at, at + c.len_utf8(), ERROR_CHAR));

@@ -1,5 +1,6 @@
 //! The detail pane: the selected item's request as raw JSON (folding, search, copy), its
-//! normalised events, its headers, or the message's tick timeline.
+//! normalised events, its headers, or the message's tick timeline. Everything here comes from
+//! display copies (see `App::sync_detail`).
 
 use crate::envelope::Envelope;
 use crate::provider::Normalized;
@@ -14,7 +15,7 @@ use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     let focused = app.focus == Focus::Detail;
-    let env = app.detail.env.clone();
+    let env = app.detail.shown.clone();
     let block = theme::pane_block(Span::styled(title(app), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -1,14 +1,18 @@
-//! A byte-level JSON tokenizer and parser that keeps the body's original text.
+//! A byte-level JSON tokenizer and parser that keeps the body's original text: the one JSON
+//! tokenizer behind the raw-JSON view and the display copies of bodies
+//! ([`crate::display::body`]).
 //!
 //! The tree is a flat arena in document (pre-)order: node `i`'s subtree is `i..nodes[i].end`, its
 //! first child (if any) is `i + 1` and the next sibling of a child `c` is `nodes[c].end`. Scalars
 //! and keys are spans into the raw bytes, so strings keep their escapes and numbers stay exactly
 //! as written. Parsing is one pass with an explicit stack (no recursion, so deep nesting cannot
 //! overflow the call stack).
+//!
+//! Core module: pure functions.
 
 /// What a node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub enum Kind {
     Object,
     Array,
     Str,
@@ -18,11 +22,11 @@ pub(super) enum Kind {
 }
 
 /// Sentinel for "no parent" / "no key".
-pub(super) const NONE: u32 = u32::MAX;
+pub const NONE: u32 = u32::MAX;
 
 /// One value of the document (32 bytes: bodies of millions of values stay compact).
 #[derive(Debug, Clone)]
-pub(super) struct Node {
+pub struct Node {
     /// The [`Kind`] in the low 3 bits, the nesting depth (root = 0) above.
     meta: u32,
     /// Index of the enclosing container, or [`NONE`] for the root.
@@ -75,7 +79,7 @@ impl Node {
 }
 
 /// Position of node `i` within its parent (the array index of an array element).
-pub(super) fn index_in_parent(nodes: &[Node], i: u32) -> u32 {
+pub fn index_in_parent(nodes: &[Node], i: u32) -> u32 {
     let parent = nodes[i as usize].parent;
     if parent == NONE {
         return 0;
@@ -90,7 +94,7 @@ pub(super) fn index_in_parent(nodes: &[Node], i: u32) -> u32 {
 
 /// Where and why the body is not valid JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ParseError {
+pub struct ParseError {
     pub message: &'static str,
     /// 1-based line, as serde_json reports it.
     pub line: usize,
@@ -250,7 +254,7 @@ fn scan_key(b: &[u8], i: usize) -> Result<((u32, u32), usize), ScanError> {
 }
 
 /// Parses the whole body into the node arena.
-pub(super) fn parse(b: &[u8]) -> Result<Vec<Node>, ParseError> {
+pub fn parse(b: &[u8]) -> Result<Vec<Node>, ParseError> {
     parse_inner(b).map_err(|(offset, message)| ParseError::at(b, offset, message))
 }
 
@@ -386,7 +390,7 @@ fn parse_inner(b: &[u8]) -> Result<Vec<Node>, ScanError> {
 
 /// Decodes a JSON string token (with quotes) for display in a path; falls back to the text
 /// between the quotes if it cannot be decoded (e.g. a lone surrogate escape).
-pub(super) fn decode_string(raw: &str) -> String {
+pub fn decode_string(raw: &str) -> String {
     serde_json::from_str::<String>(raw).unwrap_or_else(|_| {
         raw.get(1..raw.len().saturating_sub(1))
             .unwrap_or("")
@@ -395,7 +399,7 @@ pub(super) fn decode_string(raw: &str) -> String {
 }
 
 /// Whether `key` can be written as `.key` in a path.
-pub(super) fn is_identifier(key: &str) -> bool {
+pub fn is_identifier(key: &str) -> bool {
     let mut chars = key.chars();
     chars
         .next()

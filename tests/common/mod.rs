@@ -1,0 +1,93 @@
+//! Helpers shared by the hostile-data tests (screen and tmux): provider bodies and their
+//! hostile rewrites.
+
+// Each test crate uses its own part of this module.
+#![allow(dead_code)]
+
+use serde_json::Value;
+
+/// 2026-11-21 12:00:00 UTC.
+pub const START_MS: i64 = 1_795_262_400_000;
+
+/// Every provider's demo conversation bodies.
+pub fn demo_bodies() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for p in ["waha", "whapi", "meta", "evolution", "instance"] {
+        let text = wamon::demo_script::builtin("conversation", p).unwrap();
+        for r in wamon::demo_script::parse_scenario(text, START_MS).unwrap() {
+            out.push(r.body);
+        }
+    }
+    out
+}
+
+/// Every fixture body of every provider, then every provider's demo conversation.
+pub fn bodies() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+    dirs.sort_by_key(|d| d.path());
+    for dir in dirs {
+        let mut files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        files.sort_by_key(|f| f.path());
+        for f in files {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".json") && !name.ends_with(".expect.json") {
+                out.push(std::fs::read(f.path()).unwrap());
+            }
+        }
+    }
+    out.extend(demo_bodies());
+    assert!(out.len() > 250, "{} bodies", out.len());
+    out
+}
+
+/// `v` with its strings passed through `hostile`: every string (and key) when `only` is `None`,
+/// else the strings whose document-order index is `k` modulo `m` for `only == Some((k, m))`, so
+/// that most of a body still normalises while some of its fields carry the attack.
+pub fn rewrite(
+    v: &Value,
+    only: Option<(usize, usize)>,
+    n: &mut usize,
+    hostile: &dyn Fn(&str) -> String,
+) -> Value {
+    match v {
+        Value::String(s) => {
+            let i = *n;
+            *n += 1;
+            match only {
+                Some((k, m)) if i % m != k => v.clone(),
+                _ => Value::String(hostile(s)),
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| rewrite(x, only, n, hostile)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| {
+                    let key = if only.is_none() {
+                        hostile(k)
+                    } else {
+                        k.clone()
+                    };
+                    (key, rewrite(x, only, n, hostile))
+                })
+                .collect(),
+        ),
+        _ => v.clone(),
+    }
+}
+
+/// The hostile variants of one body: everything hostile (keys too), then three variants each
+/// with a third of the strings hostile. A body that is not JSON gets the attack in its text.
+pub fn variants(body: &[u8], hostile: &dyn Fn(&str) -> String) -> Vec<Vec<u8>> {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        let mut b = hostile("not json ").into_bytes();
+        b.extend_from_slice(body);
+        return vec![b];
+    };
+    let mut out = vec![serde_json::to_vec(&rewrite(&v, None, &mut 0, hostile)).unwrap()];
+    for k in 0..3 {
+        out.push(serde_json::to_vec(&rewrite(&v, Some((k, 3)), &mut 0, hostile)).unwrap());
+    }
+    out
+}
