@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{bodies, START_MS};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use common::{bodies, key, text_of, type_text, START_MS};
+use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
@@ -103,28 +103,6 @@ fn feed(app: &mut App, bodies: Vec<Vec<u8>>, hostile_envelopes: bool) {
         })
         .collect();
     app.ingest(&mut batch, START_MS);
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), START_MS);
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn text_of(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The first dangerous cell of `buf`, with its row.

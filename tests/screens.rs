@@ -2,6 +2,9 @@
 //! a fixed time so every frame is deterministic. Colours that carry meaning (read ticks, failed
 //! ticks, an invalid filter's border) are asserted cell by cell, since text snapshots drop them.
 
+mod common;
+
+use common::{demo_bodies as all_demos, key, text_of, type_text, START_MS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -13,9 +16,6 @@ use wamon::envelope::Envelope;
 use wamon::ingest::Ingest;
 use wamon::run::RunInfo;
 use wamon::ui::app::{App, Focus, Mode};
-
-/// 2026-11-21 12:00:00 UTC: the clock every snapshot is drawn at.
-const START_MS: i64 = 1_795_262_400_000;
 
 fn app() -> App {
     App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()))
@@ -50,40 +50,11 @@ fn demo(provider: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn all_demos() -> Vec<Vec<u8>> {
-    ["waha", "whapi", "meta", "evolution", "instance"]
-        .iter()
-        .flat_map(|p| demo(p))
-        .collect()
-}
-
 fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let now = START_MS + 1000 * app.store.last_seq() as i64 + 2000;
     t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
     t
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), START_MS);
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn text_of(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| {
-            (0..area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Cells whose symbol is `sym`, with their foreground colour.

@@ -1,12 +1,15 @@
-//! Helpers shared by the hostile-data tests (screen and tmux): provider bodies and their
-//! hostile rewrites.
+//! Helpers shared by the screen tests (snapshots, hostile data) and the tmux tests: provider
+//! bodies and their hostile rewrites, keys and the text of a drawn frame.
 
 // Each test crate uses its own part of this module.
 #![allow(dead_code)]
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
 use serde_json::Value;
+use wamon::ui::app::App;
 
-/// 2026-11-21 12:00:00 UTC.
+/// 2026-11-21 12:00:00 UTC: the clock every screen is drawn at.
 pub const START_MS: i64 = 1_795_262_400_000;
 
 /// Every provider's demo conversation bodies.
@@ -90,4 +93,27 @@ pub fn variants(body: &[u8], hostile: &dyn Fn(&str) -> String) -> Vec<Vec<u8>> {
         out.push(serde_json::to_vec(&rewrite(&v, Some((k, 3)), &mut 0, hostile)).unwrap());
     }
     out
+}
+
+pub fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), START_MS);
+}
+
+pub fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// The frame's text, one line per row.
+pub fn text_of(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -136,48 +136,31 @@ fn title(app: &App) -> String {
 fn waiting_text(app: &App) -> Vec<Line<'static>> {
     let addr = app.info.listen;
     let url = app.info.webhook_url();
+    let dim = |s: String| Line::styled(s, theme::DIM);
     let mut lines = vec![
         Line::raw(""),
         Line::styled(format!("  Waiting for webhooks on {url}"), theme::TITLE),
         Line::raw(""),
     ];
     if app.info.exposed_without_token() {
-        lines.push(Line::styled(
+        for warning in [
             format!("  Warning: {addr} is reachable beyond this machine and has no --token:"),
-            theme::ERROR,
-        ));
-        lines.push(Line::styled(
-            "  anyone who finds the port can post to it. Restart with --token <secret>.",
-            theme::ERROR,
-        ));
+            "  anyone who finds the port can post to it. Restart with --token <secret>.".into(),
+        ] {
+            lines.push(Line::styled(warning, theme::ERROR));
+        }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled(
-        "  Point your provider or tunnel at it, e.g.",
-        theme::DIM,
-    ));
-    lines.push(Line::styled(
-        format!("    cloudflared tunnel --url http://{addr}"),
-        theme::DIM,
-    ));
-    match &app.info.token {
-        Some(t) => lines.push(Line::styled(
-            format!("    then give your provider  https://<your-tunnel>/{t}/"),
-            theme::DIM,
-        )),
-        None => lines.push(Line::styled(
-            "    (add --token <secret> before exposing it)",
-            theme::DIM,
-        )),
-    }
-    lines.push(Line::styled(
-        format!("    curl -d '{{\"event\":\"message\",\"session\":\"s\",\"payload\":{{}}}}' {url}"),
-        theme::DIM,
-    ));
-    lines.push(Line::styled(
-        "  or run  wamon --demo  to see it in action.",
-        theme::DIM,
-    ));
+    lines.push(dim("  Point your provider or tunnel at it, e.g.".into()));
+    lines.push(dim(format!("    cloudflared tunnel --url http://{addr}")));
+    lines.push(dim(match &app.info.token {
+        Some(t) => format!("    then give your provider  https://<your-tunnel>/{t}/"),
+        None => "    (add --token <secret> before exposing it)".into(),
+    }));
+    lines.push(dim(format!(
+        "    curl -d '{{\"event\":\"message\",\"session\":\"s\",\"payload\":{{}}}}' {url}"
+    )));
+    lines.push(dim("  or run  wamon --demo  to see it in action.".into()));
     lines
 }
 
