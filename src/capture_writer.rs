@@ -14,6 +14,11 @@
 //! screen. If the disk stalls, replies wait for it — as they must, since nothing may be answered
 //! before it is recorded.
 //!
+//! A failed write (a full disk) leaves the file whole: it is cut back to the end of the last
+//! complete line, so the next request that gets through after space returns starts on a line of
+//! its own and `--load` reads every answered request back. Every request of the failed batch is
+//! answered 503 (the provider retries it later).
+//!
 //! Edge module: files.
 
 use std::fs::File;
@@ -33,10 +38,35 @@ struct State {
     next_offset: u64,
     /// A leader is writing.
     writing: bool,
+    /// A failed write left a fragment that could be neither cut nor ended: the next batch
+    /// starts with the newline that ends it (counted in `next_offset` already).
+    fragment: bool,
+}
+
+/// Where batches go: the capture file, or a stand-in that fails on cue in tests.
+pub trait Sink: Send + Sync {
+    fn write_all(&self, buf: &[u8]) -> io::Result<()>;
+    /// Cuts the file to `len` bytes.
+    fn truncate(&self, len: u64) -> io::Result<()>;
+    fn len(&self) -> io::Result<u64>;
+}
+
+impl Sink for File {
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        Write::write_all(&mut &*self, buf)
+    }
+
+    fn truncate(&self, len: u64) -> io::Result<()> {
+        self.set_len(len)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        self.metadata().map(|m| m.len())
+    }
 }
 
 struct Inner {
-    file: File,
+    file: Box<dyn Sink>,
     state: Mutex<State>,
 }
 
@@ -58,25 +88,31 @@ pub struct CaptureWriter {
 impl CaptureWriter {
     /// Creates (or appends to) `path`, writing a header line if the file is new or empty.
     pub fn open(path: &Path, started_at_ms: i64) -> io::Result<CaptureWriter> {
-        let mut file = crate::private_files::open_append(path)?;
+        let file = crate::private_files::open_append(path)?;
         let mut offset = file.metadata()?.len();
         if offset == 0 {
             let header = crate::capture::header_line(started_at_ms);
             file.write_all(&header)?;
             offset = header.len() as u64;
         }
-        Ok(CaptureWriter {
+        Ok(CaptureWriter::with_sink(Box::new(file), offset, path))
+    }
+
+    /// A writer appending to `sink`, whose next line starts at `offset`; `path` is for display.
+    pub fn with_sink(sink: Box<dyn Sink>, offset: u64, path: &Path) -> CaptureWriter {
+        CaptureWriter {
             inner: Arc::new(Inner {
-                file,
+                file: sink,
                 state: Mutex::new(State {
                     pending: Vec::with_capacity(64 * 1024),
                     waiters: Vec::new(),
                     next_offset: offset,
                     writing: false,
+                    fragment: false,
                 }),
             }),
             path: path.to_path_buf(),
-        })
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -120,19 +156,27 @@ fn lead(inner: &Inner, own_offset: u64) -> io::Result<u64> {
     let mut own = None;
     let mut st = inner.lock();
     loop {
-        let buf = std::mem::take(&mut st.pending);
+        let mut buf = std::mem::take(&mut st.pending);
         let waiters = std::mem::take(&mut st.waiters);
+        let mut batch_start = st.next_offset;
+        let fragment = std::mem::take(&mut st.fragment);
+        if fragment {
+            buf.insert(0, b'\n');
+            batch_start -= 1;
+            st.next_offset -= 1;
+        }
         // Lines appended during this write go after it: advance the offset now.
         st.next_offset += buf.len() as u64;
         drop(st);
-        let result = (&inner.file).write_all(&buf);
+        let result = inner.file.write_all(&buf);
         st = inner.lock();
         if let Err(e) = &result {
             tracing::error!("capture write failed: {e}");
-            // After a failed (maybe partial) write the file position is unknown, so the offsets
-            // given to lines queued meanwhile are wrong too: fail them as well (their requests
-            // get 503 and the provider retries) and start again from the file's real length.
-            st.next_offset = inner.file.metadata().map_or(st.next_offset, |m| m.len());
+            // A failed write may have left part of the batch in the file: cut it back to the
+            // last complete line so the next line starts clean. Lines queued meanwhile were
+            // given offsets after the failed batch: fail them too (their requests get 503 and
+            // the provider retries) and go on from where the file really ends.
+            (st.next_offset, st.fragment) = mend(&*inner.file, batch_start, fragment);
             st.pending.clear();
             for (offset, tx) in st.waiters.drain(..) {
                 let _ = tx.send(copy_result(&result, offset));
@@ -153,6 +197,29 @@ fn lead(inner: &Inner, own_offset: u64) -> io::Result<u64> {
         }
     }
     own.unwrap_or(Ok(own_offset))
+}
+
+/// After a failed write that started at `batch_start` (the end of the last complete line): cuts
+/// the file back there, or, if it cannot be cut, ends the fragment with a newline so the next
+/// line parses on its own (`--load` then skips the fragment as one unreadable line). Returns
+/// where the next line starts, and whether the fragment is still open (the disk is too full
+/// even for the newline: the next batch writes it first). `fragment` says the batch began by
+/// ending an earlier fragment: `batch_start` is then inside that fragment and cannot be cut to.
+fn mend(file: &dyn Sink, batch_start: u64, fragment: bool) -> (u64, bool) {
+    let mut clean_end = batch_start;
+    if fragment {
+        match file.len() {
+            // The newline ending the old fragment got out: lines are whole up to it.
+            Ok(len) if len > batch_start => clean_end = batch_start + 1,
+            _ => return (batch_start + 1, true),
+        }
+    }
+    if file.len().is_ok_and(|len| len == clean_end) || file.truncate(clean_end).is_ok() {
+        return (clean_end, false);
+    }
+    tracing::error!("capture file could not be cut back after a failed write; ending the fragment");
+    let len = file.len().unwrap_or(clean_end);
+    (len + 1, file.write_all(b"\n").is_err())
 }
 
 #[cfg(test)]
@@ -186,5 +253,82 @@ mod tests {
             bytes
         };
         assert_eq!(file.iter().filter(|b| **b == b'\n').count(), 201);
+    }
+
+    /// A file on a disk with `room` bytes free: a write that does not fit writes what fits and
+    /// fails like a full disk.
+    struct SmallDisk {
+        bytes: Mutex<Vec<u8>>,
+        room: Mutex<usize>,
+        can_truncate: bool,
+    }
+
+    impl Sink for Arc<SmallDisk> {
+        fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+            let mut bytes = self.bytes.lock().unwrap();
+            let room = *self.room.lock().unwrap();
+            let fits = room.saturating_sub(bytes.len()).min(buf.len());
+            bytes.extend_from_slice(&buf[..fits]);
+            if fits < buf.len() {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "no space left"));
+            }
+            Ok(())
+        }
+
+        fn truncate(&self, len: u64) -> io::Result<()> {
+            if !self.can_truncate {
+                return Err(io::Error::other("cannot truncate"));
+            }
+            self.bytes.lock().unwrap().truncate(len as usize);
+            Ok(())
+        }
+
+        fn len(&self) -> io::Result<u64> {
+            Ok(self.bytes.lock().unwrap().len() as u64)
+        }
+    }
+
+    /// Appends numbered lines one by one; the numbers that were accepted.
+    async fn fill(w: &CaptureWriter, range: std::ops::Range<u32>) -> Vec<u32> {
+        let mut ok = Vec::new();
+        for i in range {
+            let line = format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(40)).into_bytes();
+            if w.append(line).await.is_ok() {
+                ok.push(i);
+            }
+        }
+        ok
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_leaves_only_whole_lines_and_every_accepted_one_reads_back() {
+        for can_truncate in [true, false] {
+            let disk = Arc::new(SmallDisk {
+                bytes: Mutex::new(Vec::new()),
+                room: Mutex::new(500),
+                can_truncate,
+            });
+            let w = CaptureWriter::with_sink(Box::new(disk.clone()), 0, Path::new("small"));
+            let mut ok = fill(&w, 0..20).await;
+            assert!(ok.len() < 20, "the disk filled up");
+            *disk.room.lock().unwrap() = 100_000;
+            ok.extend(fill(&w, 20..30).await);
+            let bytes = disk.bytes.lock().unwrap().clone();
+            let mut found = Vec::new();
+            let mut unreadable = 0;
+            for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                match serde_json::from_slice::<serde_json::Value>(line) {
+                    Ok(v) => found.push(v["n"].as_u64().unwrap() as u32),
+                    Err(_) => unreadable += 1,
+                }
+            }
+            assert_eq!(found, ok, "every accepted line, once, in order");
+            assert_eq!(
+                unreadable,
+                usize::from(!can_truncate),
+                "at most the ended fragment"
+            );
+            assert!(ok.contains(&20) && ok.contains(&29), "writing resumes");
+        }
     }
 }
