@@ -48,7 +48,7 @@ pub trait Sink: Send + Sync {
     fn write_all(&self, buf: &[u8]) -> io::Result<()>;
     /// Cuts the file to `len` bytes.
     fn truncate(&self, len: u64) -> io::Result<()>;
-    fn len(&self) -> io::Result<u64>;
+    fn size(&self) -> io::Result<u64>;
 }
 
 impl Sink for File {
@@ -60,7 +60,7 @@ impl Sink for File {
         self.set_len(len)
     }
 
-    fn len(&self) -> io::Result<u64> {
+    fn size(&self) -> io::Result<u64> {
         self.metadata().map(|m| m.len())
     }
 }
@@ -208,17 +208,17 @@ fn lead(inner: &Inner, own_offset: u64) -> io::Result<u64> {
 fn mend(file: &dyn Sink, batch_start: u64, fragment: bool) -> (u64, bool) {
     let mut clean_end = batch_start;
     if fragment {
-        match file.len() {
+        match file.size() {
             // The newline ending the old fragment got out: lines are whole up to it.
             Ok(len) if len > batch_start => clean_end = batch_start + 1,
             _ => return (batch_start + 1, true),
         }
     }
-    if file.len().is_ok_and(|len| len == clean_end) || file.truncate(clean_end).is_ok() {
+    if file.size().is_ok_and(|len| len == clean_end) || file.truncate(clean_end).is_ok() {
         return (clean_end, false);
     }
     tracing::error!("capture file could not be cut back after a failed write; ending the fragment");
-    let len = file.len().unwrap_or(clean_end);
+    let len = file.size().unwrap_or(clean_end);
     (len + 1, file.write_all(b"\n").is_err())
 }
 
@@ -283,7 +283,7 @@ mod tests {
             Ok(())
         }
 
-        fn len(&self) -> io::Result<u64> {
+        fn size(&self) -> io::Result<u64> {
             Ok(self.bytes.lock().unwrap().len() as u64)
         }
     }
