@@ -83,6 +83,9 @@ impl Inner {
 pub struct CaptureWriter {
     inner: Arc<Inner>,
     path: PathBuf,
+    /// The highest seq already in the file when it was opened (0 for a new file): this run
+    /// numbers its requests after it, so one file never holds a seq twice.
+    last_seq: u64,
 }
 
 impl CaptureWriter {
@@ -90,12 +93,22 @@ impl CaptureWriter {
     pub fn open(path: &Path, started_at_ms: i64) -> io::Result<CaptureWriter> {
         let file = crate::private_files::open_append(path)?;
         let mut offset = file.metadata()?.len();
+        let mut last_seq = 0;
         if offset == 0 {
             let header = crate::capture::header_line(started_at_ms);
             file.write_all(&header)?;
             offset = header.len() as u64;
+        } else {
+            last_seq = crate::loader::max_seq_of(io::BufReader::new(File::open(path)?))?;
         }
-        Ok(CaptureWriter::with_sink(Box::new(file), offset, path))
+        let mut w = CaptureWriter::with_sink(Box::new(file), offset, path);
+        w.last_seq = last_seq;
+        Ok(w)
+    }
+
+    /// The highest seq the file held when it was opened.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
     }
 
     /// A writer appending to `sink`, whose next line starts at `offset`; `path` is for display.
@@ -112,6 +125,7 @@ impl CaptureWriter {
                 }),
             }),
             path: path.to_path_buf(),
+            last_seq: 0,
         }
     }
 

@@ -160,25 +160,40 @@ pub fn load_bytes(bytes: &[u8]) -> Loaded {
 }
 
 /// The highest request seq in a capture, found without decoding it: live requests continue
-/// after it. The first `"seq":` of a line is its top-level seq (inside bodies and headers every
-/// quote is escaped), whatever the key order.
+/// after it.
 pub fn max_seq(bytes: &[u8]) -> u64 {
-    const KEY: &[u8] = b"\"seq\":";
     bytes
         .split(|b| *b == b'\n')
-        .filter_map(|line| {
-            let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-            let digits = line[at..].iter().skip_while(|b| b.is_ascii_whitespace());
-            let mut n: u64 = 0;
-            let mut any = false;
-            for b in digits.take_while(|b| b.is_ascii_digit()) {
-                n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
-                any = true;
-            }
-            any.then_some(n)
-        })
+        .filter_map(line_seq)
         .max()
         .unwrap_or(0)
+}
+
+/// [`max_seq`] of a capture read as a stream (a file appended to may be large): one line in
+/// memory at a time.
+pub fn max_seq_of(mut reader: impl std::io::BufRead) -> std::io::Result<u64> {
+    let mut line = Vec::new();
+    let mut max = 0;
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        max = max.max(line_seq(&line).unwrap_or(0));
+        line.clear();
+    }
+    Ok(max)
+}
+
+/// The seq of one capture line. The first `"seq":` of a line is its top-level seq (inside
+/// bodies and headers every quote is escaped), whatever the key order.
+fn line_seq(line: &[u8]) -> Option<u64> {
+    const KEY: &[u8] = b"\"seq\":";
+    let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let digits = line[at..].iter().skip_while(|b| b.is_ascii_whitespace());
+    let mut n: u64 = 0;
+    let mut any = false;
+    for b in digits.take_while(|b| b.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+        any = true;
+    }
+    any.then_some(n)
 }
 
 /// Loads the capture at `path`.

@@ -209,8 +209,6 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         Some(p) => Some(std::fs::read(p).wrap_err_with(|| format!("--load {}", p.display()))?),
         None => None,
     };
-    // Live requests are numbered after everything in the loaded file.
-    let first_seq = preload.as_deref().map_or(0, crate::loader::max_seq) + 1;
     let listener = bind(args.listen).await?;
     let capture = if args.no_capture {
         None
@@ -232,6 +230,13 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     let (ingest_tx, ingest_rx) = mpsc::channel::<Ingest>(INGEST_CAPACITY);
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let capture_path = capture.as_ref().map(|c| c.path().to_path_buf());
+    // Live requests are numbered after everything in the loaded file and in the capture being
+    // appended to: one file never holds a seq twice.
+    let first_seq = preload
+        .as_deref()
+        .map_or(0, crate::loader::max_seq)
+        .max(capture.as_ref().map_or(0, CaptureWriter::last_seq))
+        + 1;
     let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
     let info = RunInfo {
         listen: local,

@@ -240,3 +240,42 @@ fn a_real_webhook_gets_through_1100_idle_and_trickling_connections_under_ulimit_
     drop(hostile);
     kill(child);
 }
+
+#[test]
+fn appending_to_a_capture_continues_its_numbering() {
+    let dir = temp_dir("append");
+    let capture = dir.join("run.jsonl");
+    let body = r#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_A","from":"1@c.us","body":"hi"}}"#;
+    for _run in 0..2 {
+        let mut child = spawn_sh(
+            "",
+            &format!("--listen 127.0.0.1:0 --capture {}", capture.display()),
+        );
+        let (url, _) = wait_listening(&mut child);
+        let addr = url.trim_start_matches("http://").trim_end_matches('/');
+        for _ in 0..3 {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            let req = format!(
+                "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(req.as_bytes()).unwrap();
+            let mut reply = String::new();
+            s.read_to_string(&mut reply).unwrap();
+            assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        }
+        kill(child);
+    }
+    let file = std::fs::read(&capture).unwrap();
+    let seqs: Vec<u64> = wamon::capture::read_all(&file[..])
+        .unwrap()
+        .envelopes
+        .iter()
+        .map(|(e, _)| e.seq)
+        .collect();
+    assert_eq!(
+        seqs,
+        [1, 2, 3, 4, 5, 6],
+        "the second run goes on from the first"
+    );
+}

@@ -27,9 +27,11 @@ struct Entry {
 pub struct RawStore {
     capture: Option<PathBuf>,
     loaded: Option<PathBuf>,
-    /// Indexed by seq (dense: one counter per run, continued after `--load`). A vector, not a
-    /// map: growing a million-entry hash map stalls the screen while it rehashes.
-    entries: Vec<Entry>,
+    /// Sorted by seq. Seqs arrive almost in order (one counter per run, continued after
+    /// `--load`), so an insert is an append or a short move near the end, and a lookup is a
+    /// binary search. Never indexed by the seq's value: a loaded file may hold any seq. A
+    /// vector, not a map: growing a million-entry hash map stalls the screen while it rehashes.
+    entries: Vec<(u64, Entry)>,
     /// Seqs still in memory, oldest first, for eviction.
     resident: VecDeque<u64>,
     resident_bytes: usize,
@@ -48,20 +50,21 @@ impl RawStore {
         let seq = env.seq;
         self.resident_bytes += env.body.len();
         self.resident.push_back(seq);
-        let i = seq as usize;
-        if i >= self.entries.len() {
-            self.entries.resize_with(i + 1, Entry::default);
-        }
-        self.entries[i] = Entry {
+        let entry = Entry {
             env: Some(env),
             offset,
             from_load,
         };
+        match self.slot(seq) {
+            Ok(i) => self.entries[i].1 = entry,
+            Err(i) => self.entries.insert(i, (seq, entry)),
+        }
         while self.resident_bytes > MEMORY_BUDGET {
             let Some(old) = self.resident.pop_front() else {
                 break;
             };
-            if let Some(e) = self.entries.get_mut(old as usize) {
+            if let Ok(i) = self.slot(old) {
+                let e = &mut self.entries[i].1;
                 if e.offset.is_some() {
                     if let Some(env) = e.env.take() {
                         self.resident_bytes -= env.body.len();
@@ -75,9 +78,19 @@ impl RawStore {
         }
     }
 
+    /// Where `seq` is in `entries` (`Err`: where it would go).
+    fn slot(&self, seq: u64) -> Result<usize, usize> {
+        match self.entries.last() {
+            // The common case: the newest request.
+            Some((last, _)) if *last < seq => Err(self.entries.len()),
+            Some((last, _)) if *last == seq => Ok(self.entries.len() - 1),
+            _ => self.entries.binary_search_by_key(&seq, |(s, _)| *s),
+        }
+    }
+
     /// The request `seq`, from memory or the capture file.
     pub fn get(&self, seq: u64) -> Option<Arc<Envelope>> {
-        let e = self.entries.get(seq as usize)?;
+        let e = &self.entries[self.slot(seq).ok()?].1;
         if let Some(env) = &e.env {
             return Some(env.clone());
         }
@@ -122,6 +135,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn any_seq_can_be_stored_and_found_without_allocating_by_its_value() {
+        let mut raw = RawStore::new(None, None);
+        for seq in [7, u64::MAX - 1, 3, 1 << 40, 8, 5] {
+            raw.insert(
+                Arc::new(Envelope::post(seq, 0, seq.to_string())),
+                None,
+                true,
+            );
+        }
+        assert!(raw.entries.capacity() < 64);
+        for seq in [3, 5, 7, 8, 1 << 40, u64::MAX - 1] {
+            assert_eq!(raw.get(seq).unwrap().body, seq.to_string().as_bytes());
+        }
+        assert!(raw.get(6).is_none() && raw.get(u64::MAX).is_none());
+        let seqs: Vec<u64> = raw.entries.iter().map(|(s, _)| *s).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "kept sorted");
+    }
+
+    #[test]
     fn case_insensitive_byte_search() {
         assert!(contains_ignore_ascii_case(b"Hello World", b"world"));
         assert!(!contains_ignore_ascii_case(b"Hello", b"world"));
@@ -142,12 +174,14 @@ mod tests {
         file.extend(crate::capture::encode(&env));
         std::fs::write(&path, &file).unwrap();
         let mut raw = RawStore::new(Some(path), None);
-        raw.entries.resize_with(4, Entry::default);
-        raw.entries[3] = Entry {
-            env: None,
-            offset: Some(off),
-            from_load: false,
-        };
+        raw.entries.push((
+            3,
+            Entry {
+                env: None,
+                offset: Some(off),
+                from_load: false,
+            },
+        ));
         assert_eq!(&raw.get(3).unwrap().body[..], b"{\"a\":1}");
         assert!(raw.body_contains(3, "\"a\""));
     }
