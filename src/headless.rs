@@ -8,11 +8,11 @@
 //! Edge module: tokio stdout.
 
 use crate::display::{json_out, Intake};
+use crate::feed::Feed;
 use crate::ingest::Ingest;
 use crate::model::Event;
 use crate::store::Store;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
 
 /// Applies `ing` to `store`, appending one NDJSON line per event to `out`. `intake` is the
 /// printer's (see [`Intake::printer`]).
@@ -36,14 +36,15 @@ pub fn apply_and_render(store: &mut Store, intake: &mut Intake, ing: &Ingest, ou
     }
 }
 
-/// Prints until the channel closes (the receiver stopped and every loader finished).
-pub async fn run(mut rx: mpsc::Receiver<Ingest>, redact: bool) -> std::io::Result<Store> {
+/// Prints until the feed ends (the receiver stopped, every loader finished, and everything
+/// recorded was printed).
+pub async fn run(mut feed: Feed, redact: bool) -> std::io::Result<Store> {
     let mut store = Store::new();
     let mut intake = Intake::printer(redact);
     let mut stdout = tokio::io::stdout();
     let mut batch = Vec::with_capacity(256);
     let mut out = Vec::with_capacity(64 * 1024);
-    while rx.recv_many(&mut batch, 256).await > 0 {
+    while feed.recv_many(&mut batch, 256).await > 0 {
         out.clear();
         for ing in batch.drain(..) {
             apply_and_render(&mut store, &mut intake, &ing, &mut out);

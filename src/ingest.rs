@@ -1,8 +1,9 @@
 //! What the receiver (or a capture being loaded) hands to the consumer: the request, what it
 //! normalised to, and where it sits in the capture file.
 //!
-//! Edge-neutral plain data; the channel carrying it is bounded so a slow consumer slows the
-//! receiver down (back-pressure) instead of dropping anything.
+//! Edge-neutral plain data. The channel carrying it is bounded; the receiver never waits on it
+//! (a full channel sends requests the long way, through the capture file: see
+//! [`crate::backlog`]), while a loader does wait for room.
 
 use crate::envelope::Envelope;
 use crate::provider::Normalized;

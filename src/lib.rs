@@ -5,6 +5,7 @@
 //! [`display`], [`json_tree`] and [`capture`]. The **edges** are async or terminal-bound and build on the core: the HTTP
 //! receiver, the capture writer, headless NDJSON output, demo traffic and the screen.
 
+pub mod backlog;
 pub mod capture;
 pub mod capture_writer;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod demo_script;
 pub mod display;
 pub mod envelope;
+pub mod feed;
 pub mod filter;
 pub mod headless;
 pub mod ingest;

@@ -57,7 +57,16 @@ fn lines(bytes: &[u8]) -> Vec<LineRef<'_>> {
 }
 
 fn decode_chunk(chunk: &[LineRef]) -> Vec<Result<Ingest, CaptureError>> {
-    chunk
+    decode_lines(chunk, 0, true)
+}
+
+/// Decodes and normalises `lines` of a file whose byte `base` is where they were cut from.
+fn decode_lines(
+    lines: &[LineRef],
+    base: u64,
+    from_load: bool,
+) -> Vec<Result<Ingest, CaptureError>> {
+    lines
         .iter()
         .filter(|l| !l.text.iter().all(u8::is_ascii_whitespace))
         .map(|l| {
@@ -69,11 +78,24 @@ fn decode_chunk(chunk: &[LineRef]) -> Vec<Result<Ingest, CaptureError>> {
             Ok(Ingest {
                 env: Arc::new(env),
                 normalized,
-                capture_offset: Some(l.offset),
-                from_load: true,
+                capture_offset: Some(base + l.offset),
+                from_load,
             })
         })
         .collect()
+}
+
+/// The complete lines of `bytes`, cut from this run's capture at offset `base`, as requests
+/// (the capture's header line skipped); with how many bytes they span (a last line without its
+/// newline, still being written, is left for later).
+pub fn decode_range(bytes: &[u8], base: u64) -> (Vec<Result<Ingest, CaptureError>>, usize) {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let all: Vec<LineRef> = lines(&bytes[..complete])
+        .into_iter()
+        // Only the file's first line can be its header.
+        .filter(|l| base + l.offset != 0 || !capture::is_header(l.text))
+        .collect();
+    (decode_lines(&all, base, false), complete)
 }
 
 /// Lines handed to a worker at a time: small enough that the first chunks reach the consumer

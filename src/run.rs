@@ -7,6 +7,7 @@
 //!
 //! Edge module.
 
+use crate::backlog::Backlog;
 use crate::capture_writer::CaptureWriter;
 use crate::cli::RunArgs;
 use crate::envelope::Envelope;
@@ -36,6 +37,8 @@ pub struct RunInfo {
     pub token: Option<String>,
     /// What the receiver turned away (status bar).
     pub stats: Arc<ReceiverStats>,
+    /// Requests read back from the capture because the screen fell behind (status bar).
+    pub backlog: Arc<Backlog>,
 }
 
 impl RunInfo {
@@ -50,6 +53,7 @@ impl RunInfo {
             redact: false,
             token: None,
             stats: Arc::default(),
+            backlog: Arc::default(),
         }
     }
 
@@ -247,7 +251,9 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         redact: args.redact,
         token: args.token.clone(),
         stats: state.stats(),
+        backlog: state.backlog(),
     };
+    let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(
         "listening on {}, capture {:?}",
         info.webhook_url(),
@@ -284,9 +290,9 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         if let Some(p) = &info.capture {
             eprintln!("wamon: capture {}", p.display());
         }
-        crate::headless::run(ingest_rx, args.redact).await?;
+        crate::headless::run(feed, args.redact).await?;
     } else {
-        crate::ui::run(ingest_rx, info, &args, stop_tx.subscribe()).await?;
+        crate::ui::run(feed, info, &args, stop_tx.subscribe()).await?;
         let _ = stop_tx.send(true);
     }
     signals.abort();

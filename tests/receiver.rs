@@ -6,6 +6,7 @@ mod support;
 use hmac::{Hmac, Mac};
 use support::{cfg, http, start, start_with_channel, Running, META_BODY, WAHA_BODY};
 use tokio::io::AsyncWriteExt;
+use wamon::feed::Feed;
 use wamon::model::{Kind, Provider};
 use wamon::receiver::ReceiverConfig;
 
@@ -249,13 +250,68 @@ async fn concurrent_requests_all_reach_the_capture_and_the_consumer() {
     assert_eq!(seqs.len(), 40);
 }
 
+/// Everything the feed hands out until `n` requests came, or a generous deadline passes.
+async fn drain(feed: &mut Feed, n: usize) -> Vec<wamon::ingest::Ingest> {
+    let mut got = Vec::new();
+    let deadline = std::time::Duration::from_secs(20);
+    let _ = tokio::time::timeout(deadline, async {
+        while got.len() < n {
+            let mut batch = Vec::new();
+            if feed.recv_many(&mut batch, 64).await == 0 {
+                break;
+            }
+            got.extend(batch);
+        }
+    })
+    .await;
+    got
+}
+
 #[tokio::test]
-async fn a_provider_that_hangs_up_while_waiting_still_gets_its_webhook_recorded_and_shown() {
-    // A one-slot channel that nobody drains yet: the second request waits for room.
+async fn the_receiver_never_waits_for_a_consumer_that_does_not_read() {
+    // A one-slot channel that nobody drains while the requests arrive.
+    let r = start_with_channel(cfg(), 1).await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let addr = r.addr;
+        tasks.push(tokio::spawn(async move {
+            let body = format!(
+                r#"{{"event":"message","session":"s","payload":{{"id":"false_1@c.us_M{i}","from":"1@c.us","body":"n{i}"}}}}"#
+            );
+            http(addr, "POST", "/", &[], body.as_bytes()).await.status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(
+            t.await.unwrap(),
+            200,
+            "answered without waiting for the consumer"
+        );
+    }
+    let backlog = r.receiver.backlog();
+    assert!(backlog.behind() >= 48, "skipped the full channel");
+    // The consumer wakes up and reads the rest back from the capture: each once.
+    let mut feed = Feed::new(r.rx, backlog.clone(), Some(r.capture.clone()));
+    let got = drain(&mut feed, 50).await;
+    let mut seqs: Vec<u64> = got.iter().map(|i| i.env.seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
+    assert_eq!(backlog.behind(), 0);
+    // Asked for more, the feed finds the end of the file and goes back to the channel.
+    let mut more = Vec::new();
+    let wait = std::time::Duration::from_millis(300);
+    let _ = tokio::time::timeout(wait, feed.recv_many(&mut more, 64)).await;
+    assert!(more.is_empty());
+    assert!(!backlog.is_active(), "caught up: back to the channel");
+}
+
+#[tokio::test]
+async fn a_provider_that_hangs_up_still_gets_its_webhook_recorded_and_shown() {
     let Running {
         addr,
-        mut rx,
+        rx,
         capture,
+        receiver,
         ..
     } = start_with_channel(cfg(), 1).await;
     let first = http(addr, "POST", "/", &[], WAHA_BODY.as_bytes()).await;
@@ -267,21 +323,15 @@ async fn a_provider_that_hangs_up_while_waiting_still_gets_its_webhook_recorded_
         body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();
-    // Let the server read the body and start waiting for room, then hang up.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Hang up at once, before any reply.
     drop(s);
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert_eq!(
-        rx.recv().await.unwrap().normalized.events[0]
-            .text
-            .as_deref(),
-        Some("Hi there!")
-    );
-    let second = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
-        .await
-        .expect("the webhook still reaches the consumer")
-        .unwrap();
-    assert_eq!(second.normalized.events[0].text.as_deref(), Some("bye"));
+    let mut feed = Feed::new(rx, receiver.backlog(), Some(capture.clone()));
+    let got = drain(&mut feed, 2).await;
+    let texts: Vec<_> = got
+        .iter()
+        .map(|i| i.normalized.events[0].text.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(texts, ["Hi there!", "bye"]);
     let file = std::fs::read(&capture).unwrap();
     assert_eq!(
         wamon::capture::read_all(&file[..]).unwrap().envelopes.len(),

@@ -43,6 +43,7 @@ pub use server::{fit_connection_cap, serve, SHUTDOWN_GRACE};
 pub use stats::{ReceiverStats, StatsSnapshot};
 pub use token::{validate as validate_token, TOKEN_HEADER};
 
+use crate::backlog::{Backlog, Handed};
 use crate::capture_writer::CaptureWriter;
 use crate::display::clean;
 use crate::envelope::Envelope;
@@ -104,11 +105,14 @@ pub struct Receiver {
     next_seq: AtomicU64,
     capture: Option<CaptureWriter>,
     ingest_tx: mpsc::Sender<Ingest>,
+    /// How recorded requests reach the consumer without the receiver waiting for it.
+    backlog: Arc<Backlog>,
     stats: Arc<ReceiverStats>,
     budget: Arc<BodyBudget>,
     /// Turns true when the server is quitting: connections close.
     stopping: watch::Sender<bool>,
     turned_away_log: LogThrottle,
+    dropped_log: LogThrottle,
 }
 
 impl Receiver {
@@ -125,15 +129,40 @@ impl Receiver {
             next_seq: AtomicU64::new(first_seq),
             capture,
             ingest_tx,
+            backlog: Arc::default(),
             stats: Arc::new(ReceiverStats::default()),
             stopping: watch::Sender::new(false),
             turned_away_log: LogThrottle::default(),
+            dropped_log: LogThrottle::default(),
         })
     }
 
     /// The counters of what was turned away, for the status bar.
     pub fn stats(&self) -> Arc<ReceiverStats> {
         self.stats.clone()
+    }
+
+    /// What the consumer reads skipped requests back by (see [`crate::backlog`]).
+    pub fn backlog(&self) -> Arc<Backlog> {
+        self.backlog.clone()
+    }
+
+    /// Hands a recorded request on to the consumer, never waiting for it.
+    fn hand_on(&self, ing: Ingest) {
+        let seq = ing.env.seq;
+        match self.backlog.hand_on(&self.ingest_tx, ing) {
+            Handed::Sent | Handed::Skipped => {}
+            Handed::Dropped => {
+                if let Some(held_back) = self.dropped_log.admit(now_ms()) {
+                    tracing::warn!(
+                        seq,
+                        "the consumer is not keeping up and --no-capture keeps nothing to read \
+                         back: request not shown ({held_back} more since the last line)"
+                    );
+                }
+            }
+            Handed::Closed => tracing::debug!(seq, "consumer gone; request is in the capture only"),
+        }
     }
 
     /// Body bytes held right now.
@@ -415,8 +444,9 @@ async fn webhook(
     response
 }
 
-/// Records `env`, hands it to the consumer, and says what to answer. `_hold` keeps the body
-/// counted against the budget until it is recorded and handed on.
+/// Records `env`, hands it to the consumer, and says what to answer. The answer depends on the
+/// capture alone: the consumer is offered the request without waiting (see [`crate::backlog`]).
+/// `_hold` keeps the body counted against the budget until it is recorded and handed on.
 async fn finish(
     rx: Arc<Receiver>,
     mut env: Envelope,
@@ -425,9 +455,6 @@ async fn finish(
     mut public_error: Option<String>,
     _hold: Hold,
 ) -> (StatusCode, String) {
-    // Back-pressure first: wait for room in the ingest channel before recording, so a slow
-    // screen slows the providers down instead of letting recorded requests pile up unseen.
-    let permit = rx.ingest_tx.reserve().await.ok();
     let capture_offset = match record(&rx, &env).await {
         Ok(off) => off,
         Err(e) => {
@@ -440,17 +467,12 @@ async fn finish(
         }
     };
     let reply = reply_body(&env, &normalized, status, public_error.as_deref());
-    let seq = env.seq;
-    let ingest = Ingest {
+    rx.hand_on(Ingest {
         env: Arc::new(env),
         normalized,
         capture_offset,
         from_load: false,
-    };
-    match permit {
-        Some(p) => p.send(ingest),
-        None => tracing::warn!(seq, "consumer gone; request is in the capture file only"),
-    }
+    });
     (status, reply)
 }
 
@@ -573,18 +595,15 @@ async fn handshake(
             );
         }
     };
-    let _ = rx
-        .ingest_tx
-        .send(Ingest {
-            env: Arc::new(env),
-            normalized: Normalized {
-                provider: Provider::Meta,
-                events: vec![ev],
-            },
-            capture_offset,
-            from_load: false,
-        })
-        .await;
+    rx.hand_on(Ingest {
+        env: Arc::new(env),
+        normalized: Normalized {
+            provider: Provider::Meta,
+            events: vec![ev],
+        },
+        capture_offset,
+        from_load: false,
+    });
     match outcome {
         Ok(()) => reply::text(status, challenge),
         Err(_) if status == StatusCode::BAD_REQUEST => {

@@ -20,6 +20,7 @@ pub mod theme;
 pub mod view;
 
 use crate::cli::RunArgs;
+use crate::feed::Feed;
 use crate::ingest::Ingest;
 use crate::receiver::now_ms;
 use crate::run::RunInfo;
@@ -34,7 +35,7 @@ use ratatui::buffer::Buffer;
 use ratatui::Frame;
 use std::io::Write;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 /// Draws one frame of `app` at time `now_ms`, then passes it through the last [`guard`].
 pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
@@ -116,7 +117,7 @@ fn input_title(app: &App) -> (String, ratatui::style::Style) {
 
 /// Runs the screen until the user quits or `stop` turns true.
 pub async fn run(
-    rx: mpsc::Receiver<Ingest>,
+    feed: Feed,
     info: RunInfo,
     args: &RunArgs,
     stop: watch::Receiver<bool>,
@@ -130,7 +131,7 @@ pub async fn run(
         let _ = crossterm::execute!(out, EnableMouseCapture);
     }
     let mut app = App::new(info);
-    let result = event_loop(&mut terminal, &mut app, rx, stop, args.fps).await;
+    let result = event_loop(&mut terminal, &mut app, feed, stop, args.fps).await;
     restore_terminal(mouse);
     result
 }
@@ -157,7 +158,7 @@ fn install_panic_hook(mouse: bool) {
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    mut rx: mpsc::Receiver<Ingest>,
+    mut feed: Feed,
     mut stop: watch::Receiver<bool>,
     fps: u16,
 ) -> Result<()> {
@@ -170,7 +171,11 @@ async fn event_loop(
     let mut dirty = true;
     let mut rx_open = true;
     let mut last_label = String::new();
-    let mut last_turned_away = app.info.stats.snapshot();
+    let mut last_turned_away = (
+        app.info.stats.snapshot(),
+        app.info.backlog.behind(),
+        app.info.backlog.counts(),
+    );
     terminal.draw(|f| draw(f, app, now_ms()))?;
     while !app.quit {
         tokio::select! {
@@ -189,7 +194,7 @@ async fn event_loop(
                 }
             }
             _ = stop.changed() => break,
-            n = rx.recv_many(&mut batch, 1024), if rx_open => {
+            n = feed.recv_many(&mut batch, 1024), if rx_open => {
                 if n == 0 {
                     rx_open = false;
                 } else {
@@ -213,7 +218,7 @@ async fn event_loop(
                     dirty = true;
                 }
                 // Requests the receiver turned away never reach the store: poll their counters.
-                let turned_away = app.info.stats.snapshot();
+                let turned_away = (app.info.stats.snapshot(), app.info.backlog.behind(), app.info.backlog.counts());
                 if turned_away != last_turned_away {
                     last_turned_away = turned_away;
                     dirty = true;

@@ -42,15 +42,20 @@ pub async fn start(cfg: ReceiverConfig) -> Running {
 
 /// A receiver whose ingest channel holds `capacity` requests (nobody drains it but the test).
 pub async fn start_with_channel(cfg: ReceiverConfig, capacity: usize) -> Running {
+    start_full(cfg, capacity, true).await
+}
+
+/// A receiver with or without a capture file (`capture` is then a path nothing writes to).
+pub async fn start_full(cfg: ReceiverConfig, capacity: usize, with_capture: bool) -> Running {
     let dir = std::env::temp_dir().join(format!(
         "wamon-recv-{}-{}",
         std::process::id(),
         rand_suffix()
     ));
     let capture = dir.join("run.jsonl");
-    let writer = CaptureWriter::open(&capture, 0).unwrap();
+    let writer = with_capture.then(|| CaptureWriter::open(&capture, 0).unwrap());
     let (tx, rx) = mpsc::channel(capacity);
-    let receiver = Receiver::new(cfg, 1, Some(writer), tx);
+    let receiver = Receiver::new(cfg, 1, writer, tx);
     let stats = receiver.stats();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -87,6 +87,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
             ));
         }
     }
+    // The screen fell behind (a stalled terminal): what it still has to read back from the
+    // capture, and what it could not show at all (no capture to read back from).
+    let behind = app.info.backlog.behind();
+    if behind > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("behind by {}", thousands(behind)),
+            theme::WARN,
+        ));
+    }
+    let (_, dropped) = app.info.backlog.counts();
+    if dropped > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} not shown", thousands(dropped)),
+            theme::ERROR,
+        ));
+    }
     if !compact {
         spans.push(sep());
         spans.push(Span::raw(match &app.info.capture {

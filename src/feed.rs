@@ -1,0 +1,246 @@
+//! The consumer's side of [`crate::backlog`]: what the screen and the headless printer read
+//! requests from. It hands out the channel's requests and, whenever the receiver had to skip
+//! the channel, reads the skipped requests back from the capture file, in windows decoded on a
+//! blocking thread, until it has caught up with the end of the file.
+//!
+//! A request can reach the consumer twice around the moments the backlog turns on and off (in
+//! the channel and in a window of the file): the feed remembers the seqs of the last requests it
+//! handed out and hands each out once.
+//!
+//! Edge module: tokio and files.
+
+use crate::backlog::Backlog;
+use crate::ingest::Ingest;
+use std::collections::{HashSet, VecDeque};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc::{self, error::TryRecvError};
+use tokio::task::JoinHandle;
+
+/// Bytes of the capture read back at a time (a longer line is read whole).
+const WINDOW: usize = 4 * 1024 * 1024;
+
+/// How many recent seqs are remembered to hand each request out once: more than can be in the
+/// channel and in flight around a switch.
+const RECENT: usize = 32 * 1024;
+
+/// One window of the capture, read back.
+struct Window {
+    items: Vec<Ingest>,
+    /// Where the next window starts.
+    next: u64,
+    /// No complete line left after `next`.
+    eof: bool,
+}
+
+/// The requests for one consumer.
+pub struct Feed {
+    rx: mpsc::Receiver<Ingest>,
+    backlog: Arc<Backlog>,
+    capture: Option<PathBuf>,
+    recent: Recent,
+    /// Read back from the capture, not yet handed out.
+    ready: VecDeque<Ingest>,
+    /// Where reading back goes on, while catching up.
+    pos: Option<u64>,
+    /// The last window ended at the end of the file.
+    at_eof: bool,
+    /// The window being read; kept when a `select!` drops [`Feed::recv_many`] mid-way.
+    reading: Option<JoinHandle<std::io::Result<Window>>>,
+    /// The channel is closed (the receiver stopped).
+    closed: bool,
+}
+
+impl Feed {
+    pub fn new(
+        rx: mpsc::Receiver<Ingest>,
+        backlog: Arc<Backlog>,
+        capture: Option<PathBuf>,
+    ) -> Feed {
+        Feed {
+            rx,
+            backlog,
+            capture,
+            recent: Recent::default(),
+            ready: VecDeque::new(),
+            pos: None,
+            at_eof: false,
+            reading: None,
+            closed: false,
+        }
+    }
+
+    /// Appends up to `limit` requests to `buf`; 0 once the receiver has stopped and everything
+    /// it recorded has been handed out. Cancel-safe.
+    pub async fn recv_many(&mut self, buf: &mut Vec<Ingest>, limit: usize) -> usize {
+        let start = buf.len();
+        loop {
+            // The channel first: what is in it was sent before anything was skipped.
+            while buf.len() - start < limit {
+                match self.rx.try_recv() {
+                    Ok(ing) => {
+                        self.push_fresh(buf, ing);
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.closed = true;
+                        break;
+                    }
+                }
+            }
+            let mut caught = 0;
+            while buf.len() - start < limit {
+                let Some(ing) = self.ready.pop_front() else {
+                    break;
+                };
+                caught += u64::from(self.push_fresh(buf, ing));
+            }
+            if caught > 0 {
+                self.backlog.note_caught(caught);
+            }
+            if buf.len() > start {
+                return buf.len() - start;
+            }
+            if self.pos.is_some() || self.backlog.is_active() {
+                self.catch_up().await;
+                continue;
+            }
+            if self.closed {
+                return 0;
+            }
+            tokio::select! {
+                n = self.rx.recv_many(buf, limit) => {
+                    if n == 0 {
+                        self.closed = true;
+                        continue;
+                    }
+                    let got: Vec<Ingest> = buf.drain(start..).collect();
+                    for ing in got {
+                        self.push_fresh(buf, ing);
+                    }
+                }
+                _ = self.backlog.activated() => {}
+            }
+        }
+    }
+
+    /// Hands `ing` out unless it was already; whether it was handed out.
+    fn push_fresh(&mut self, buf: &mut Vec<Ingest>, ing: Ingest) -> bool {
+        // Loaded requests come from another file and are never read back: no need to check.
+        let fresh = ing.from_load || self.recent.first_time(ing.env.seq);
+        if fresh {
+            buf.push(ing);
+        }
+        fresh
+    }
+
+    /// Reads the next window back from the capture into `ready`, or decides it has caught up.
+    async fn catch_up(&mut self) {
+        let Some(path) = self.capture.clone() else {
+            // Nothing to read back: without a capture the backlog never turns active.
+            self.pos = None;
+            return;
+        };
+        if self.reading.is_none() {
+            let resume = if self.at_eof {
+                self.backlog.finish_or_resume()
+            } else {
+                self.backlog.take_resume()
+            };
+            let pos = match (resume, self.pos) {
+                (Some(r), Some(p)) => r.min(p),
+                (Some(r), None) => r,
+                (None, Some(p)) if !self.at_eof => p,
+                (None, _) => {
+                    if self.backlog.is_active() {
+                        // Active with nothing recorded to read: cannot happen, but never spin.
+                        let _ = self.backlog.finish_or_resume();
+                    }
+                    self.pos = None;
+                    self.at_eof = false;
+                    return;
+                }
+            };
+            self.pos = Some(pos);
+            self.reading = Some(tokio::task::spawn_blocking(move || read_window(&path, pos)));
+        }
+        let Some(reading) = self.reading.as_mut() else {
+            return;
+        };
+        let result = reading.await;
+        self.reading = None;
+        match result {
+            Ok(Ok(w)) => {
+                self.pos = Some(w.next);
+                self.at_eof = w.eof;
+                self.ready.extend(w.items);
+            }
+            Ok(Err(e)) => self.give_up(&format!("{e}")),
+            Err(e) => self.give_up(&format!("{e}")),
+        }
+    }
+
+    /// The capture cannot be read back (moved, deleted): stop trying; what was skipped stays in
+    /// the file, not on the screen.
+    fn give_up(&mut self, why: &str) {
+        tracing::error!("reading skipped requests back from the capture failed: {why}");
+        while self.backlog.finish_or_resume().is_some() {}
+        self.pos = None;
+        self.at_eof = false;
+    }
+}
+
+/// Reads the complete lines from `pos` on (at least one, however long), decoded.
+fn read_window(path: &Path, pos: u64) -> std::io::Result<Window> {
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    f.seek(SeekFrom::Start(pos))?;
+    let mut bytes = Vec::new();
+    let mut want = WINDOW;
+    loop {
+        let before = bytes.len();
+        (&mut f).take(want as u64).read_to_end(&mut bytes)?;
+        let got_all = pos + bytes.len() as u64 >= len || bytes.len() - before < want;
+        if got_all || bytes[before..].contains(&b'\n') {
+            break;
+        }
+        // A line longer than the window: read on until it ends.
+        want = WINDOW;
+    }
+    let (results, used) = crate::loader::decode_range(&bytes, pos);
+    let mut items = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(i) => items.push(i),
+            Err(e) => tracing::warn!("capture line skipped while catching up: {e}"),
+        }
+    }
+    let next = pos + used as u64;
+    // What is left after the last newline is a line still being written: not a line yet.
+    let eof = !bytes[used..].contains(&b'\n') && next + (bytes.len() - used) as u64 >= len;
+    Ok(Window { items, next, eof })
+}
+
+/// The seqs of the last [`RECENT`] live requests handed out.
+#[derive(Default)]
+struct Recent {
+    order: VecDeque<u64>,
+    set: HashSet<u64>,
+}
+
+impl Recent {
+    /// Remembers `seq`; false if it was handed out already.
+    fn first_time(&mut self, seq: u64) -> bool {
+        if !self.set.insert(seq) {
+            return false;
+        }
+        self.order.push_back(seq);
+        if self.order.len() > RECENT {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+}
