@@ -54,8 +54,14 @@ impl Session {
         };
         let name = format!("wamon-test-{}-{port}", std::process::id());
         let log = std::env::temp_dir().join(format!("{name}.log"));
+        // No capture unless the test asks for one.
+        let capture = if extra.contains("--capture") {
+            ""
+        } else {
+            "--no-capture"
+        };
         let cmd = format!(
-            "{BIN} --listen 127.0.0.1:{port} --no-capture --log-file {} {extra}",
+            "{BIN} --listen 127.0.0.1:{port} {capture} --log-file {} {extra}",
             log.display()
         );
         let st = tmux_on(socket)
@@ -425,5 +431,74 @@ fn hostile_webhooks_neither_set_the_clipboard_nor_the_title_nor_clear_the_screen
     assert_eq!(
         tmux(&["display-message", "-p", "-t", &pane, "#{pane_title}"]),
         "pwned"
+    );
+}
+
+/// The pid of the tmux server the session runs on.
+fn server_pid(s: &Session) -> String {
+    let out = s
+        .tmux()
+        .args(["display-message", "-p", "#{pid}"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_stopped_terminal_never_stops_the_receiver_and_the_screen_catches_up() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("wamon-tmux-stop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let capture = dir.join("run.jsonl");
+    let _ = std::fs::remove_file(&capture);
+    let s = Session::start_on(
+        Some(&format!("wamon-stop-{}", std::process::id())),
+        &format!("--capture {}", capture.display()),
+    );
+    s.wait_for("the empty screen", |t| t.contains("Waiting for webhooks"));
+    // The terminal stops reading: wamon's writes to it block once the pty is full.
+    let pid = server_pid(&s);
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // More than the channel to the screen holds (4,096), so a receiver that waited for room
+    // would stall here.
+    const N: usize = 6000;
+    for i in 0..N {
+        let body = format!(
+            r#"{{"event":"message","session":"s","payload":{{"id":"false_1@c.us_S{i}","from":"1@c.us","body":"{} {i}"}}}}"#,
+            "stalled terminal ".repeat(8)
+        );
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let req = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(req.as_bytes()).unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        if !reply.starts_with("HTTP/1.1 200") {
+            let _ = Command::new("kill").args(["-CONT", &pid]).status();
+            panic!("request {i} while the terminal was stopped: {reply:?}");
+        }
+    }
+    assert!(Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    s.wait_for("every request, read back from the capture", |t| {
+        t.contains("6,000 events") && !t.contains("behind by")
+    });
+    let file = std::fs::read(&capture).unwrap();
+    assert_eq!(
+        wamon::capture::read_all(&file[..]).unwrap().envelopes.len(),
+        N
     );
 }
