@@ -31,7 +31,7 @@ pub fn apply_and_render(store: &mut Store, intake: &mut Intake, ing: &Ingest, ou
         let outcome = store.apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
         let line = crate::ndjson::line(env, ing.normalized.provider, ev, &outcome, store);
         // Serialising into memory cannot fail.
-        let _ = json_out::to_writer(&mut *out, &line);
+        let _ = json_out::append(out, &line);
         out.push(b'\n');
     }
 }

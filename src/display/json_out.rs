@@ -1,20 +1,14 @@
-//! JSON that is safe to print to a terminal: the one serde_json [`Formatter`] behind headless
-//! NDJSON lines and capture-file lines.
+//! JSON that is safe to print to a terminal: the one writer behind headless NDJSON lines and
+//! capture-file lines.
 //!
 //! serde_json already escapes C0 controls (`\u001b`, `\n`). It writes everything else raw,
 //! including characters a terminal acts on or that reorder or break what follows: DEL, C1
 //! controls (U+0080–U+009F, among them the 8-bit CSI U+009B), bidi embeddings, overrides and
 //! isolates (U+202A–U+202E, U+2066–U+2069) and the line and paragraph separators U+2028/U+2029.
-//! [`SafeFormatter`] writes those as `\uXXXX` escapes too. Escapes are lossless: a JSON reader
+//! [`append`] writes those as `\uXXXX` escapes too. Escapes are lossless: a JSON reader
 //! decodes exactly the same strings, so capture files stay byte-exact for `--load` and `jq`.
 
 use serde::Serialize;
-use serde_json::ser::Formatter;
-use std::io;
-
-/// serde_json's compact format (the trait's default methods), with the extra escapes above.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SafeFormatter;
 
 /// Whether `c` is written as a `\uXXXX` escape.
 pub fn needs_escape(c: char) -> bool {
@@ -22,52 +16,56 @@ pub fn needs_escape(c: char) -> bool {
         || super::sanitize::is_bidi_control(c)
 }
 
-impl Formatter for SafeFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        // A byte scan: every such character starts with 0x7F, 0xC2 or 0xE2, and most strings
-        // have none of those bytes at all.
-        let b = fragment.as_bytes();
-        let mut start = 0;
-        let mut i = 0;
-        while i < b.len() {
-            let width = match b[i] {
-                0x7f => 1,
-                0xc2 | 0xe2 => 2 + usize::from(b[i] == 0xe2),
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            let c = fragment[i..].chars().next().unwrap_or(' ');
-            if needs_escape(c) {
-                writer.write_all(&b[start..i])?;
-                write!(writer, "\\u{:04x}", c as u32)?;
-                start = i + width;
-            }
-            i += width;
-        }
-        writer.write_all(&b[start..])
-    }
+/// Appends `value` as JSON to `out`, with the extra escapes.
+///
+/// serde_json writes the line first; then one pass over what it wrote escapes the characters
+/// above. That is valid because outside strings JSON is all ASCII, so any such character is in
+/// a string; and fast because the pass is a vectorised search for their lead bytes (`7F`, `C2`,
+/// `E2`) that usually finds none. (Escaping inside a serde_json `Formatter` instead meant a
+/// second scan of every string fragment, and a body is cut into many small fragments by its
+/// escaped quotes: capture lines took half as long again to encode.)
+pub fn append<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
+    let start = out.len();
+    serde_json::to_writer(&mut *out, value)?;
+    escape_from(out, start);
+    Ok(())
 }
 
-/// Serialises `value` to `writer` with [`SafeFormatter`].
-pub fn to_writer<W: io::Write, T: ?Sized + Serialize>(
-    writer: W,
-    value: &T,
-) -> serde_json::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(writer, SafeFormatter);
-    value.serialize(&mut ser)
-}
-
-/// Serialises `value` to bytes with [`SafeFormatter`].
+/// Serialises `value` to bytes with the extra escapes.
 pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(256);
-    to_writer(&mut out, value)?;
+    append(&mut out, value)?;
     Ok(out)
+}
+
+/// Escapes every character [`needs_escape`] names in `out[start..]` (valid UTF-8 JSON).
+fn escape_from(out: &mut Vec<u8>, start: usize) {
+    let Some(first) = next_candidate(out, start) else {
+        return;
+    };
+    let tail = out.split_off(first);
+    // serde_json writes UTF-8; anything else is put back as it was.
+    let Ok(text) = std::str::from_utf8(&tail) else {
+        out.extend_from_slice(&tail);
+        return;
+    };
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(at) = next_candidate(&tail, i) {
+        let c = text[at..].chars().next().unwrap_or(' ');
+        if needs_escape(c) {
+            out.extend_from_slice(&tail[copied..at]);
+            out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+            copied = at + c.len_utf8();
+        }
+        i = at + c.len_utf8();
+    }
+    out.extend_from_slice(&tail[copied..]);
+}
+
+/// Where the next byte that may start an escaped character is, from `from` on.
+fn next_candidate(b: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr3(0x7f, 0xc2, 0xe2, &b[from..]).map(|i| from + i)
 }
 
 #[cfg(test)]

@@ -148,7 +148,9 @@ struct Conn {
     ready_since: AtomicU64,
     /// When the first byte of the next request arrived, 0 while none has.
     first_byte: AtomicU64,
-    /// Wakes the watchdog when the deadline may have moved.
+    /// When the request in progress began.
+    started: AtomicU64,
+    /// Wakes the watchdog when the deadline moves earlier (a request's first byte).
     changed: Notify,
     /// Set when the accept loop picks this connection to close.
     evicted: AtomicBool,
@@ -161,22 +163,32 @@ impl Conn {
         self.epoch.elapsed().as_millis() as u64 + 1
     }
 
-    /// When the connection is due to close, `None` while a request is in progress.
-    fn deadline(&self, limits: &super::Limits) -> Option<Instant> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
-            return None;
-        }
+    /// When the watchdog should look next: the close deadline while waiting for a request; while
+    /// one is in progress (the handler owns the clock then), a check an idle timeout after it
+    /// began, pushed on while it lasts. A request ending does not wake the watchdog: the next
+    /// check finds the connection waiting and moves on to its real deadline.
+    fn next_check(&self, limits: &super::Limits) -> Instant {
         let at = |ms: u64, d: Duration| self.epoch + Duration::from_millis(ms) + d;
+        if self.in_flight.load(Ordering::Acquire) > 0 {
+            let check = at(self.started.load(Ordering::Acquire), limits.idle_timeout);
+            return check.max(Instant::now() + Duration::from_millis(1));
+        }
         match self.first_byte.load(Ordering::Acquire) {
-            0 => Some(at(
+            0 => at(
                 self.ready_since.load(Ordering::Acquire),
                 limits.idle_timeout,
-            )),
-            first => Some(at(first, limits.header_timeout)),
+            ),
+            first => at(first, limits.header_timeout),
         }
     }
 
+    /// Whether the connection has waited past its deadline.
+    fn expired(&self, limits: &super::Limits) -> bool {
+        self.in_flight.load(Ordering::Acquire) == 0 && self.next_check(limits) <= Instant::now()
+    }
+
     fn request_started(&self) {
+        self.started.store(self.now(), Ordering::Release);
         self.in_flight.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -184,7 +196,6 @@ impl Conn {
         self.first_byte.store(0, Ordering::Release);
         self.ready_since.store(self.now(), Ordering::Release);
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.changed.notify_one();
     }
 
     fn bytes_arrived(&self) {
@@ -240,6 +251,7 @@ impl Table {
             in_flight: AtomicU32::new(0),
             ready_since: AtomicU64::new(self.epoch.elapsed().as_millis() as u64 + 1),
             first_byte: AtomicU64::new(0),
+            started: AtomicU64::new(0),
             changed: Notify::new(),
             evicted: AtomicBool::new(false),
             evict: Notify::new(),
@@ -305,11 +317,19 @@ impl Connection {
             .max_buf_size(READ_BUFFER)
             .serve_connection(io, service);
         tokio::pin!(http);
+        // One timer and one waiter of each kind for the connection's life, re-armed in place:
+        // the watchdog costs a request no timer registrations.
+        let mut armed = self.conn.next_check(&limits);
+        let sleep = tokio::time::sleep_until(armed);
+        tokio::pin!(sleep);
+        let changed = self.conn.changed.notified();
+        tokio::pin!(changed);
+        let evicted = self.conn.evict.notified();
+        tokio::pin!(evicted);
         let mut stop = self.stop.clone();
+        let stopping = stopped(&mut stop);
+        tokio::pin!(stopping);
         loop {
-            let deadline = self.conn.deadline(&limits);
-            let changed = self.conn.changed.notified();
-            let evicted = self.conn.evict.notified();
             tokio::select! {
                 r = http.as_mut() => {
                     if let Err(e) = r {
@@ -317,19 +337,24 @@ impl Connection {
                     }
                     return;
                 }
-                _ = sleep_until(deadline) => {
-                    if self.conn.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
+                _ = &mut sleep => {
+                    if self.conn.expired(&limits) {
                         ReceiverStats::bump(&self.rx.stats.timed_out);
                         return;
                     }
                 }
-                _ = changed => {}
-                _ = evicted => return,
-                _ = stopped(&mut stop) => {
+                _ = &mut changed => changed.set(self.conn.changed.notified()),
+                _ = &mut evicted => return,
+                _ = &mut stopping => {
                     http.as_mut().graceful_shutdown();
                     let _ = tokio::time::timeout(SHUTDOWN_GRACE, http.as_mut()).await;
                     return;
                 }
+            }
+            let next = self.conn.next_check(&limits);
+            if next != armed {
+                armed = next;
+                sleep.as_mut().reset(next);
             }
         }
     }
@@ -338,13 +363,6 @@ impl Connection {
 /// Resolves once the receiver is quitting.
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// Marks the request finished when the handler's future completes or is dropped (the client
