@@ -354,3 +354,45 @@ fn interactive_replies_are_tallied_per_prompt() {
     );
     assert_eq!(t.voters, 2);
 }
+
+/// Found by `tests/fuzz_normalizer.rs` (minimised): the same lid chat, then the lid paired with
+/// one phone, then with another. The first phone's chat must stay a live chat holding its
+/// messages, and a later message to it must show there.
+#[test]
+fn a_lid_paired_with_a_second_phone_keeps_both_phone_chats() {
+    let instance = |id: &str, chat: Value| {
+        json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
+            "messageId":id,"messageType":"text","text":"hi","timestamp":1_702_500_171}})
+    };
+    let mut s = Store::new();
+    apply(
+        &mut s,
+        &[
+            instance("M1", json!({"lid":"98765432109876@lid","jid":null})),
+            instance(
+                "M2",
+                json!({"lid":"98765432109876@lid","jid":"5511911111111@c.us"}),
+            ),
+            instance(
+                "M3",
+                json!({"lid":"98765432109876@lid","jid":"5511922222222@c.us"}),
+            ),
+            instance("M4", json!({"jid":"5511911111111@c.us"})),
+        ],
+    );
+    let chat_of = |id: &str| {
+        let m = s.find_message(Provider::Instance, id).unwrap();
+        s.chats().get(m.chat)
+    };
+    for (id, phone) in [
+        ("M1", "5511911111111@c.us"),
+        ("M2", "5511911111111@c.us"),
+        ("M3", "5511922222222@c.us"),
+        ("M4", "5511911111111@c.us"),
+    ] {
+        let chat = chat_of(id);
+        assert_eq!(chat.id.as_str(), phone, "{id}");
+        assert_eq!(chat.merged_into, None, "{id} is in a merged chat");
+    }
+    assert_eq!(s.chats().live().count(), 2);
+}
