@@ -396,3 +396,35 @@ fn a_lid_paired_with_a_second_phone_keeps_both_phone_chats() {
     }
     assert_eq!(s.chats().live().count(), 2);
 }
+
+fn meta_reaction(id: &str, target: &str, from: &str, emoji: &str) -> Value {
+    json!({"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"1"},
+        "contacts":[{"profile":{"name":"Sheena"},"wa_id":from}],
+        "messages":[{"from":from,"id":id,"timestamp":"1749416383","type":"reaction",
+                     "reaction":{"message_id":target,"emoji":emoji}}]}}]}]})
+}
+
+/// Found by `tests/fuzz_normalizer.rs`: an event parked for one of our messages stayed parked
+/// after a status made the message's placeholder. Meta never sends our own messages, so a
+/// reaction that beat the first status was never shown, and a later reaction was overtaken by
+/// it had the message arrived.
+#[test]
+fn events_parked_for_our_message_apply_to_its_placeholder() {
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            meta_reaction("wamid.R1", "wamid.OUT", "16505551234", "👍"),
+            meta_status("wamid.OUT", "sent", 1),
+            meta_reaction("wamid.R2", "wamid.OUT", "16505551234", "❤️"),
+        ],
+    );
+    assert!(out[0].parked);
+    assert_eq!(s.parked_count(), 0);
+    assert!(!s.events()[0].parked);
+    let m = s.find_message(Provider::Meta, "wamid.OUT").unwrap();
+    assert!(m.placeholder);
+    assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);
+    assert_eq!(s.events()[0].message(), s.events()[2].message());
+}
