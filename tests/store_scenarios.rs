@@ -428,3 +428,28 @@ fn events_parked_for_our_message_apply_to_its_placeholder() {
     assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);
     assert_eq!(s.events()[0].message(), s.events()[2].message());
 }
+
+/// Found while extending `tests/fuzz_normalizer.rs` with "only an edit changes an edited
+/// message's text": an edit of our message that reached its placeholder (made by an ack) was
+/// undone when the message itself arrived late, its old text shown as current.
+#[test]
+fn an_edit_that_beat_our_message_survives_its_arrival() {
+    let mut s = Store::new();
+    apply(
+        &mut s,
+        &[
+            waha_ack("true_5511988881111@c.us_AAA", 2, "DEVICE"),
+            waha(
+                "message.edited",
+                json!({"id": "true_5511988881111@c.us_E1", "from": "5511988881111@c.us", "fromMe": true,
+                       "body": "New body", "editedMessageId": "AAA"}),
+            ),
+            waha_out("true_5511988881111@c.us_AAA", "Old body"),
+        ],
+    );
+    let m = s.find_message(Provider::Waha, "AAA").unwrap();
+    assert!(!m.placeholder);
+    assert_eq!(m.text.as_deref(), Some("New body"));
+    assert_eq!(m.edits(), ["Old body".to_string()]);
+    assert_eq!(m.ack(), Some(Ack::Delivered));
+}

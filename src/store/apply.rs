@@ -50,9 +50,16 @@ impl Store {
                 i
             }
             Some(i) => {
-                self.messages[i].placeholder = false;
-                self.messages[i].seqs.push(seq);
+                let m = &mut self.messages[i];
+                m.placeholder = false;
+                m.seqs.push(seq);
+                // Edits that reached the placeholder first are newer than the text the message
+                // itself brings, which must not overwrite them.
+                let edited = m.is_edited().then(|| m.text.take());
                 prompt = self.fill_message(i, ev, seq, at_ms);
+                if let Some(latest) = edited {
+                    self.messages[i].original_arrived_after_edits(latest);
+                }
                 i
             }
             None => {
