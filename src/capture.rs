@@ -313,14 +313,16 @@ pub fn read_all(mut r: impl BufRead) -> Result<Loaded, std::io::Error> {
         let complete = buf.last() == Some(&b'\n');
         let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+        // The first line is the header whatever it holds, blank included: checked before blank
+        // lines are skipped, as `loader::load_streaming` does, so both readers report the same.
         if line_no == 1 {
             if is_header(line) {
                 continue;
             }
             out.warnings.push(CaptureError::NotACapture);
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
         }
         match decode(line, line_no) {
             Ok(env) => out.envelopes.push((env, start)),

@@ -254,4 +254,19 @@ mod tests {
             assert!(item.from_load);
         }
     }
+
+    /// Found by `tests/fuzz_capture.rs`: with a blank first line, `capture::read_all` skipped the
+    /// header check and said nothing, while the loader reported the missing header.
+    #[test]
+    fn both_readers_report_a_blank_first_line_as_a_missing_header() {
+        let mut file = b"\n".to_vec();
+        file.extend(capture::encode(&Envelope::post(1, 1000, &b"{}"[..])));
+        let loaded = load_bytes(&file);
+        assert_eq!(loaded.warnings, vec![CaptureError::NotACapture]);
+        assert_eq!(loaded.items.len(), 1);
+        let all = capture::read_all(&file[..]).unwrap();
+        assert_eq!(all.warnings, loaded.warnings);
+        assert_eq!(all.envelopes.len(), 1);
+        assert_eq!(all.envelopes[0].1, 1);
+    }
 }

@@ -354,3 +354,102 @@ fn interactive_replies_are_tallied_per_prompt() {
     );
     assert_eq!(t.voters, 2);
 }
+
+/// Found by `tests/fuzz_normalizer.rs` (minimised): the same lid chat, then the lid paired with
+/// one phone, then with another. The first phone's chat must stay a live chat holding its
+/// messages, and a later message to it must show there.
+#[test]
+fn a_lid_paired_with_a_second_phone_keeps_both_phone_chats() {
+    let instance = |id: &str, chat: Value| {
+        json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
+            "messageId":id,"messageType":"text","text":"hi","timestamp":1_702_500_171}})
+    };
+    let mut s = Store::new();
+    apply(
+        &mut s,
+        &[
+            instance("M1", json!({"lid":"98765432109876@lid","jid":null})),
+            instance(
+                "M2",
+                json!({"lid":"98765432109876@lid","jid":"5511911111111@c.us"}),
+            ),
+            instance(
+                "M3",
+                json!({"lid":"98765432109876@lid","jid":"5511922222222@c.us"}),
+            ),
+            instance("M4", json!({"jid":"5511911111111@c.us"})),
+        ],
+    );
+    let chat_of = |id: &str| {
+        let m = s.find_message(Provider::Instance, id).unwrap();
+        s.chats().get(m.chat)
+    };
+    for (id, phone) in [
+        ("M1", "5511911111111@c.us"),
+        ("M2", "5511911111111@c.us"),
+        ("M3", "5511922222222@c.us"),
+        ("M4", "5511911111111@c.us"),
+    ] {
+        let chat = chat_of(id);
+        assert_eq!(chat.id.as_str(), phone, "{id}");
+        assert_eq!(chat.merged_into, None, "{id} is in a merged chat");
+    }
+    assert_eq!(s.chats().live().count(), 2);
+}
+
+fn meta_reaction(id: &str, target: &str, from: &str, emoji: &str) -> Value {
+    json!({"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550000000","phone_number_id":"1"},
+        "contacts":[{"profile":{"name":"Sheena"},"wa_id":from}],
+        "messages":[{"from":from,"id":id,"timestamp":"1749416383","type":"reaction",
+                     "reaction":{"message_id":target,"emoji":emoji}}]}}]}]})
+}
+
+/// Found by `tests/fuzz_normalizer.rs`: an event parked for one of our messages stayed parked
+/// after a status made the message's placeholder. Meta never sends our own messages, so a
+/// reaction that beat the first status was never shown, and a later reaction was overtaken by
+/// it had the message arrived.
+#[test]
+fn events_parked_for_our_message_apply_to_its_placeholder() {
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            meta_reaction("wamid.R1", "wamid.OUT", "16505551234", "👍"),
+            meta_status("wamid.OUT", "sent", 1),
+            meta_reaction("wamid.R2", "wamid.OUT", "16505551234", "❤️"),
+        ],
+    );
+    assert!(out[0].parked);
+    assert_eq!(s.parked_count(), 0);
+    assert!(!s.events()[0].parked);
+    let m = s.find_message(Provider::Meta, "wamid.OUT").unwrap();
+    assert!(m.placeholder);
+    assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);
+    assert_eq!(s.events()[0].message(), s.events()[2].message());
+}
+
+/// Found while extending `tests/fuzz_normalizer.rs` with "only an edit changes an edited
+/// message's text": an edit of our message that reached its placeholder (made by an ack) was
+/// undone when the message itself arrived late, its old text shown as current.
+#[test]
+fn an_edit_that_beat_our_message_survives_its_arrival() {
+    let mut s = Store::new();
+    apply(
+        &mut s,
+        &[
+            waha_ack("true_5511988881111@c.us_AAA", 2, "DEVICE"),
+            waha(
+                "message.edited",
+                json!({"id": "true_5511988881111@c.us_E1", "from": "5511988881111@c.us", "fromMe": true,
+                       "body": "New body", "editedMessageId": "AAA"}),
+            ),
+            waha_out("true_5511988881111@c.us_AAA", "Old body"),
+        ],
+    );
+    let m = s.find_message(Provider::Waha, "AAA").unwrap();
+    assert!(!m.placeholder);
+    assert_eq!(m.text.as_deref(), Some("New body"));
+    assert_eq!(m.edits(), ["Old body".to_string()]);
+    assert_eq!(m.ack(), Some(Ack::Delivered));
+}

@@ -141,7 +141,14 @@ pub struct Filter {
 
 impl PartialEq for Filter {
     fn eq(&self, other: &Filter) -> bool {
-        self.terms == other.terms
+        // Terms are sorted by cost only, so terms of equal cost (`a b`, `from:x from:y`) keep
+        // their typed order: compare them as multisets.
+        let mut unmatched: Vec<&Term> = other.terms.iter().collect();
+        self.terms.len() == other.terms.len()
+            && self.terms.iter().all(|t| {
+                let found = unmatched.iter().position(|u| *u == t);
+                found.map(|i| unmatched.swap_remove(i)).is_some()
+            })
     }
 }
 

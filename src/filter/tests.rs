@@ -274,6 +274,18 @@ fn source_equality_and_needs_raw() {
     );
 }
 
+/// Found by `tests/fuzz_filter.rs`: terms of the same kind compared in typed order, so
+/// `from:a from:b` and `from:b from:a` were different filters.
+#[test]
+fn terms_of_one_kind_in_another_order_are_the_same_filter() {
+    let f = |s: &str| Filter::parse(s).unwrap();
+    assert_eq!(f("from:text from:x|y"), f("from:x|y from:text"));
+    assert_eq!(f("deploy !ok \"a b\""), f("\"a b\" deploy !ok"));
+    assert_eq!(f("a a b"), f("a b a"));
+    assert_ne!(f("a a b"), f("a b b"));
+    assert_ne!(f("from:x|y"), f("from:x from:y"));
+}
+
 #[test]
 fn chat_and_from() {
     sel("chat:dev", [true, false, false]);

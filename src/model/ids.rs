@@ -37,7 +37,10 @@ impl ChatId {
             Some((u, s)) => (u, s.to_ascii_lowercase()),
             None => (raw, String::new()),
         };
-        let user = user.trim_start_matches('+');
+        // Blanks after the `+` go too ("+ 55 11"): left in, the id would start with a blank that
+        // `trim` removes on the next parse, so the canonical form would not parse to itself and
+        // the same chat could get two ids.
+        let user = user.trim_start_matches(|c: char| c == '+' || c.is_whitespace());
         // Device suffix: "123:12@s.whatsapp.net" and "123:12@lid" name the same party as "123@...".
         let user = match user.split_once(':') {
             Some((u, dev)) if dev.chars().all(|c| c.is_ascii_digit()) => u,

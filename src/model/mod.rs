@@ -150,6 +150,21 @@ mod tests {
         assert!(ChatId::parse("  ").is_none());
     }
 
+    /// Found by `tests/fuzz_normalizer.rs`: `+ a` became ` a@c.us`, which parses to `a@c.us`.
+    #[test]
+    fn canonical_chat_ids_parse_to_themselves() {
+        for (raw, canonical) in [
+            ("+ a", "a@c.us"),
+            ("+\u{a0}@", "@c.us"),
+            ("+ +a@x", "a@x"),
+            ("+ 55 11 9999-0000", "551199990000@c.us"),
+        ] {
+            let id = ChatId::parse(raw).unwrap();
+            assert_eq!(id.as_str(), canonical, "{raw:?}");
+            assert_eq!(ChatId::parse(id.as_str()), Some(id), "{raw:?}");
+        }
+    }
+
     #[test]
     fn bare_ids_come_out_of_waha_serialized_ids() {
         assert_eq!(bare_message_id("false_111@c.us_AAAA"), "AAAA");

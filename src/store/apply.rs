@@ -50,9 +50,16 @@ impl Store {
                 i
             }
             Some(i) => {
-                self.messages[i].placeholder = false;
-                self.messages[i].seqs.push(seq);
+                let m = &mut self.messages[i];
+                m.placeholder = false;
+                m.seqs.push(seq);
+                // Edits that reached the placeholder first are newer than the text the message
+                // itself brings, which must not overwrite them.
+                let edited = m.is_edited().then(|| m.text.take());
                 prompt = self.fill_message(i, ev, seq, at_ms);
+                if let Some(latest) = edited {
+                    self.messages[i].original_arrived_after_edits(latest);
+                }
                 i
             }
             None => {
@@ -141,11 +148,8 @@ impl Store {
             let pi = match self.lookup(&key(provider, &prompt)) {
                 Some(pi) => pi,
                 None => {
-                    let pi = self.create_message(provider, prompt, Some(chat), seq, at_ms);
-                    let pm = &mut self.messages[pi];
-                    pm.placeholder = true;
-                    pm.from_me = true;
-                    pm.msg_type = Some(MessageType::Interactive);
+                    let pi = self.placeholder(provider, prompt, chat, seq, at_ms);
+                    self.messages[pi].msg_type = Some(MessageType::Interactive);
                     pi
                 }
             };
@@ -187,12 +191,8 @@ impl Store {
             None => {
                 let outgoing_status = ev.kind == Kind::Status && ev.from_me != Some(false);
                 let snapshot = ev.poll_snapshot.is_some();
-                if (outgoing_status || snapshot) && chat_idx.is_some() {
-                    let i = self.create_message(provider, target.clone(), chat_idx, seq, at_ms);
-                    let m = &mut self.messages[i];
-                    m.placeholder = true;
-                    m.from_me = true;
-                    i
+                if let (true, Some(chat)) = (outgoing_status || snapshot, chat_idx) {
+                    self.placeholder(provider, target.clone(), chat, seq, at_ms)
                 } else {
                     self.park(
                         k,
@@ -209,6 +209,27 @@ impl Store {
             }
         };
         self.apply_to_message(i, seq, at_ms, ev, out);
+    }
+
+    /// A stand-in for one of our messages not seen yet (its ticks or tally arrived first).
+    /// Events parked for it are applied to it now, in arrival order, before the event that made
+    /// it: for Meta our own messages never arrive, so they would otherwise wait forever, and
+    /// later events applied to the stand-in would be overtaken by them when the message came.
+    fn placeholder(
+        &mut self,
+        provider: Provider,
+        id: MessageId,
+        chat: usize,
+        seq: u64,
+        at_ms: i64,
+    ) -> usize {
+        let k = key(provider, &id);
+        let i = self.create_message(provider, id, Some(chat), seq, at_ms);
+        let m = &mut self.messages[i];
+        m.placeholder = true;
+        m.from_me = true;
+        self.unpark(&k);
+        i
     }
 
     fn apply_to_message(&mut self, i: usize, seq: u64, at_ms: i64, ev: &Event, out: &mut Outcome) {

@@ -3,7 +3,8 @@
 //! Ids arrive already canonical (see [`crate::model::ChatId`]). When a payload reveals that a
 //! `@lid` id and a phone id are the same party, the lid chat is folded into the phone chat: its
 //! messages move over, later events under the lid resolve to the phone chat, and the lid stays
-//! listed as an alias of the merged chat.
+//! listed as an alias of the merged chat. A lid later paired with another phone sends later
+//! events to that phone's chat; chats of two phones are never merged.
 
 use crate::model::{ChatId, ChatKind, Provider};
 use std::collections::HashMap;
@@ -117,6 +118,13 @@ impl Chats {
         }
         self.lid_to_phone.insert(lid.clone(), phone.clone());
         let from = *self.by_id.get(lid)?;
+        if self.list[from].id != *lid {
+            // The lid was folded into another phone's chat before (the account changed number,
+            // or a payload lied): later events under the lid go to the new phone, but two phone
+            // chats are two parties and never merge. Folding here would move the old number's
+            // messages away and leave its chat merged, so new messages in it would be invisible.
+            return None;
+        }
         let into = self.get_or_create(phone, provider);
         if from == into {
             return None;
@@ -168,5 +176,36 @@ mod tests {
         assert_eq!(chats.index_of(&id("777@lid")), Some(into));
         assert_eq!(chats.live().count(), 1);
         assert_eq!(chats.get_or_create(&id("777@lid"), Provider::Waha), into);
+    }
+
+    /// Found by `tests/fuzz_normalizer.rs`: a lid paired with a second phone folded the first
+    /// phone's chat into the second one, leaving a merged chat that new messages still went to.
+    #[test]
+    fn a_lid_paired_with_another_phone_never_merges_two_phone_chats() {
+        let mut chats = Chats::default();
+        chats.get_or_create(&id("98765432109876@lid"), Provider::Instance);
+        let (_, first) = chats
+            .learn_lid(
+                &id("98765432109876@lid"),
+                &id("644@c.us"),
+                Provider::Instance,
+            )
+            .unwrap();
+        chats.get_mut(first).messages.push(0);
+        assert_eq!(
+            chats.learn_lid(
+                &id("98765432109876@lid"),
+                &id("wamid.X@c.us"),
+                Provider::Instance
+            ),
+            None
+        );
+        assert_eq!(chats.get(first).merged_into, None);
+        assert_eq!(chats.get(first).messages, vec![0]);
+        assert_eq!(chats.index_of(&id("644@c.us")), Some(first));
+        // Later events under the lid belong to the second phone.
+        let second = chats.get_or_create(&id("98765432109876@lid"), Provider::Instance);
+        assert_eq!(chats.get(second).id, id("wamid.X@c.us"));
+        assert_eq!(chats.live().count(), 2);
     }
 }

@@ -222,6 +222,18 @@ impl Message {
         self.extras_mut().edits.push(old.unwrap_or_default());
     }
 
+    /// The message's own text (now in `text`) arrived after edits made to its placeholder:
+    /// it becomes the start of the history, and `latest` (the newest edit) the text again.
+    pub fn original_arrived_after_edits(&mut self, latest: Option<String>) {
+        let original = std::mem::replace(&mut self.text, latest);
+        if let Some(first) = self.extras_mut().edits.first_mut() {
+            // A placeholder has no text of its own, so its first edit recorded "".
+            if first.is_empty() {
+                *first = original.unwrap_or_default();
+            }
+        }
+    }
+
     pub fn is_edited(&self) -> bool {
         !self.edits().is_empty()
     }

@@ -9,7 +9,9 @@
 //!   doubled;
 //! - statuses, reactions, edits, revokes and votes for a message not seen yet are parked and
 //!   applied when it arrives — except a status for an unseen *outgoing* message (every message
-//!   you send through Meta's API), which makes a placeholder message so its ticks still show;
+//!   you send through Meta's API), which makes a placeholder message so its ticks still show
+//!   (as do a provider's poll tally and an interactive reply for an unseen prompt); whatever
+//!   was parked for it is applied to the placeholder then, in arrival order;
 //! - every event also becomes an [`EventRow`], so nothing received is ever invisible.
 //!
 //! Core module: pure and synchronous.
