@@ -240,7 +240,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         .as_deref()
         .map_or(0, crate::loader::max_seq)
         .max(capture.as_ref().map_or(0, CaptureWriter::last_seq))
-        + 1;
+        .saturating_add(1);
     let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
     let info = RunInfo {
         listen: local,

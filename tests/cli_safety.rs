@@ -279,3 +279,38 @@ fn appending_to_a_capture_continues_its_numbering() {
         "the second run goes on from the first"
     );
 }
+
+#[test]
+fn a_capture_holding_the_largest_seq_loads_without_a_panic() {
+    let dir = temp_dir("huge-seq");
+    let file = dir.join("huge.jsonl");
+    let mut env = wamon::envelope::Envelope::post(
+        u64::MAX,
+        1_795_262_400_000,
+        &br#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_H","from":"1@c.us","body":"huge"}}"#[..],
+    );
+    env.path = "/waha".into();
+    let mut bytes = wamon::capture::header_line(0);
+    bytes.extend(wamon::capture::encode(&env));
+    std::fs::write(&file, bytes).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "--headless",
+            "--no-capture",
+            "--listen",
+            "127.0.0.1:0",
+            "--load",
+        ])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_listening(&mut child);
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    kill(child);
+    assert!(line.contains(&format!("\"seq\":{}", u64::MAX)), "{line}");
+}
