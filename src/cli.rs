@@ -44,7 +44,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub load: Option<PathBuf>,
     /// Token for Meta's GET verification handshake (hub.verify_token).
-    #[arg(long, env = "WAMON_VERIFY_TOKEN")]
+    #[arg(long, env = "WAMON_VERIFY_TOKEN", hide_env_values = true)]
     pub verify_token: Option<String>,
     /// Meta app secret: reject requests whose X-Hub-Signature-256 does not match the body.
     #[arg(long, env = "WAMON_META_APP_SECRET", hide_env_values = true)]
