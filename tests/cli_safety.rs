@@ -4,6 +4,8 @@
 //! `ulimit -n 1024` while a real webhook gets through), the token's URL and the warning for a
 //! public address without one.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -224,14 +226,7 @@ fn a_real_webhook_gets_through_1100_idle_and_trickling_connections_under_ulimit_
     let body = r#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_REAL","from":"1@c.us","body":"real"}}"#;
     let started = Instant::now();
     let reply = loop {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        s.set_read_timeout(Some(DEADLINE)).unwrap();
-        let req = format!(
-            "POST /waha HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        let mut reply = String::new();
-        if s.write_all(req.as_bytes()).is_ok() && s.read_to_string(&mut reply).is_ok() {
+        if let Ok(reply) = common::post(&addr, body) {
             break reply;
         }
         assert!(started.elapsed() < DEADLINE, "no reply");
@@ -254,14 +249,7 @@ fn appending_to_a_capture_continues_its_numbering() {
         let (url, _) = wait_listening(&mut child);
         let addr = url.trim_start_matches("http://").trim_end_matches('/');
         for _ in 0..3 {
-            let mut s = std::net::TcpStream::connect(addr).unwrap();
-            let req = format!(
-                "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            s.write_all(req.as_bytes()).unwrap();
-            let mut reply = String::new();
-            s.read_to_string(&mut reply).unwrap();
+            let reply = common::post(addr, body).unwrap();
             assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
         }
         kill(child);

@@ -3,7 +3,9 @@
 //! a 2xx, each once, with no torn line. Needs root (to mount the tmpfs); elsewhere it says so and
 //! checks nothing (the capture writer's own tests cover the same with an injected fault).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wamon");
@@ -46,14 +48,7 @@ fn post(addr: &str, n: usize) -> u16 {
         r#"{{"event":"message","session":"s","payload":{{"id":"false_1@c.us_N{n}","from":"1@c.us","body":"{n} {}"}}}}"#,
         "x".repeat(300)
     );
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
+    let reply = common::post(addr, &body).unwrap();
     reply[9..12].parse().unwrap()
 }
 

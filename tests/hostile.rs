@@ -15,9 +15,7 @@ use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use wamon::envelope::Envelope;
-use wamon::ingest::Ingest;
 use wamon::model::{ChatId, ChatKind, Event, Kind, MessageType};
 use wamon::run::RunInfo;
 use wamon::ui::app::{App, DetailView, Focus};
@@ -83,26 +81,15 @@ fn envelope(seq: u64, body: Vec<u8>) -> Envelope {
 }
 
 fn feed(app: &mut App, bodies: Vec<Vec<u8>>, hostile_envelopes: bool) {
-    let mut batch: Vec<Ingest> = bodies
-        .into_iter()
-        .enumerate()
-        .map(|(i, body)| {
-            let seq = i as u64 + 1;
-            let env = if hostile_envelopes {
-                envelope(seq, body)
-            } else {
-                Envelope::post(seq, START_MS + 1000 * seq as i64, body)
-            };
-            let normalized = wamon::provider::normalize(&env);
-            Ingest {
-                env: Arc::new(env),
-                normalized,
-                capture_offset: None,
-                from_load: false,
-            }
-        })
-        .collect();
-    app.ingest(&mut batch, START_MS);
+    let envs = bodies.into_iter().enumerate().map(|(i, body)| {
+        let seq = i as u64 + 1;
+        if hostile_envelopes {
+            envelope(seq, body)
+        } else {
+            Envelope::post(seq, START_MS + 1000 * seq as i64, body)
+        }
+    });
+    common::ingest(app, envs);
 }
 
 /// The first dangerous cell of `buf`, with its row.

@@ -11,9 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use ratatui::Terminal;
 use serde_json::json;
-use std::sync::Arc;
 use wamon::envelope::Envelope;
-use wamon::ingest::Ingest;
 use wamon::run::RunInfo;
 use wamon::ui::app::{App, Focus, Mode};
 
@@ -23,22 +21,12 @@ fn app() -> App {
 
 /// Feeds bodies as if received one second apart from `START_MS`.
 fn feed(app: &mut App, bodies: &[Vec<u8>]) {
-    let mut batch: Vec<Ingest> = bodies
-        .iter()
-        .enumerate()
-        .map(|(i, body)| {
-            let seq = app.store.last_seq() + 1 + i as u64;
-            let env = Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone());
-            let normalized = wamon::provider::normalize(&env);
-            Ingest {
-                env: Arc::new(env),
-                normalized,
-                capture_offset: None,
-                from_load: false,
-            }
-        })
-        .collect();
-    app.ingest(&mut batch, START_MS);
+    let first = app.store.last_seq() + 1;
+    let envs = bodies.iter().enumerate().map(|(i, body)| {
+        let seq = first + i as u64;
+        Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
+    });
+    common::ingest(app, envs);
 }
 
 fn demo(provider: &str) -> Vec<Vec<u8>> {

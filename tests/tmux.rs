@@ -473,16 +473,7 @@ fn a_stopped_terminal_never_stops_the_receiver_and_the_screen_catches_up() {
             r#"{{"event":"message","session":"s","payload":{{"id":"false_1@c.us_S{i}","from":"1@c.us","body":"{} {i}"}}}}"#,
             "stalled terminal ".repeat(8)
         );
-        let mut conn = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let req = format!(
-            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        conn.write_all(req.as_bytes()).unwrap();
-        let mut reply = String::new();
-        conn.read_to_string(&mut reply).unwrap();
+        let reply = common::post(&format!("127.0.0.1:{}", s.port), &body).unwrap_or_default();
         if !reply.starts_with("HTTP/1.1 200") {
             let _ = Command::new("kill").args(["-CONT", &pid]).status();
             panic!("request {i} while the terminal was stopped: {reply:?}");

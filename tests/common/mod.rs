@@ -1,5 +1,6 @@
-//! Helpers shared by the screen tests (snapshots, hostile data) and the tmux tests: provider
-//! bodies and their hostile rewrites, keys and the text of a drawn frame.
+//! Helpers shared by the screen tests (snapshots, hostile data), the tmux tests and the tests of
+//! the binary: provider bodies and their hostile rewrites, feeding envelopes to a screen, keys,
+//! the text of a drawn frame, and a plain blocking POST.
 
 // Each test crate uses its own part of this module.
 #![allow(dead_code)]
@@ -7,6 +8,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use serde_json::Value;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use wamon::envelope::Envelope;
+use wamon::ingest::Ingest;
 use wamon::ui::app::App;
 
 /// 2026-11-21 12:00:00 UTC: the clock every screen is drawn at.
@@ -116,4 +121,35 @@ pub fn text_of(buf: &Buffer) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Normalises `envs` and hands them to the screen in one batch, as the receiver would.
+pub fn ingest(app: &mut App, envs: impl IntoIterator<Item = Envelope>) {
+    let mut batch: Vec<Ingest> = envs
+        .into_iter()
+        .map(|env| {
+            let normalized = wamon::provider::normalize(&env);
+            Ingest {
+                env: Arc::new(env),
+                normalized,
+                capture_offset: None,
+                from_load: false,
+            }
+        })
+        .collect();
+    app.ingest(&mut batch, START_MS);
+}
+
+/// POSTs `body` to `addr` (`host:port`) on a fresh connection; the whole reply, or the error.
+pub fn post(addr: &str, body: &str) -> std::io::Result<String> {
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes())?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply)?;
+    Ok(reply)
 }
