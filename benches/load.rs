@@ -121,27 +121,6 @@ fn load(path: &std::path::Path) -> (Duration, Duration, u64, Store) {
 }
 
 /// Bytes of text the store shows: message texts, event texts and errors, chat and sender names.
-fn shown_text_bytes(store: &Store) -> usize {
-    let msgs: usize = store
-        .messages()
-        .iter()
-        .map(|m| {
-            m.text.as_ref().map_or(0, String::len) + m.sender_name.as_ref().map_or(0, String::len)
-        })
-        .sum();
-    let events: usize = store
-        .events()
-        .iter()
-        .map(|e| e.text().map_or(0, str::len) + e.error().map_or(0, str::len))
-        .sum();
-    let chats: usize = store
-        .chats()
-        .live()
-        .map(|(_, c)| c.name.as_ref().map_or(0, String::len))
-        .sum();
-    msgs + events + chats
-}
-
 fn main() {
     let min_events: usize = std::env::var("WAMON_BENCH_EVENTS")
         .ok()
@@ -190,7 +169,7 @@ fn main() {
     let rss1 = common::rss_bytes();
     let heap1 = live();
     let n = store.counters().events as f64;
-    let text = shown_text_bytes(&store) as f64;
+    let text = common::shown_text_bytes(&store) as f64;
     let rss_per = (rss1 as f64 - rss0 as f64) / n;
     let heap_per = (heap1 - heap0) as f64 / n;
     println!();

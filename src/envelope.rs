@@ -43,6 +43,22 @@ impl Envelope {
         }
     }
 
+    /// Bytes this envelope holds on the heap (body, strings, headers), roughly: what keeping it
+    /// in memory costs.
+    pub fn heap_bytes(&self) -> usize {
+        let strings = self.method.len()
+            + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self.remote.as_ref().map_or(0, String::len)
+            + self.note.as_ref().map_or(0, String::len);
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 2 * std::mem::size_of::<String>())
+            .sum();
+        std::mem::size_of::<Envelope>() + self.body.len() + strings + headers
+    }
+
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -127,7 +127,12 @@ pub fn load_streaming(
     let stop = AtomicBool::new(false);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Result<Ingest, CaptureError>>)>();
+        // Bounded: decoded chunks wait for the consumer instead of piling up (a big file would
+        // otherwise be held decoded in memory whole while the screen works through it). Workers
+        // take chunks in order, so the one the consumer waits for is always among those in
+        // flight and the bound cannot deadlock.
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<(usize, Vec<Result<Ingest, CaptureError>>)>(threads);
         for _ in 0..threads.min(chunks.len()) {
             let (tx, chunks, next, stop) = (tx.clone(), &chunks, &next, &stop);
             s.spawn(move || loop {

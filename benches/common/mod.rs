@@ -174,3 +174,26 @@ pub fn app() -> wamon::ui::app::App {
         "127.0.0.1:8080".parse().expect("addr"),
     ))
 }
+
+/// Bytes of text the store shows (message texts and senders, event texts and errors, chat
+/// names): what memory per event is measured beyond.
+pub fn shown_text_bytes(store: &wamon::store::Store) -> usize {
+    let msgs: usize = store
+        .messages()
+        .iter()
+        .map(|m| {
+            m.text.as_ref().map_or(0, String::len) + m.sender_name.as_ref().map_or(0, String::len)
+        })
+        .sum();
+    let events: usize = store
+        .events()
+        .iter()
+        .map(|e| e.text().map_or(0, str::len) + e.error().map_or(0, str::len))
+        .sum();
+    let chats: usize = store
+        .chats()
+        .live()
+        .map(|(_, c)| c.name.as_ref().map_or(0, String::len))
+        .sum();
+    msgs + events + chats
+}

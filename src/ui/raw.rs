@@ -11,8 +11,11 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Bytes of bodies kept in memory when a capture file can give them back.
-const MEMORY_BUDGET: usize = 256 * 1024 * 1024;
+/// Bytes of requests kept in memory when a capture file can give them back: a constant, so a long
+/// day of traffic costs the screen a few dozen bytes per request for bodies (the entry that
+/// remembers where to re-read it), not the bodies themselves. The most recent requests, the ones
+/// most often opened, stay at hand.
+const MEMORY_BUDGET: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Default)]
 struct Entry {
@@ -48,7 +51,7 @@ impl RawStore {
 
     pub fn insert(&mut self, env: Arc<Envelope>, offset: Option<u64>, from_load: bool) {
         let seq = env.seq;
-        self.resident_bytes += env.body.len();
+        self.resident_bytes += env.heap_bytes();
         self.resident.push_back(seq);
         let entry = Entry {
             env: Some(env),
@@ -67,7 +70,7 @@ impl RawStore {
                 let e = &mut self.entries[i].1;
                 if e.offset.is_some() {
                     if let Some(env) = e.env.take() {
-                        self.resident_bytes -= env.body.len();
+                        self.resident_bytes -= env.heap_bytes();
                     }
                 } else {
                     // Not re-readable: keep it, and stop evicting behind it.
