@@ -17,6 +17,11 @@
 //!   - a body over `--max-body`: 413; not received within `--body-timeout`: 408; more body bytes
 //!     in flight than `--max-buffered`: 503 with `Retry-After`. Each recorded as `rejected`,
 //!     without the body ([`limits`]);
+//!   - a client that hangs up before its body is complete: 400 "client disconnected after N of
+//!     M bytes" (M is its `Content-Length`; a chunked body declares none, and the note says so).
+//!     Nobody reads that reply, but the request is recorded as `rejected`, without the body,
+//!     so the capture and the screen show that a sender gave up mid-request. Only a declared or
+//!     received length over `--max-body` is ever 413;
 //!   - the capture file cannot be written: 503, so the provider retries later;
 //! - GET and HEAD: `?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C` is Meta's handshake:
 //!   `C` is echoed when `T` equals `--verify-token` (constant-time) and `C` is a short token of
@@ -285,6 +290,13 @@ enum BodyError {
     TooLarge,
     Busy,
     Timeout,
+    /// The client closed or reset the connection before the body was complete.
+    Disconnected {
+        received: usize,
+        /// The `Content-Length`; `None` for a chunked body.
+        declared: Option<usize>,
+    },
+    /// Any other failure to read the body (a chunked encoding that does not parse).
     Broken(String),
 }
 
@@ -294,7 +306,7 @@ impl BodyError {
             BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             BodyError::Timeout => StatusCode::REQUEST_TIMEOUT,
-            BodyError::Broken(_) => StatusCode::BAD_REQUEST,
+            BodyError::Disconnected { .. } | BodyError::Broken(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -314,8 +326,42 @@ impl BodyError {
                 "body not received within --body-timeout ({} s)",
                 cfg.limits.body_timeout.as_secs_f64()
             ),
+            BodyError::Disconnected {
+                received,
+                declared: Some(declared),
+            } => format!("client disconnected after {received} of {declared} bytes"),
+            BodyError::Disconnected {
+                received,
+                declared: None,
+            } => format!(
+                "client disconnected after {received} bytes of a chunked body (its length was \
+                 not declared)"
+            ),
             BodyError::Broken(e) => format!("body could not be read: {e}"),
         }
+    }
+
+    /// Classifies an error of the body stream: hyper reports a connection closed mid-body as an
+    /// `UnexpectedEof` ("end of file before message length reached") under its body error, and a
+    /// reset as `ConnectionReset`; anything else (a bad chunk header) is a broken body.
+    fn from_stream(e: &axum::Error, received: usize, declared: Option<usize>) -> BodyError {
+        use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(c) = cause {
+            let hung_up = c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+                )
+            }) || c
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_incomplete_message);
+            if hung_up {
+                return BodyError::Disconnected { received, declared };
+            }
+            cause = c.source();
+        }
+        BodyError::Broken(e.to_string())
     }
 }
 
@@ -329,11 +375,11 @@ async fn read_body(
 ) -> Result<Bytes, BodyError> {
     let limit = rx.cfg.max_body;
     // A declared length over the limit is refused before reading; what arrives is checked too.
+    // (hyper has already refused a request whose Content-Length does not parse.)
     let declared = headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > limit {
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|d| d > limit) {
         return Err(BodyError::TooLarge);
     }
     let read = async {
@@ -344,7 +390,7 @@ async fn read_body(
         let mut total = 0usize;
         let mut body = body;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+            let frame = frame.map_err(|e| BodyError::from_stream(&e, total, declared))?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };
