@@ -32,7 +32,11 @@ fn world() -> &'static (Store, RawStore, Vec<Row>) {
         for (i, s) in seeds().iter().enumerate() {
             let seq = i as u64 + 1;
             let mut env = Envelope::post(seq, 1_750_000_000_000 + i as i64, s.body.clone());
-            env.headers = s.headers.clone();
+            env.headers = s
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+                .collect();
             let n = normalize(&env);
             store.note_request(seq, env.received_at_ms);
             for ev in &n.events {

@@ -33,7 +33,7 @@ fn hostile_envelope() -> Envelope {
     let mut env = Envelope::post(7, 1_795_262_400_123, body.to_string().into_bytes());
     env.path = format!("/hook{NASTY}");
     env.query = Some(format!("a={NASTY}"));
-    env.headers = vec![("user-agent".into(), format!("ua{NASTY}"))];
+    env.headers = vec![("user-agent".into(), format!("ua{NASTY}").into())];
     env
 }
 

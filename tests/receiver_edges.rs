@@ -99,3 +99,33 @@ async fn only_a_body_over_max_body_is_413() {
     );
     assert_eq!(raw(r.addr, over.as_bytes()).await.status, 413);
 }
+
+#[tokio::test]
+async fn header_values_that_are_not_utf8_reach_the_capture_byte_exact() {
+    let mut r = start(cfg()).await;
+    let obs: Vec<u8> = (0x80..=0xffu8).collect();
+    let body = support::WAHA_BODY.as_bytes();
+    let mut req = format!(
+        "POST /waha HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(b"X-Obs: a");
+    req.extend_from_slice(&obs);
+    req.extend_from_slice(b"z\r\nX-Latin1: caf\xe9\r\nX-Plain: caf\xc3\xa9\r\n\r\n");
+    req.extend_from_slice(body);
+    assert_eq!(raw(r.addr, &req).await.status, 200);
+    let want_obs = [&b"a"[..], &obs, b"z"].concat();
+    let ing = next(&mut r).await;
+    assert_eq!(ing.env.header_bytes("x-obs"), Some(&want_obs[..]));
+    let line = &r.captured()[0];
+    assert_eq!(line.header_bytes("x-obs"), Some(&want_obs[..]));
+    assert_eq!(line.header_bytes("x-latin1"), Some(&b"caf\xe9"[..]));
+    assert_eq!(line.header("x-plain").as_deref(), Some("café"));
+    // In the file: a lossy string for jq and readers of older files, the exact bytes beside it.
+    let file = std::fs::read_to_string(&r.capture).unwrap();
+    let v: serde_json::Value = serde_json::from_str(file.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(v["headers"]["x-latin1"], "caf\u{fffd}");
+    assert_eq!(v["headers_b64"]["x-latin1"], "Y2Fm6Q==");
+    assert!(v["headers_b64"].get("x-plain").is_none());
+}

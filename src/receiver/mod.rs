@@ -563,16 +563,11 @@ fn reply_body(
     v.to_string()
 }
 
-/// The request's headers in arrival order, without wamon's own token header.
-fn header_pairs(h: &HeaderMap) -> Vec<(String, String)> {
+/// The request's headers in arrival order, values byte-exact, without wamon's own token header.
+fn header_pairs(h: &HeaderMap) -> Vec<(String, Vec<u8>)> {
     h.iter()
         .filter(|(k, _)| k.as_str() != TOKEN_HEADER)
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()))
         .collect()
 }
 

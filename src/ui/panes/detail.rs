@@ -119,7 +119,8 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
     for (k, v) in &env.headers {
         lines.push(Line::from(vec![
             Span::styled(format!("{k}: "), theme::SENDER),
-            Span::raw(v.clone()),
+            // Display copies hold UTF-8 (see `display::envelope`): nothing is lost here.
+            Span::raw(String::from_utf8_lossy(v).into_owned()),
         ]));
     }
     lines
