@@ -129,3 +129,51 @@ async fn header_values_that_are_not_utf8_reach_the_capture_byte_exact() {
     assert_eq!(v["headers_b64"]["x-latin1"], "Y2Fm6Q==");
     assert!(v["headers_b64"].get("x-plain").is_none());
 }
+
+#[tokio::test]
+async fn json_serde_json_refuses_by_default_is_accepted_and_normalised() {
+    let mut r = start(cfg()).await;
+    let waha = support::WAHA_BODY;
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    let edges = [
+        [&b"\xEF\xBB\xBF"[..], waha.as_bytes()].concat(),
+        waha.replacen("{", &format!("{{\"x\":-{}e400,", "7".repeat(400)), 1)
+            .into_bytes(),
+        waha.replacen("{", &format!("{{\"x\":{deep},"), 1)
+            .into_bytes(),
+    ];
+    for body in &edges {
+        let reply = support::http(r.addr, "POST", "/waha", &[], body).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(
+            reply.body.contains(r#""provider":"waha""#),
+            "{}",
+            reply.body
+        );
+        let ing = next(&mut r).await;
+        assert_eq!(ing.normalized.events[0].kind, Kind::Message);
+        assert_eq!(ing.normalized.events[0].text.as_deref(), Some("Hi there!"));
+        assert_eq!(&ing.env.body[..], &body[..], "recorded byte-exact");
+    }
+}
+
+#[tokio::test]
+async fn the_400_for_a_body_that_is_not_json_names_the_normalisers_line_and_column() {
+    let mut r = start(cfg()).await;
+    // A BOM, a huge number and then a real error: the position is the error's, in the bytes
+    // as received.
+    let body = b"\xEF\xBB\xBF{\"x\":1e400,\n \"y\": }";
+    let reply = support::http(r.addr, "POST", "/", &[], body).await;
+    assert_eq!(reply.status, 400);
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(2), Some(7))
+    );
+    let ing = next(&mut r).await;
+    assert_eq!(ing.normalized.events[0].kind, Kind::Malformed);
+    assert_eq!(
+        ing.normalized.events[0].error.as_deref(),
+        Some("invalid JSON: expected value at line 2 column 7")
+    );
+}

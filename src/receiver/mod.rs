@@ -11,7 +11,9 @@
 //!     `{"statusCode":"200","statusMessage":"OK"}` (forwarding portals require a JSON
 //!     confirmation);
 //!   - a body that is not JSON: 400 naming line and column, still recorded and shown as
-//!     `malformed`;
+//!     `malformed`. JSON is what RFC 8259 allows: a leading BOM, numbers beyond f64 and nesting
+//!     deeper than serde_json's 128 levels are accepted (200) and normalised
+//!     ([`crate::provider::parse`], which also gives the line and column);
 //!   - a bad or (with `--require-signature`) missing signature: 401 saying which header and the
 //!     likely cause, never the computed value ([`signature`]); recorded as `rejected`;
 //!   - a body over `--max-body`: 413; not received within `--body-timeout`: 408; more body bytes
@@ -554,10 +556,12 @@ fn reply_body(
         "seq": env.seq,
         "error": public_error,
     });
-    if status == StatusCode::BAD_REQUEST {
-        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&env.body) {
-            v["line"] = e.line().into();
-            v["column"] = e.column().into();
+    // Where the body stops being JSON, by the same parser that called it malformed (a body
+    // error, such as a hang-up, has no position).
+    if n.events.iter().any(|e| e.kind == Kind::Malformed) {
+        if let Err(e) = provider::parse::body(&env.body) {
+            v["line"] = e.line.into();
+            v["column"] = e.column.into();
         }
     }
     v.to_string()
