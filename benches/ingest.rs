@@ -323,6 +323,7 @@ fn stage_costs(load: &[Load]) {
             env: Arc::new(e.clone()),
             normalized: wamon::provider::normalize(e),
             capture_offset: Some(0),
+            capture_file: 0,
             from_load: false,
         })
         .collect();

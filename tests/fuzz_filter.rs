@@ -42,7 +42,7 @@ fn world() -> &'static (Store, RawStore, Vec<Row>) {
             for ev in &n.events {
                 store.apply(n.provider, seq, env.received_at_ms, ev);
             }
-            raw.insert(Arc::new(env), None, false);
+            raw.insert(Arc::new(env), None, 0, false);
         }
         let mut rows = store.rows().to_vec();
         rows.extend((0..store.events().len()).map(Row::Event));

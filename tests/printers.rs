@@ -63,6 +63,7 @@ fn ndjson(intake: &mut Intake, env: Envelope) -> Vec<Value> {
         env: Arc::new(env),
         normalized,
         capture_offset: None,
+        capture_file: 0,
         from_load: false,
     };
     let mut out = Vec::new();

@@ -51,7 +51,8 @@ pub use stats::{ReceiverStats, StatsSnapshot};
 pub use token::{validate as validate_token, TOKEN_HEADER};
 
 use crate::backlog::{Backlog, Handed};
-use crate::capture_writer::CaptureWriter;
+use crate::capture_path::CapturePath;
+use crate::capture_writer::{CaptureWriter, Placed};
 use crate::display::clean;
 use crate::envelope::Envelope;
 use crate::ingest::Ingest;
@@ -147,6 +148,11 @@ impl Receiver {
     /// The counters of what was turned away, for the status bar.
     pub fn stats(&self) -> Arc<ReceiverStats> {
         self.stats.clone()
+    }
+
+    /// The capture's path and which file it names, for readers of the capture.
+    pub fn capture_path(&self) -> Option<Arc<CapturePath>> {
+        self.capture.as_ref().and_then(CaptureWriter::capture_path)
     }
 
     /// What the consumer reads skipped requests back by (see [`crate::backlog`]).
@@ -503,8 +509,8 @@ async fn finish(
     mut public_error: Option<String>,
     _hold: Hold,
 ) -> (StatusCode, String) {
-    let capture_offset = match record(&rx, &env).await {
-        Ok(off) => off,
+    let placed = match record(&rx, &env).await {
+        Ok(placed) => placed,
         Err(e) => {
             tracing::error!(seq = env.seq, "capture failed: {e}");
             env.status = StatusCode::SERVICE_UNAVAILABLE.as_u16();
@@ -518,13 +524,14 @@ async fn finish(
     rx.hand_on(Ingest {
         env: Arc::new(env),
         normalized,
-        capture_offset,
+        capture_offset: placed.map(|p| p.offset),
+        capture_file: placed.map_or(0, |p| p.file),
         from_load: false,
     });
     (status, reply)
 }
 
-async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<u64>> {
+async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<Placed>> {
     match &rx.capture {
         Some(w) => w.append(crate::capture::encode(env)).await.map(Some),
         None => Ok(None),
@@ -629,8 +636,8 @@ async fn handshake(
     }
     let mut env = rx.envelope(parts, path, remote);
     env.status = status.as_u16();
-    let capture_offset = match record(rx, &env).await {
-        Ok(off) => off,
+    let placed = match record(rx, &env).await {
+        Ok(placed) => placed,
         Err(e) => {
             // The handshake is answered only once it is recorded, like any webhook.
             tracing::error!("capture failed: {e}");
@@ -646,7 +653,8 @@ async fn handshake(
             provider: Provider::Meta,
             events: vec![ev],
         },
-        capture_offset,
+        capture_offset: placed.map(|p| p.offset),
+        capture_file: placed.map_or(0, |p| p.file),
         from_load: false,
     });
     match outcome {
