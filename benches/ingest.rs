@@ -285,7 +285,11 @@ fn stage_costs(load: &[Load]) {
         .map(|(i, l)| {
             let mut e =
                 wamon::envelope::Envelope::post(i as u64 + 1, receiver::now_ms(), l.body.clone());
-            e.headers = l.headers.clone();
+            e.headers = l
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+                .collect();
             e.headers.push(("host".into(), "127.0.0.1:8080".into()));
             e.remote = Some("127.0.0.1:50000".into());
             e
@@ -319,6 +323,7 @@ fn stage_costs(load: &[Load]) {
             env: Arc::new(e.clone()),
             normalized: wamon::provider::normalize(e),
             capture_offset: Some(0),
+            capture_file: 0,
             from_load: false,
         })
         .collect();

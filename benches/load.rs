@@ -82,7 +82,11 @@ fn write_capture(path: &std::path::Path, min_events: usize) -> (usize, usize) {
                 t.body(copy),
             );
             env.path = t.path.clone();
-            env.headers = t.headers.clone();
+            env.headers = t
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+                .collect();
             env.headers.push(("host".into(), "127.0.0.1:8080".into()));
             env.remote = Some("127.0.0.1:50000".into());
             w.write_all(&wamon::capture::encode(&env)).expect("write");

@@ -35,13 +35,18 @@ fn request(templates: &[common::Template], seq: u64) -> Ingest {
     let copy = (seq - 1) / templates.len() as u64;
     let mut env = wamon::envelope::Envelope::post(seq, common::START_MS + seq as i64, t.body(copy));
     env.path = t.path.clone();
-    env.headers = t.headers.clone();
+    env.headers = t
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+        .collect();
     let normalized = wamon::provider::normalize(&env);
     Ingest {
         env: Arc::new(env),
         normalized,
         // Where the line would be in the capture; never read here.
         capture_offset: Some(seq * 1000),
+        capture_file: 0,
         from_load: false,
     }
 }
@@ -73,7 +78,11 @@ fn main() {
     println!("|---:|---:|");
     let rss0 = settled_rss();
     let mut info = wamon::run::RunInfo::new("127.0.0.1:8080".parse().expect("addr"));
-    info.capture = Some(std::env::temp_dir().join("wamon-bench-memory-never-read.jsonl"));
+    let never_read = std::env::temp_dir().join("wamon-bench-memory-never-read.jsonl");
+    info.capture = Some(std::sync::Arc::new(wamon::capture_path::CapturePath::new(
+        &never_read,
+        (0, 0),
+    )));
     let mut app = wamon::ui::app::App::new(info);
     let mut batch = Vec::with_capacity(1024);
     for seq in 1..=n {

@@ -14,6 +14,11 @@
 //! a request that finds it full is dropped from the screen and counted (it was answered, and it
 //! is shown as missing, never silently).
 //!
+//! Offsets are kept per capture file (generation, see [`crate::capture_path`]): when the capture
+//! is deleted or moved and reopened, the consumer reads each file's skipped requests from that
+//! file only, oldest file first; those left in a file it can no longer open are counted as not
+//! shown ([`Backlog::abandon`]).
+//!
 //! The state sits behind one mutex, taken once per request for a few instructions: a skip and
 //! the consumer's "caught up" decision must not interleave, or a request skipped at that moment
 //! would be read by nobody.
@@ -21,6 +26,7 @@
 //! Edge-neutral: no I/O here.
 
 use crate::ingest::Ingest;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::sync::Notify;
@@ -29,14 +35,27 @@ use tokio::sync::Notify;
 struct State {
     /// Requests skip the channel and are read back from the capture.
     active: bool,
-    /// Lowest capture offset skipped since the consumer last looked.
-    resume: Option<u64>,
+    /// Lowest offset skipped in each capture file since the consumer last looked.
+    resume: BTreeMap<u32, u64>,
     /// Requests skipped in all (read back later).
     skipped: u64,
     /// Requests dropped from the screen for want of a capture file.
     dropped: u64,
     /// Requests the consumer read back from the capture.
     caught: u64,
+    /// Skipped requests left in a capture file that was deleted or moved before they were read.
+    lost: u64,
+    /// Skipped and caught, per capture file still being read back.
+    by_file: BTreeMap<u32, (u64, u64)>,
+}
+
+impl State {
+    fn skip(&mut self, file: u32, offset: u64) {
+        let r = self.resume.entry(file).or_insert(offset);
+        *r = (*r).min(offset);
+        self.skipped += 1;
+        self.by_file.entry(file).or_default().0 += 1;
+    }
 }
 
 /// Shared by the receiver (which skips) and the consumer (which catches up).
@@ -70,8 +89,7 @@ impl Backlog {
         let mut st = self.lock();
         if st.active {
             if let Some(offset) = ing.capture_offset {
-                st.resume = Some(st.resume.map_or(offset, |r| r.min(offset)));
-                st.skipped += 1;
+                st.skip(ing.capture_file, offset);
                 return Handed::Skipped;
             }
         }
@@ -80,8 +98,7 @@ impl Backlog {
             Err(TrySendError::Closed(_)) => Handed::Closed,
             Err(TrySendError::Full(ing)) => match ing.capture_offset {
                 Some(offset) => {
-                    st.resume = Some(st.resume.map_or(offset, |r| r.min(offset)));
-                    st.skipped += 1;
+                    st.skip(ing.capture_file, offset);
                     if !st.active {
                         st.active = true;
                         self.activated.notify_one();
@@ -101,16 +118,17 @@ impl Backlog {
         self.lock().active
     }
 
-    /// For the consumer: the lowest offset skipped since the last call, if any.
-    pub fn take_resume(&self) -> Option<u64> {
-        self.lock().resume.take()
+    /// For the consumer: the oldest capture file with requests skipped since it last looked, and
+    /// the lowest offset skipped in it.
+    pub fn take_resume(&self) -> Option<(u32, u64)> {
+        self.lock().resume.pop_first()
     }
 
     /// For the consumer, having read the capture to its end: turns the backlog inactive unless a
-    /// request was skipped since [`Backlog::take_resume`] (then returns its offset: read on).
-    pub fn finish_or_resume(&self) -> Option<u64> {
+    /// request was skipped since [`Backlog::take_resume`] (then returns where: read on).
+    pub fn finish_or_resume(&self) -> Option<(u32, u64)> {
         let mut st = self.lock();
-        match st.resume.take() {
+        match st.resume.pop_first() {
             Some(r) => Some(r),
             None => {
                 st.active = false;
@@ -119,26 +137,48 @@ impl Backlog {
         }
     }
 
+    /// For the consumer: capture files up to `file` can no longer be read (deleted or moved);
+    /// the requests skipped in them and not read back are counted as not shown. How many.
+    pub fn abandon(&self, file: u32) -> u64 {
+        let mut st = self.lock();
+        let mut lost = 0;
+        while let Some((&f, &(skipped, caught))) = st.by_file.first_key_value() {
+            if f > file {
+                break;
+            }
+            st.by_file.remove(&f);
+            lost += skipped.saturating_sub(caught);
+        }
+        while st.resume.first_key_value().is_some_and(|(&f, _)| f <= file) {
+            st.resume.pop_first();
+        }
+        st.lost += lost;
+        lost
+    }
+
     /// Resolves when requests start to skip the channel.
     pub async fn activated(&self) {
         self.activated.notified().await;
     }
 
-    /// For the consumer: `n` requests were read back from the capture.
-    pub fn note_caught(&self, n: u64) {
-        self.lock().caught += n;
+    /// For the consumer: `n` requests were read back from capture file `file`.
+    pub fn note_caught(&self, file: u32, n: u64) {
+        let mut st = self.lock();
+        st.caught += n;
+        st.by_file.entry(file).or_default().1 += n;
     }
 
-    /// Requests skipped in all, and dropped in all.
+    /// Requests skipped in all, and not shown in all (dropped for want of a capture, or left in
+    /// a capture file deleted before they were read back).
     pub fn counts(&self) -> (u64, u64) {
         let st = self.lock();
-        (st.skipped, st.dropped)
+        (st.skipped, st.dropped + st.lost)
     }
 
     /// Skipped requests the consumer has not read back yet: how far behind it is.
     pub fn behind(&self) -> u64 {
         let st = self.lock();
-        st.skipped.saturating_sub(st.caught)
+        st.skipped.saturating_sub(st.caught + st.lost)
     }
 }
 
@@ -149,10 +189,15 @@ mod tests {
     use std::sync::Arc;
 
     fn item(seq: u64, offset: Option<u64>) -> Ingest {
+        item_in(0, seq, offset)
+    }
+
+    fn item_in(file: u32, seq: u64, offset: Option<u64>) -> Ingest {
         Ingest {
             env: Arc::new(Envelope::post(seq, 0, "{}")),
             normalized: crate::provider::normalize_body(b"{}"),
             capture_offset: offset,
+            capture_file: file,
             from_load: false,
         }
     }
@@ -168,7 +213,7 @@ mod tests {
         // Room again, but order matters: skipped requests come back from the file first.
         assert_eq!(b.hand_on(&tx, item(3, Some(300))), Handed::Skipped);
         assert_eq!(b.hand_on(&tx, item(4, Some(150))), Handed::Skipped);
-        assert_eq!(b.take_resume(), Some(150));
+        assert_eq!(b.take_resume(), Some((0, 150)));
         assert_eq!(b.finish_or_resume(), None, "nothing skipped since");
         assert!(!b.is_active());
         assert_eq!(b.hand_on(&tx, item(5, Some(400))), Handed::Sent);
@@ -181,10 +226,31 @@ mod tests {
         let (tx, _rx) = mpsc::channel(1);
         b.hand_on(&tx, item(1, Some(100)));
         b.hand_on(&tx, item(2, Some(200)));
-        assert_eq!(b.take_resume(), Some(200));
+        assert_eq!(b.take_resume(), Some((0, 200)));
         b.hand_on(&tx, item(3, Some(300)));
-        assert_eq!(b.finish_or_resume(), Some(300));
+        assert_eq!(b.finish_or_resume(), Some((0, 300)));
         assert!(b.is_active());
+    }
+
+    #[test]
+    fn each_capture_file_resumes_on_its_own_and_an_abandoned_one_counts_as_not_shown() {
+        let b = Backlog::default();
+        let (tx, _rx) = mpsc::channel(1);
+        b.hand_on(&tx, item_in(0, 1, Some(100)));
+        b.hand_on(&tx, item_in(0, 2, Some(900)));
+        b.hand_on(&tx, item_in(0, 3, Some(1000)));
+        // The capture was reopened: the new file's offsets start small again.
+        b.hand_on(&tx, item_in(1, 4, Some(40)));
+        assert_eq!(b.take_resume(), Some((0, 900)), "the old file first");
+        b.note_caught(0, 1);
+        assert_eq!(b.behind(), 2);
+        assert_eq!(b.abandon(0), 1, "one left in the old file");
+        assert_eq!(b.counts(), (3, 1));
+        assert_eq!(b.behind(), 1);
+        assert_eq!(b.take_resume(), Some((1, 40)), "the new file's own offset");
+        b.note_caught(1, 1);
+        assert_eq!(b.behind(), 0);
+        assert_eq!(b.finish_or_resume(), None);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! The first line is a header `{"wamon_capture":1,"started_at":"...","version":"..."}`. Each
 //! following line holds `seq`, `received_at` (RFC 3339 UTC, milliseconds), `method`, `path`,
-//! `query`, `headers` (an object; repeated names joined with ", "), `remote`, `status` (what wamon
-//! answered), `note` (why it was rejected, if it was), and the body: `body` as a JSON string of
+//! `query`, `headers` (an object of strings; repeated names joined with ", "), `headers_b64` (only
+//! when a header value is not UTF-8: those values' exact bytes in base64, by name, while
+//! `headers` holds a lossy copy), `remote`, `status` (what wamon answered), `note` (why it was rejected, if it was), and the body: `body` as a JSON string of
 //! its exact bytes when they are UTF-8, else `body_b64`. `jq` reads it as is. Lines are written
 //! with [`crate::display::json_out`]: characters a terminal would act on (DEL, C1, bidi controls,
 //! U+2028/U+2029; C0 as always) are `\uXXXX` escapes, which decode to the same bytes.
@@ -18,6 +19,7 @@
 use crate::envelope::Envelope;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::io::BufRead;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -25,34 +27,72 @@ use time::OffsetDateTime;
 /// Format version written in the header line.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Headers as a JSON object: names sorted, repeated names joined with ", " in arrival order.
-/// Serialised straight from the envelope's pairs (no intermediate map: this runs per request).
-struct Headers<'a>(&'a [(String, String)]);
+/// The headers as the capture holds them: names sorted, the values of a repeated name joined
+/// with ", " in arrival order (each name once, as `jq` expects of an object).
+fn joined(pairs: &[(String, Vec<u8>)]) -> Vec<(&str, Cow<'_, [u8]>)> {
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by(|&a, &b| pairs[a].0.cmp(&pairs[b].0));
+    let mut out = Vec::with_capacity(pairs.len());
+    let mut i = 0;
+    while i < order.len() {
+        let name = &pairs[order[i]].0;
+        let same = order[i..]
+            .iter()
+            .take_while(|&&k| pairs[k].0 == *name)
+            .count();
+        let value = if same == 1 {
+            Cow::Borrowed(pairs[order[i]].1.as_slice())
+        } else {
+            let values: Vec<&[u8]> = order[i..i + same]
+                .iter()
+                .map(|&k| pairs[k].1.as_slice())
+                .collect();
+            Cow::Owned(values.join(&b", "[..]))
+        };
+        out.push((name.as_str(), value));
+        i += same;
+    }
+    out
+}
+
+/// `headers`: every value as a JSON string, lossy where the bytes are not UTF-8 (their exact
+/// bytes are in [`HeadersB64`]). Serialised straight from the joined pairs (no map: this runs
+/// per request).
+struct Headers<'a>(&'a [(&'a str, Cow<'a, [u8]>)]);
 
 impl Serialize for Headers<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let pairs = self.0;
-        let mut order: Vec<usize> = (0..pairs.len()).collect();
-        order.sort_by(|&a, &b| pairs[a].0.cmp(&pairs[b].0));
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, &String::from_utf8_lossy(value))?;
+        }
+        map.end()
+    }
+}
+
+/// `headers_b64`: the exact bytes, base64, of the values that are not UTF-8 (written only when
+/// there is one). A parallel field rather than another type of value under `headers`, so that
+/// `headers` stays an object of strings for `jq` and for readers of older files.
+struct HeadersB64<'a>(&'a [(&'a str, Cow<'a, [u8]>)]);
+
+impl HeadersB64<'_> {
+    fn any(pairs: &[(&str, Cow<'_, [u8]>)]) -> bool {
+        pairs.iter().any(|(_, v)| std::str::from_utf8(v).is_err())
+    }
+}
+
+impl Serialize for HeadersB64<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
-        let mut i = 0;
-        while i < order.len() {
-            let name = &pairs[order[i]].0;
-            let same = order[i..]
-                .iter()
-                .take_while(|&&k| pairs[k].0 == *name)
-                .count();
-            if same == 1 {
-                map.serialize_entry(name, &pairs[order[i]].1)?;
-            } else {
-                let values: Vec<&str> = order[i..i + same]
-                    .iter()
-                    .map(|&k| pairs[k].1.as_str())
-                    .collect();
-                map.serialize_entry(name, &values.join(", "))?;
+        for (name, value) in self.0 {
+            if std::str::from_utf8(value).is_err() {
+                map.serialize_entry(
+                    name,
+                    &base64::engine::general_purpose::STANDARD.encode(value),
+                )?;
             }
-            i += same;
         }
         map.end()
     }
@@ -66,6 +106,8 @@ struct LineOut<'a> {
     path: &'a str,
     query: Option<&'a str>,
     headers: Headers<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers_b64: Option<HeadersB64<'a>>,
     remote: Option<&'a str>,
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,7 +121,7 @@ struct LineOut<'a> {
 /// Header pairs read straight into the envelope's list (no intermediate map: `--load` runs this
 /// for every line).
 #[derive(Default)]
-struct HeaderPairs(Vec<(String, String)>);
+struct HeaderPairs(Vec<(String, Vec<u8>)>);
 
 impl<'de> Deserialize<'de> for HeaderPairs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -94,8 +136,8 @@ impl<'de> Deserialize<'de> for HeaderPairs {
                 mut m: A,
             ) -> Result<HeaderPairs, A::Error> {
                 let mut v = Vec::with_capacity(m.size_hint().unwrap_or(8));
-                while let Some(pair) = m.next_entry::<String, String>()? {
-                    v.push(pair);
+                while let Some((name, value)) = m.next_entry::<String, String>()? {
+                    v.push((name, value.into_bytes()));
                 }
                 Ok(HeaderPairs(v))
             }
@@ -117,6 +159,9 @@ struct LineIn<'a> {
     query: Option<String>,
     #[serde(default)]
     headers: HeaderPairs,
+    /// Exact bytes of the header values that are not UTF-8 (files before it have none).
+    #[serde(default)]
+    headers_b64: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     remote: Option<String>,
     #[serde(default)]
@@ -231,13 +276,15 @@ pub fn encode(env: &Envelope) -> Vec<u8> {
             Some(base64::engine::general_purpose::STANDARD.encode(&env.body)),
         ),
     };
+    let headers = joined(&env.headers);
     let line = LineOut {
         seq: env.seq,
         received_at: rfc3339_ms(env.received_at_ms),
         method: &env.method,
         path: &env.path,
         query: env.query.as_deref(),
-        headers: Headers(&env.headers),
+        headers: Headers(&headers),
+        headers_b64: HeadersB64::any(&headers).then_some(HeadersB64(&headers)),
         remote: env.remote.as_deref(),
         status: env.status,
         note: env.note.as_deref(),
@@ -267,13 +314,23 @@ pub fn decode(line: &[u8], line_no: usize) -> Result<Envelope, CaptureError> {
             .map_err(|e| bad(format!("bad body_b64: {e}")))?,
         (None, None) => Vec::new(),
     };
+    let mut headers = l.headers.0;
+    for (name, b64) in l.headers_b64.unwrap_or_default() {
+        let exact = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| bad(format!("bad headers_b64 {name:?}: {e}")))?;
+        match headers.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, v)) => *v = exact,
+            None => headers.push((name, exact)),
+        }
+    }
     Ok(Envelope {
         seq: l.seq,
         received_at_ms,
         method: l.method,
         path: l.path,
         query: l.query,
-        headers: l.headers.0,
+        headers,
         remote: l.remote,
         body: body.into(),
         status: l.status,
@@ -339,7 +396,13 @@ mod tests {
 
     fn env(body: &[u8]) -> Envelope {
         let mut e = Envelope::post(7, 1_700_000_000_123, body.to_vec());
-        e.headers = vec![("x-a".into(), "1".into()), ("x-a".into(), "2".into())];
+        e.headers = vec![
+            ("x-a".into(), "1".into()),
+            ("x-a".into(), "2".into()),
+            // obs-text: every byte HTTP allows in a value beyond ASCII, not UTF-8.
+            ("x-obs".into(), (0x80..=0xffu8).collect()),
+            ("x-mixed".into(), b"caf\xe9 \xc3\xa9".to_vec()),
+        ];
         e.query = Some("a=b".into());
         e
     }
@@ -359,8 +422,33 @@ mod tests {
             assert_eq!(back.received_at_ms, 1_700_000_000_123);
             assert_eq!(back.seq, 7);
             assert_eq!(back.query.as_deref(), Some("a=b"));
-            assert_eq!(back.header("x-a"), Some("1, 2"));
+            assert_eq!(back.header("x-a").as_deref(), Some("1, 2"));
+            assert_eq!(
+                back.header_bytes("x-obs"),
+                Some(&(0x80..=0xffu8).collect::<Vec<u8>>()[..])
+            );
+            assert_eq!(back.header_bytes("x-mixed"), Some(&b"caf\xe9 \xc3\xa9"[..]));
         }
+    }
+
+    #[test]
+    fn header_values_that_are_not_utf8_keep_a_lossy_string_beside_their_exact_bytes() {
+        let line = encode(&env(b"{}"));
+        let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(v["headers"]["x-a"], "1, 2");
+        assert_eq!(v["headers"]["x-mixed"], "caf\u{fffd} é");
+        assert!(v["headers_b64"].get("x-a").is_none(), "UTF-8 values once");
+        assert_eq!(v["headers_b64"]["x-mixed"], "Y2Fm6SDDqQ==");
+        let plain = encode(&Envelope::post(1, 0, &b"{}"[..]));
+        assert!(!String::from_utf8(plain).unwrap().contains("headers_b64"));
+    }
+
+    #[test]
+    fn lines_written_before_headers_b64_still_load() {
+        let old = br#"{"seq":3,"received_at":"2023-11-14T22:13:20.123Z","method":"POST","path":"/","query":null,"headers":{"content-type":"application/json","x-b":"caf\ufffd"},"remote":null,"status":200,"body":"{}"}"#;
+        let env = decode(old, 1).unwrap();
+        assert_eq!(env.header("x-b").as_deref(), Some("caf\u{fffd}"));
+        assert_eq!(env.headers.len(), 2);
     }
 
     #[test]

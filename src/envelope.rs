@@ -4,6 +4,7 @@
 //! Core module: pure data, no I/O.
 
 use bytes::Bytes;
+use std::borrow::Cow;
 
 /// A received webhook request. The body is kept byte-exact: signatures, the capture file and the
 /// raw pane all depend on it never being re-serialised.
@@ -16,8 +17,11 @@ pub struct Envelope {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
-    /// Header names in lower case, in arrival order.
-    pub headers: Vec<(String, String)>,
+    /// Header names in lower case, in arrival order, with their values' exact bytes. HTTP allows
+    /// any byte from 0x80 to 0xFF in a value (obs-text), so a value need not be UTF-8: it is
+    /// kept as received for the capture (base64 there when not UTF-8), signatures and replay;
+    /// only the screen shows a lossy, sanitised copy ([`crate::display::envelope`]).
+    pub headers: Vec<(String, Vec<u8>)>,
     pub remote: Option<String>,
     pub body: Bytes,
     /// The HTTP status wamon answered with.
@@ -54,16 +58,23 @@ impl Envelope {
         let headers: usize = self
             .headers
             .iter()
-            .map(|(k, v)| k.len() + v.len() + 2 * std::mem::size_of::<String>())
+            .map(|(k, v)| k.len() + v.len() + std::mem::size_of::<(String, Vec<u8>)>())
             .sum();
         std::mem::size_of::<Envelope>() + self.body.len() + strings + headers
     }
 
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// The first header called `name` (case-insensitive) as text, bytes that are not UTF-8 as
+    /// U+FFFD: a header that is present is never mistaken for a missing one (a signature header
+    /// of stray bytes must fail its check, not skip it).
+    pub fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.header_bytes(name).map(String::from_utf8_lossy)
+    }
+
+    /// The exact bytes of the first header called `name` (case-insensitive).
+    pub fn header_bytes(&self, name: &str) -> Option<&[u8]> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_slice())
     }
 }

@@ -7,13 +7,19 @@
 //! the channel and in a window of the file): the feed remembers the seqs of the last requests it
 //! handed out and hands each out once.
 //!
+//! Offsets are read only in their own capture file ([`crate::capture_path`]): skipped requests
+//! are read back one file (generation) at a time, oldest first, each through
+//! [`CapturePath::open`]; when a file was deleted or moved before its skipped requests were read,
+//! they are counted as not shown and a warning says how many, and reading goes on in the newer
+//! file at its own offsets.
+//!
 //! Edge module: tokio and files.
 
 use crate::backlog::Backlog;
+use crate::capture_path::CapturePath;
 use crate::ingest::Ingest;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::task::JoinHandle;
@@ -38,16 +44,15 @@ struct Window {
 pub struct Feed {
     rx: mpsc::Receiver<Ingest>,
     backlog: Arc<Backlog>,
-    capture: Option<PathBuf>,
+    capture: Option<Arc<CapturePath>>,
     recent: Recent,
     /// Read back from the capture, not yet handed out.
     ready: VecDeque<Ingest>,
-    /// Where reading back goes on, while catching up.
-    pos: Option<u64>,
-    /// The last window ended at the end of the file.
-    at_eof: bool,
-    /// The window being read; kept when a `select!` drops [`Feed::recv_many`] mid-way.
-    reading: Option<JoinHandle<std::io::Result<Window>>>,
+    /// Where reading back goes on in each capture file (generation), while catching up.
+    todo: BTreeMap<u32, u64>,
+    /// The window being read (its file); kept when a `select!` drops [`Feed::recv_many`]
+    /// mid-way.
+    reading: Option<(u32, JoinHandle<std::io::Result<Window>>)>,
     /// The channel is closed (the receiver stopped).
     closed: bool,
 }
@@ -56,7 +61,7 @@ impl Feed {
     pub fn new(
         rx: mpsc::Receiver<Ingest>,
         backlog: Arc<Backlog>,
-        capture: Option<PathBuf>,
+        capture: Option<Arc<CapturePath>>,
     ) -> Feed {
         Feed {
             rx,
@@ -64,8 +69,7 @@ impl Feed {
             capture,
             recent: Recent::default(),
             ready: VecDeque::new(),
-            pos: None,
-            at_eof: false,
+            todo: BTreeMap::new(),
             reading: None,
             closed: false,
         }
@@ -89,20 +93,26 @@ impl Feed {
                     }
                 }
             }
-            let mut caught = 0;
+            // Read-back windows come from one file each: count per file as they are handed out.
+            let mut caught = (0u32, 0u64);
             while buf.len() - start < limit {
                 let Some(ing) = self.ready.pop_front() else {
                     break;
                 };
-                caught += u64::from(self.push_fresh(buf, ing));
+                if ing.capture_file != caught.0 && caught.1 > 0 {
+                    self.backlog.note_caught(caught.0, caught.1);
+                    caught.1 = 0;
+                }
+                caught.0 = ing.capture_file;
+                caught.1 += u64::from(self.push_fresh(buf, ing));
             }
-            if caught > 0 {
-                self.backlog.note_caught(caught);
+            if caught.1 > 0 {
+                self.backlog.note_caught(caught.0, caught.1);
             }
             if buf.len() > start {
                 return buf.len() - start;
             }
-            if self.pos.is_some() || self.backlog.is_active() {
+            if !self.todo.is_empty() || self.reading.is_some() || self.backlog.is_active() {
                 self.catch_up().await;
                 continue;
             }
@@ -137,63 +147,87 @@ impl Feed {
 
     /// Reads the next window back from the capture into `ready`, or decides it has caught up.
     async fn catch_up(&mut self) {
-        let Some(path) = self.capture.clone() else {
+        let Some(capture) = self.capture.clone() else {
             // Nothing to read back: without a capture the backlog never turns active.
-            self.pos = None;
+            self.todo.clear();
             return;
         };
         if self.reading.is_none() {
-            let resume = if self.at_eof {
-                self.backlog.finish_or_resume()
-            } else {
-                self.backlog.take_resume()
-            };
-            let pos = match (resume, self.pos) {
-                (Some(r), Some(p)) => r.min(p),
-                (Some(r), None) => r,
-                (None, Some(p)) if !self.at_eof => p,
-                (None, _) => {
-                    if self.backlog.is_active() {
-                        // Active with nothing recorded to read: cannot happen, but never spin.
-                        let _ = self.backlog.finish_or_resume();
-                    }
-                    self.pos = None;
-                    self.at_eof = false;
-                    return;
+            while let Some((file, offset)) = self.backlog.take_resume() {
+                self.want(file, offset);
+            }
+            // Files the path no longer names cannot be read at their offsets.
+            let current = capture.generation();
+            if let Some(gone) = self.todo.keys().copied().filter(|f| *f < current).max() {
+                self.abandon(gone);
+            }
+            let Some((&file, &pos)) = self.todo.first_key_value() else {
+                // Read to the end: done, unless a request was skipped meanwhile.
+                if let Some((file, offset)) = self.backlog.finish_or_resume() {
+                    self.want(file, offset);
                 }
+                return;
             };
-            self.pos = Some(pos);
-            self.reading = Some(tokio::task::spawn_blocking(move || read_window(&path, pos)));
+            let cap = capture.clone();
+            self.reading = Some((
+                file,
+                tokio::task::spawn_blocking(move || read_window(&cap, file, pos)),
+            ));
         }
-        let Some(reading) = self.reading.as_mut() else {
+        let Some((file, reading)) = self.reading.as_mut() else {
             return;
         };
+        let file = *file;
         let result = reading.await;
         self.reading = None;
         match result {
             Ok(Ok(w)) => {
-                self.pos = Some(w.next);
-                self.at_eof = w.eof;
+                if w.eof {
+                    // Later requests of this file were handed on or skipped (then resumed).
+                    self.todo.remove(&file);
+                } else {
+                    self.todo.insert(file, w.next);
+                }
                 self.ready.extend(w.items);
             }
+            Ok(Err(_)) if capture.generation() != file => self.abandon(file),
             Ok(Err(e)) => self.give_up(&format!("{e}")),
             Err(e) => self.give_up(&format!("{e}")),
         }
     }
 
-    /// The capture cannot be read back (moved, deleted): stop trying; what was skipped stays in
-    /// the file, not on the screen.
+    /// Reads capture file `file` from `offset` on (or from where it already reads, if lower).
+    fn want(&mut self, file: u32, offset: u64) {
+        let at = self.todo.entry(file).or_insert(offset);
+        *at = (*at).min(offset);
+    }
+
+    /// Capture files up to `file` were deleted or moved: what was skipped in them and not read
+    /// back cannot be shown.
+    fn abandon(&mut self, file: u32) {
+        self.todo.retain(|f, _| *f > file);
+        let lost = self.backlog.abandon(file);
+        if lost > 0 {
+            tracing::warn!(
+                "{lost} requests skipped while the consumer was behind are not shown: the capture \
+                 file they were recorded in was deleted or moved before they could be read back"
+            );
+        }
+    }
+
+    /// The capture cannot be read back (unreadable): stop trying; what was skipped stays in the
+    /// file, not on the screen.
     fn give_up(&mut self, why: &str) {
         tracing::error!("reading skipped requests back from the capture failed: {why}");
         while self.backlog.finish_or_resume().is_some() {}
-        self.pos = None;
-        self.at_eof = false;
+        self.todo.clear();
     }
 }
 
-/// Reads the complete lines from `pos` on (at least one, however long), decoded.
-fn read_window(path: &Path, pos: u64) -> std::io::Result<Window> {
-    let mut f = std::fs::File::open(path)?;
+/// Reads the complete lines of capture file `file` from `pos` on (at least one, however long),
+/// decoded; an error if the path no longer names that file.
+fn read_window(capture: &CapturePath, file: u32, pos: u64) -> std::io::Result<Window> {
+    let mut f = capture.open(file)?;
     let len = f.metadata()?.len();
     f.seek(SeekFrom::Start(pos))?;
     let mut bytes = Vec::new();
@@ -212,7 +246,10 @@ fn read_window(path: &Path, pos: u64) -> std::io::Result<Window> {
     let mut items = Vec::with_capacity(results.len());
     for r in results {
         match r {
-            Ok(i) => items.push(i),
+            Ok(mut i) => {
+                i.capture_file = file;
+                items.push(i);
+            }
             Err(e) => tracing::warn!("capture line skipped while catching up: {e}"),
         }
     }

@@ -19,6 +19,10 @@ pub struct Ingest {
     pub normalized: Normalized,
     /// Byte offset of the request's line in the capture file, when capturing.
     pub capture_offset: Option<u64>,
+    /// Which file of this run's capture the offset is in: 0 for the file opened at start, one
+    /// more each time the path was reopened after the file was deleted or moved (see
+    /// [`crate::capture_path`]). An offset is never used with another file.
+    pub capture_file: u32,
     /// The offset is in the file given to `--load` rather than this run's capture.
     pub from_load: bool,
 }

@@ -6,7 +6,9 @@
 //! first child (if any) is `i + 1` and the next sibling of a child `c` is `nodes[c].end`. Scalars
 //! and keys are spans into the raw bytes, so strings keep their escapes and numbers stay exactly
 //! as written. Parsing is one pass with an explicit stack (no recursion, so deep nesting cannot
-//! overflow the call stack).
+//! overflow the call stack). It takes all of RFC 8259: a leading BOM is skipped, numbers have no
+//! range and nesting no depth limit (serde_json's defaults refuse all three; see
+//! [`crate::provider::parse`], which decides with this tokenizer when serde_json refuses).
 //!
 //! Core module: pure functions.
 
@@ -267,7 +269,9 @@ fn parse_inner(b: &[u8]) -> Result<Vec<Node>, ScanError> {
     let mut nodes: Vec<Node> = Vec::with_capacity(b.len() / 8 + 1);
     let mut stack: Vec<u32> = Vec::new();
     let mut key = (NONE, NONE);
-    let mut i = 0;
+    // A leading UTF-8 BOM is not part of the document (RFC 8259 §8.1 lets a parser ignore it);
+    // spans stay offsets into the bytes as received.
+    let mut i = if b.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     loop {
         // Parse one value at `i`.
         i = skip_ws(b, i);

@@ -7,6 +7,7 @@
 
 pub mod backlog;
 pub mod capture;
+pub mod capture_path;
 pub mod capture_writer;
 pub mod cli;
 pub mod demo;

@@ -79,6 +79,9 @@ fn decode_lines(
                 env: Arc::new(env),
                 normalized,
                 capture_offset: Some(base + l.offset),
+                // A loaded file has no generations; the feed sets the generation of the
+                // capture file it read a window from.
+                capture_file: 0,
                 from_load,
             })
         })

@@ -8,6 +8,7 @@
 //! Edge module.
 
 use crate::backlog::Backlog;
+use crate::capture_path::CapturePath;
 use crate::capture_writer::CaptureWriter;
 use crate::cli::RunArgs;
 use crate::envelope::Envelope;
@@ -27,7 +28,8 @@ pub struct RunInfo {
     pub listen: SocketAddr,
     /// Local time offset for clock labels, seconds east of UTC.
     pub utc_offset_s: i32,
-    pub capture: Option<PathBuf>,
+    /// The capture's path and which file it names now (reopened after a delete or move).
+    pub capture: Option<Arc<CapturePath>>,
     /// The file given to `--load`, where loaded requests' bodies can be re-read.
     pub loaded: Option<PathBuf>,
     pub demo: bool,
@@ -137,6 +139,7 @@ fn spawn_loader(
                             w,
                         ),
                         capture_offset: None,
+                        capture_file: 0,
                         from_load: false,
                     });
                 }
@@ -233,7 +236,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     let local = listener.local_addr()?;
     let (ingest_tx, ingest_rx) = mpsc::channel::<Ingest>(INGEST_CAPACITY);
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    let capture_path = capture.as_ref().map(|c| c.path().to_path_buf());
+    let capture_path = capture.as_ref().and_then(CaptureWriter::capture_path);
     // Live requests are numbered after everything in the loaded file and in the capture being
     // appended to: one file never holds a seq twice.
     let first_seq = preload
@@ -257,7 +260,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     tracing::info!(
         "listening on {}, capture {:?}",
         info.webhook_url(),
-        info.capture
+        info.capture.as_ref().map(|c| c.path())
     );
     if info.exposed_without_token() {
         tracing::warn!("listening on {local} beyond this machine without --token");
@@ -287,8 +290,8 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
                  anyone who finds the port can post to it"
             );
         }
-        if let Some(p) = &info.capture {
-            eprintln!("wamon: capture {}", p.display());
+        if let Some(c) = &info.capture {
+            eprintln!("wamon: capture {}", c.path().display());
         }
         crate::headless::run(feed, args.redact).await?;
     } else {

@@ -24,14 +24,14 @@ use wamon::loader;
 /// The envelope as its capture line stores it: headers sorted by name (stable), values of a
 /// repeated name joined with ", " in arrival order.
 fn as_stored(env: &Envelope) -> Envelope {
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
     let mut sorted = env.headers.clone();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     for (k, v) in sorted {
         match headers.last_mut() {
             Some((last, joined)) if *last == k => {
-                joined.push_str(", ");
-                joined.push_str(&v);
+                joined.extend_from_slice(b", ");
+                joined.extend_from_slice(&v);
             }
             _ => headers.push((k, v)),
         }

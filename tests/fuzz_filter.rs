@@ -32,13 +32,17 @@ fn world() -> &'static (Store, RawStore, Vec<Row>) {
         for (i, s) in seeds().iter().enumerate() {
             let seq = i as u64 + 1;
             let mut env = Envelope::post(seq, 1_750_000_000_000 + i as i64, s.body.clone());
-            env.headers = s.headers.clone();
+            env.headers = s
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+                .collect();
             let n = normalize(&env);
             store.note_request(seq, env.received_at_ms);
             for ev in &n.events {
                 store.apply(n.provider, seq, env.received_at_ms, ev);
             }
-            raw.insert(Arc::new(env), None, false);
+            raw.insert(Arc::new(env), None, 0, false);
         }
         let mut rows = store.rows().to_vec();
         rows.extend((0..store.events().len()).map(Row::Event));

@@ -264,6 +264,18 @@ proptest! {
             if reply.status != 413 {
                 prop_assert_eq!(&env.body[..], &body[..], "byte-exact");
             }
+            // Header values too (obs-text included), as HTTP delivers them: without the
+            // whitespace around them.
+            for (k, v) in &case.headers {
+                let once = case.headers.iter().filter(|(n, _)| n == k).count() == 1;
+                if !once || k == "x-wamon-token" || k == "x-webhook-hmac" {
+                    continue;
+                }
+                let ows = |b: &u8| *b == b' ' || *b == b'\t';
+                let start = v.iter().position(|b| !ows(b)).unwrap_or(v.len());
+                let end = v.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+                prop_assert_eq!(env.header_bytes(k), Some(&v[start..end]), "header {}", k);
+            }
             let bad_sig = matches!(case.sig, Sig::MetaBad | Sig::WahaBad | Sig::Garbage);
             if body.len() <= MAX_BODY {
                 prop_assert_eq!(reply.status == 401, bad_sig, "401 exactly for a bad signature");

@@ -71,9 +71,15 @@ fn envelope(seq: u64, body: Vec<u8>) -> Envelope {
     ));
     env.headers = vec![
         ("content-type".into(), "application/json".into()),
-        ("user-agent".into(), format!("{CSI8}{RLO}evil/1.0\u{85}")),
-        (format!("x-{CSI8}{RLO}"), format!("{OSC52}{CLEAR}")),
-        ("authorization".into(), format!("Bearer {HEADER_SECRET}")),
+        (
+            "user-agent".into(),
+            format!("{CSI8}{RLO}evil/1.0\u{85}").into(),
+        ),
+        (format!("x-{CSI8}{RLO}"), format!("{OSC52}{CLEAR}").into()),
+        (
+            "authorization".into(),
+            format!("Bearer {HEADER_SECRET}").into(),
+        ),
     ];
     env.remote = Some(format!("203.0.113.9{CSI8}"));
     env.note = Some(format!("note {OSC52}{CLEAR}{CSI8}{RLO}"));

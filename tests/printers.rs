@@ -33,7 +33,7 @@ fn hostile_envelope() -> Envelope {
     let mut env = Envelope::post(7, 1_795_262_400_123, body.to_string().into_bytes());
     env.path = format!("/hook{NASTY}");
     env.query = Some(format!("a={NASTY}"));
-    env.headers = vec![("user-agent".into(), format!("ua{NASTY}"))];
+    env.headers = vec![("user-agent".into(), format!("ua{NASTY}").into())];
     env
 }
 
@@ -63,6 +63,7 @@ fn ndjson(intake: &mut Intake, env: Envelope) -> Vec<Value> {
         env: Arc::new(env),
         normalized,
         capture_offset: None,
+        capture_file: 0,
         from_load: false,
     };
     let mut out = Vec::new();

@@ -5,6 +5,10 @@
 //! compared with the serialised [`wamon::model::Event`] field by field: every key it names must
 //! be equal (objects are compared the same way, recursively), `null` means "absent", and keys it
 //! does not name are not checked. The number of events must match exactly.
+//!
+//! A fixture that is not a provider's own example (one derived from another with an edge of the
+//! wire added: a BOM, a huge number, deep nesting) says where it comes from in a
+//! `<case>.note.md` beside it.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -291,7 +291,7 @@ async fn the_receiver_never_waits_for_a_consumer_that_does_not_read() {
     let backlog = r.receiver.backlog();
     assert!(backlog.behind() >= 48, "skipped the full channel");
     // The consumer wakes up and reads the rest back from the capture: each once.
-    let mut feed = Feed::new(r.rx, backlog.clone(), Some(r.capture.clone()));
+    let mut feed = Feed::new(r.rx, backlog.clone(), r.receiver.capture_path());
     let got = drain(&mut feed, 50).await;
     let mut seqs: Vec<u64> = got.iter().map(|i| i.env.seq).collect();
     seqs.sort_unstable();
@@ -325,7 +325,7 @@ async fn a_provider_that_hangs_up_still_gets_its_webhook_recorded_and_shown() {
     s.write_all(req.as_bytes()).await.unwrap();
     // Hang up at once, before any reply.
     drop(s);
-    let mut feed = Feed::new(rx, receiver.backlog(), Some(capture.clone()));
+    let mut feed = Feed::new(rx, receiver.backlog(), receiver.capture_path());
     let got = drain(&mut feed, 2).await;
     let texts: Vec<_> = got
         .iter()

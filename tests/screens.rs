@@ -432,3 +432,37 @@ fn a_huge_message_is_cut_to_its_row_and_its_json_still_opens() {
     assert!(screen.contains("start lorem ipsum"), "{screen}");
     assert!(screen.contains("\"body\": \"start lorem"), "{screen}");
 }
+
+#[test]
+fn a_reopened_capture_is_flagged_on_the_status_bar() {
+    use wamon::capture_path::CapturePath;
+    let cp = std::sync::Arc::new(CapturePath::new(
+        std::path::Path::new("/tmp/caps/run.jsonl"),
+        (1, 1),
+    ));
+    let mut a = App::new(RunInfo {
+        capture: Some(cp.clone()),
+        ..RunInfo::new("127.0.0.1:8080".parse().unwrap())
+    });
+    feed(&mut a, &demo("waha")[..1]);
+    let text = text_of(draw(&mut a, 200, 24).backend().buffer());
+    assert!(text.contains("capture /tmp/caps/run.jsonl"), "{text}");
+    assert!(!text.contains("reopened"));
+    cp.reopened((1, 2));
+    let text = text_of(draw(&mut a, 200, 24).backend().buffer());
+    assert!(
+        text.contains("capture reopened: /tmp/caps/run.jsonl"),
+        "{text}"
+    );
+    cp.reopened((1, 3));
+    let text = text_of(draw(&mut a, 200, 24).backend().buffer());
+    assert!(
+        text.contains("capture reopened ×2: /tmp/caps/run.jsonl"),
+        "{text}"
+    );
+    let text = text_of(draw(&mut a, 100, 24).backend().buffer());
+    assert!(
+        text.contains("capture reopened"),
+        "narrow screens too: {text}"
+    );
+}

@@ -164,6 +164,7 @@ pub fn ingest_item(seq: u64, at_ms: i64, body: Vec<u8>) -> wamon::ingest::Ingest
         env: std::sync::Arc::new(env),
         normalized,
         capture_offset: None,
+        capture_file: 0,
         from_load: false,
     }
 }

@@ -4,8 +4,8 @@
 //! `Authorization`, `apikey`, `X-Api-Key`, `Cookie` and any `*token*`) masked always; phone
 //! numbers masked under `--redact`.
 //!
-//! Real header values can carry C1 characters (the receiver stores header bytes as lossy UTF-8)
-//! but not C0; paths and queries arrive percent-encoded or raw; notes quote header values.
+//! Real header values can carry C1 characters and bytes that are not UTF-8 (kept exact in the
+//! envelope, shown lossy here) but not C0; paths and queries arrive percent-encoded or raw; notes quote header values.
 
 use super::redact::{is_credential_name, Redactor, CREDENTIAL_MASK};
 use super::sanitize::clean;
@@ -24,12 +24,14 @@ pub fn shown(env: &Envelope, r: Option<&Redactor>) -> Envelope {
             .headers
             .iter()
             .map(|(name, value)| {
+                // Exactness is for the capture, signatures and replay; the screen shows a
+                // lossy copy (bytes that are not UTF-8 as U+FFFD).
                 let value = if is_credential_name(name) {
                     CREDENTIAL_MASK.to_owned()
                 } else {
-                    text(value, r)
+                    text(&String::from_utf8_lossy(value), r)
                 };
-                (clean(name).into_owned(), value)
+                (clean(name).into_owned(), value.into_bytes())
             })
             .collect(),
         remote: env.remote.as_deref().map(|s| clean(s).into_owned()),
@@ -78,6 +80,7 @@ mod tests {
             ("x-access-token".into(), "t".into()),
             ("x-hub-signature-256".into(), "sha256=00".into()),
             ("user-agent".into(), "evil\u{9b}31m\u{202e}".into()),
+            ("x-latin1".into(), b"caf\xe9".to_vec()),
         ];
         env.note = Some("got \u{85}".into());
         let s = shown(&env, None);
@@ -87,7 +90,11 @@ mod tests {
             s.query.as_deref(),
             Some("hub.mode=subscribe&hub.verify_token=••••••&hub.challenge=42")
         );
-        let values: Vec<&str> = s.headers.iter().map(|(_, v)| v.as_str()).collect();
+        let values: Vec<&str> = s
+            .headers
+            .iter()
+            .map(|(_, v)| std::str::from_utf8(v).unwrap())
+            .collect();
         assert_eq!(
             values,
             [
@@ -97,7 +104,8 @@ mod tests {
                 "••••••",
                 "••••••",
                 "sha256=00",
-                "evil\u{fffd}31m⇆"
+                "evil\u{fffd}31m⇆",
+                "caf\u{fffd}"
             ]
         );
         assert_eq!(s.note.as_deref(), Some("got \u{fffd}"));

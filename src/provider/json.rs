@@ -35,13 +35,15 @@ pub fn bool_at(v: &Value, path: &[&str]) -> Option<bool> {
     }
 }
 
-/// A number at `path`, also when sent as a numeric string.
+/// A finite number at `path`, also when sent as a numeric string (a number beyond f64, which
+/// [`super::parse`] keeps as its digits, is no number here).
 pub fn num_at(v: &Value, path: &[&str]) -> Option<f64> {
     match at(v, path)? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+    .filter(|f: &f64| f.is_finite())
 }
 
 /// A timestamp at `path` (seconds, fractional seconds or milliseconds) in milliseconds.

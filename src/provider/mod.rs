@@ -5,7 +5,9 @@
 //! `event` + `session` + `payload`, Evolution's `event` + `instance` + `data`, and the
 //! `{event, instanceId, data}` provider. Headers are never required. JSON of no known shape is an
 //! event of kind `unknown`; bytes that are not JSON are kind `malformed` with the parser's line
-//! and column. Neither is an error: both are shown and counted like any other event.
+//! and column. Neither is an error: both are shown and counted like any other event. What is JSON
+//! is RFC 8259's answer, not serde_json's defaults: a BOM, numbers beyond f64 and deep nesting
+//! are accepted ([`parse`]).
 //!
 //! Core module: pure functions, no I/O.
 
@@ -13,6 +15,7 @@ pub mod evolution;
 pub mod instance;
 pub mod json;
 pub mod meta;
+pub mod parse;
 pub mod waha;
 pub mod whapi;
 
@@ -107,7 +110,7 @@ pub fn normalize_body(body: &[u8]) -> Normalized {
             "empty body".to_owned(),
         );
     }
-    match serde_json::from_slice::<Value>(body) {
+    match parse::body(body) {
         Ok(root) => normalize_value(&root),
         Err(e) => Normalized::problem(
             Provider::Unknown,
@@ -121,7 +124,7 @@ pub fn normalize_body(body: &[u8]) -> Normalized {
 /// Normalises a received request. Rejected requests (bad signature, too large) stay rejected.
 pub fn normalize(env: &Envelope) -> Normalized {
     if let Some(note) = &env.note {
-        let provider = serde_json::from_slice::<Value>(&env.body)
+        let provider = parse::body(&env.body)
             .map(|v| detect(&v))
             .unwrap_or(Provider::Unknown);
         return Normalized::problem(provider, Kind::Rejected, "rejected", note.clone());

@@ -11,12 +11,19 @@
 //!     `{"statusCode":"200","statusMessage":"OK"}` (forwarding portals require a JSON
 //!     confirmation);
 //!   - a body that is not JSON: 400 naming line and column, still recorded and shown as
-//!     `malformed`;
+//!     `malformed`. JSON is what RFC 8259 allows: a leading BOM, numbers beyond f64 and nesting
+//!     deeper than serde_json's 128 levels are accepted (200) and normalised
+//!     ([`crate::provider::parse`], which also gives the line and column);
 //!   - a bad or (with `--require-signature`) missing signature: 401 saying which header and the
 //!     likely cause, never the computed value ([`signature`]); recorded as `rejected`;
 //!   - a body over `--max-body`: 413; not received within `--body-timeout`: 408; more body bytes
 //!     in flight than `--max-buffered`: 503 with `Retry-After`. Each recorded as `rejected`,
 //!     without the body ([`limits`]);
+//!   - a client that hangs up before its body is complete: 400 "client disconnected after N of
+//!     M bytes" (M is its `Content-Length`; a chunked body declares none, and the note says so).
+//!     Nobody reads that reply, but the request is recorded as `rejected`, without the body,
+//!     so the capture and the screen show that a sender gave up mid-request. Only a declared or
+//!     received length over `--max-body` is ever 413;
 //!   - the capture file cannot be written: 503, so the provider retries later;
 //! - GET and HEAD: `?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C` is Meta's handshake:
 //!   `C` is echoed when `T` equals `--verify-token` (constant-time) and `C` is a short token of
@@ -44,7 +51,8 @@ pub use stats::{ReceiverStats, StatsSnapshot};
 pub use token::{validate as validate_token, TOKEN_HEADER};
 
 use crate::backlog::{Backlog, Handed};
-use crate::capture_writer::CaptureWriter;
+use crate::capture_path::CapturePath;
+use crate::capture_writer::{CaptureWriter, Placed};
 use crate::display::clean;
 use crate::envelope::Envelope;
 use crate::ingest::Ingest;
@@ -140,6 +148,11 @@ impl Receiver {
     /// The counters of what was turned away, for the status bar.
     pub fn stats(&self) -> Arc<ReceiverStats> {
         self.stats.clone()
+    }
+
+    /// The capture's path and which file it names, for readers of the capture.
+    pub fn capture_path(&self) -> Option<Arc<CapturePath>> {
+        self.capture.as_ref().and_then(CaptureWriter::capture_path)
     }
 
     /// What the consumer reads skipped requests back by (see [`crate::backlog`]).
@@ -285,6 +298,13 @@ enum BodyError {
     TooLarge,
     Busy,
     Timeout,
+    /// The client closed or reset the connection before the body was complete.
+    Disconnected {
+        received: usize,
+        /// The `Content-Length`; `None` for a chunked body.
+        declared: Option<usize>,
+    },
+    /// Any other failure to read the body (a chunked encoding that does not parse).
     Broken(String),
 }
 
@@ -294,7 +314,7 @@ impl BodyError {
             BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             BodyError::Timeout => StatusCode::REQUEST_TIMEOUT,
-            BodyError::Broken(_) => StatusCode::BAD_REQUEST,
+            BodyError::Disconnected { .. } | BodyError::Broken(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -314,8 +334,42 @@ impl BodyError {
                 "body not received within --body-timeout ({} s)",
                 cfg.limits.body_timeout.as_secs_f64()
             ),
+            BodyError::Disconnected {
+                received,
+                declared: Some(declared),
+            } => format!("client disconnected after {received} of {declared} bytes"),
+            BodyError::Disconnected {
+                received,
+                declared: None,
+            } => format!(
+                "client disconnected after {received} bytes of a chunked body (its length was \
+                 not declared)"
+            ),
             BodyError::Broken(e) => format!("body could not be read: {e}"),
         }
+    }
+
+    /// Classifies an error of the body stream: hyper reports a connection closed mid-body as an
+    /// `UnexpectedEof` ("end of file before message length reached") under its body error, and a
+    /// reset as `ConnectionReset`; anything else (a bad chunk header) is a broken body.
+    fn from_stream(e: &axum::Error, received: usize, declared: Option<usize>) -> BodyError {
+        use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(c) = cause {
+            let hung_up = c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+                )
+            }) || c
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_incomplete_message);
+            if hung_up {
+                return BodyError::Disconnected { received, declared };
+            }
+            cause = c.source();
+        }
+        BodyError::Broken(e.to_string())
     }
 }
 
@@ -329,11 +383,11 @@ async fn read_body(
 ) -> Result<Bytes, BodyError> {
     let limit = rx.cfg.max_body;
     // A declared length over the limit is refused before reading; what arrives is checked too.
+    // (hyper has already refused a request whose Content-Length does not parse.)
     let declared = headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > limit {
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|d| d > limit) {
         return Err(BodyError::TooLarge);
     }
     let read = async {
@@ -344,7 +398,7 @@ async fn read_body(
         let mut total = 0usize;
         let mut body = body;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+            let frame = frame.map_err(|e| BodyError::from_stream(&e, total, declared))?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };
@@ -455,8 +509,8 @@ async fn finish(
     mut public_error: Option<String>,
     _hold: Hold,
 ) -> (StatusCode, String) {
-    let capture_offset = match record(&rx, &env).await {
-        Ok(off) => off,
+    let placed = match record(&rx, &env).await {
+        Ok(placed) => placed,
         Err(e) => {
             tracing::error!(seq = env.seq, "capture failed: {e}");
             env.status = StatusCode::SERVICE_UNAVAILABLE.as_u16();
@@ -470,13 +524,14 @@ async fn finish(
     rx.hand_on(Ingest {
         env: Arc::new(env),
         normalized,
-        capture_offset,
+        capture_offset: placed.map(|p| p.offset),
+        capture_file: placed.map_or(0, |p| p.file),
         from_load: false,
     });
     (status, reply)
 }
 
-async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<u64>> {
+async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<Placed>> {
     match &rx.capture {
         Some(w) => w.append(crate::capture::encode(env)).await.map(Some),
         None => Ok(None),
@@ -508,25 +563,22 @@ fn reply_body(
         "seq": env.seq,
         "error": public_error,
     });
-    if status == StatusCode::BAD_REQUEST {
-        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&env.body) {
-            v["line"] = e.line().into();
-            v["column"] = e.column().into();
+    // Where the body stops being JSON, by the same parser that called it malformed (a body
+    // error, such as a hang-up, has no position).
+    if n.events.iter().any(|e| e.kind == Kind::Malformed) {
+        if let Err(e) = provider::parse::body(&env.body) {
+            v["line"] = e.line.into();
+            v["column"] = e.column.into();
         }
     }
     v.to_string()
 }
 
-/// The request's headers in arrival order, without wamon's own token header.
-fn header_pairs(h: &HeaderMap) -> Vec<(String, String)> {
+/// The request's headers in arrival order, values byte-exact, without wamon's own token header.
+fn header_pairs(h: &HeaderMap) -> Vec<(String, Vec<u8>)> {
     h.iter()
         .filter(|(k, _)| k.as_str() != TOKEN_HEADER)
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()))
         .collect()
 }
 
@@ -584,8 +636,8 @@ async fn handshake(
     }
     let mut env = rx.envelope(parts, path, remote);
     env.status = status.as_u16();
-    let capture_offset = match record(rx, &env).await {
-        Ok(off) => off,
+    let placed = match record(rx, &env).await {
+        Ok(placed) => placed,
         Err(e) => {
             // The handshake is answered only once it is recorded, like any webhook.
             tracing::error!("capture failed: {e}");
@@ -601,7 +653,8 @@ async fn handshake(
             provider: Provider::Meta,
             events: vec![ev],
         },
-        capture_offset,
+        capture_offset: placed.map(|p| p.offset),
+        capture_file: placed.map_or(0, |p| p.file),
         from_load: false,
     });
     match outcome {

@@ -182,7 +182,7 @@ mod tests {
         let mut e = Envelope::post(1, 0, body.as_bytes().to_vec());
         e.headers = headers
             .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec()))
             .collect();
         e
     }
@@ -238,5 +238,14 @@ mod tests {
             f.public(),
             "missing signature: this receiver requires X-Hub-Signature-256 or X-Webhook-Hmac"
         );
+    }
+
+    #[test]
+    fn a_signature_header_of_bytes_that_are_not_utf8_fails_its_check_rather_than_skipping_it() {
+        let mut e = env(&[], WAHA_BODY);
+        e.headers
+            .push((WAHA_HEADER.to_ascii_lowercase(), vec![0xff; 128]));
+        let f = check(&waha(), &e).unwrap();
+        assert!(matches!(f, Failure::Malformed { .. }), "{f:?}");
     }
 }

@@ -4,7 +4,13 @@
 //! Recent requests stay in memory; once the budget is spent the oldest bodies that are safely in
 //! the capture file are dropped from memory and re-read from their line on demand. Without a
 //! capture file nothing can be re-read, so everything stays in memory.
+//!
+//! A body is re-read only from the capture file its offset belongs to ([`CapturePath::open`]
+//! refuses once the path names a newer file, after the capture was deleted or moved), and only
+//! if the line there carries the seq asked for: a request whose file is gone has no body any
+//! more (the detail pane says so); it is never shown another request's body.
 
+use crate::capture_path::CapturePath;
 use crate::envelope::Envelope;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
@@ -21,6 +27,8 @@ const MEMORY_BUDGET: usize = 32 * 1024 * 1024;
 struct Entry {
     env: Option<Arc<Envelope>>,
     offset: Option<u64>,
+    /// Which of this run's capture files the offset is in.
+    file: u32,
     /// The offset is in the loaded file, not this run's capture.
     from_load: bool,
 }
@@ -28,7 +36,7 @@ struct Entry {
 /// Request bodies by seq.
 #[derive(Debug, Default)]
 pub struct RawStore {
-    capture: Option<PathBuf>,
+    capture: Option<Arc<CapturePath>>,
     loaded: Option<PathBuf>,
     /// Sorted by seq. Seqs arrive almost in order (one counter per run, continued after
     /// `--load`), so an insert is an append or a short move near the end, and a lookup is a
@@ -41,7 +49,7 @@ pub struct RawStore {
 }
 
 impl RawStore {
-    pub fn new(capture: Option<PathBuf>, loaded: Option<PathBuf>) -> RawStore {
+    pub fn new(capture: Option<Arc<CapturePath>>, loaded: Option<PathBuf>) -> RawStore {
         RawStore {
             capture,
             loaded,
@@ -49,13 +57,15 @@ impl RawStore {
         }
     }
 
-    pub fn insert(&mut self, env: Arc<Envelope>, offset: Option<u64>, from_load: bool) {
+    /// Keeps `env`, whose line is at `offset` in capture file `file` (or in the loaded file).
+    pub fn insert(&mut self, env: Arc<Envelope>, offset: Option<u64>, file: u32, from_load: bool) {
         let seq = env.seq;
         self.resident_bytes += env.heap_bytes();
         self.resident.push_back(seq);
         let entry = Entry {
             env: Some(env),
             offset,
+            file,
             from_load,
         };
         match self.slot(seq) {
@@ -97,16 +107,17 @@ impl RawStore {
         if let Some(env) = &e.env {
             return Some(env.clone());
         }
-        let path = if e.from_load {
-            self.loaded.as_ref()?
+        let file = if e.from_load {
+            std::fs::File::open(self.loaded.as_ref()?).ok()?
         } else {
-            self.capture.as_ref()?
+            self.capture.as_ref()?.open(e.file).ok()?
         };
-        let mut f = BufReader::new(std::fs::File::open(path).ok()?);
+        let mut f = BufReader::new(file);
         f.seek(SeekFrom::Start(e.offset?)).ok()?;
         let mut line = Vec::new();
         f.read_until(b'\n', &mut line).ok()?;
-        crate::capture::decode(&line, 0).ok().map(Arc::new)
+        let env = crate::capture::decode(&line, 0).ok()?;
+        (env.seq == seq).then(|| Arc::new(env))
     }
 
     /// Whether request `seq`'s body contains `needle_lower`, ignoring ASCII case.
@@ -144,6 +155,7 @@ mod tests {
             raw.insert(
                 Arc::new(Envelope::post(seq, 0, seq.to_string())),
                 None,
+                0,
                 true,
             );
         }
@@ -167,25 +179,42 @@ mod tests {
     }
 
     #[test]
-    fn bodies_come_back_from_the_capture_file() {
+    fn bodies_come_back_from_their_own_capture_file_only() {
         let dir = std::env::temp_dir().join(format!("wamon-raw-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("c.jsonl");
-        let env = Envelope::post(3, 1000, &b"{\"a\":1}"[..]);
-        let mut file = crate::capture::header_line(0);
-        let off = file.len() as u64;
-        file.extend(crate::capture::encode(&env));
-        std::fs::write(&path, &file).unwrap();
-        let mut raw = RawStore::new(Some(path), None);
-        raw.entries.push((
-            3,
-            Entry {
-                env: None,
-                offset: Some(off),
-                from_load: false,
-            },
-        ));
+        let w = crate::capture_writer::CaptureWriter::open(&path, 0).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let put = |seq: u64, body: &'static [u8]| {
+            let line = crate::capture::encode(&Envelope::post(seq, 1000, body));
+            rt.block_on(w.append(line)).unwrap()
+        };
+        let a = put(3, b"{\"a\":1}");
+        let mut raw = RawStore::new(w.capture_path(), None);
+        let evicted = |offset: u64, file: u32| Entry {
+            env: None,
+            offset: Some(offset),
+            file,
+            from_load: false,
+        };
+        raw.entries.push((3, evicted(a.offset, a.file)));
         assert_eq!(&raw.get(3).unwrap().body[..], b"{\"a\":1}");
         assert!(raw.body_contains(3, "\"a\""));
+        // Another request's line at the same offset is never taken for it.
+        raw.entries.push((4, evicted(a.offset, a.file)));
+        assert!(raw.get(4).is_none());
+        // Deleted: the path is reopened and the new file holds a line at the same offset, even
+        // with the same seq (a file written by another run).
+        std::fs::remove_file(&path).unwrap();
+        std::thread::sleep(crate::capture_writer::CHECK_INTERVAL);
+        let b = put(3, b"{\"b\":2}");
+        assert_eq!((b.file, b.offset), (1, a.offset), "same offset, new file");
+        assert!(
+            raw.get(3).is_none(),
+            "the old file's offset is not read in the new file"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -133,6 +133,7 @@ pub fn ingest(app: &mut App, envs: impl IntoIterator<Item = Envelope>) {
                 env: Arc::new(env),
                 normalized,
                 capture_offset: None,
+                capture_file: 0,
                 from_load: false,
             }
         })

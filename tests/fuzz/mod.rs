@@ -786,6 +786,16 @@ pub fn envelope() -> impl Strategy<Value = Envelope> {
     ])
 }
 
+/// A header value: text, or any bytes (HTTP allows obs-text, 0x80-0xFF, which need not be
+/// UTF-8).
+fn header_value() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        3 => text().prop_map(String::into_bytes),
+        1 => prop::collection::vec(any::<u8>(), 0..24),
+        1 => prop::collection::vec(0x80u8..=0xff, 1..8),
+    ]
+}
+
 /// Any envelope received at a time from `ms`.
 pub fn envelope_at(ms: impl Strategy<Value = i64>) -> impl Strategy<Value = Envelope> {
     let body = prop_oneof![
@@ -796,7 +806,7 @@ pub fn envelope_at(ms: impl Strategy<Value = i64>) -> impl Strategy<Value = Enve
     (
         (any::<u64>(), ms, text(), text(), prop::option::of(text())),
         (
-            prop::collection::vec((text(), text()), 0..6),
+            prop::collection::vec((text(), header_value()), 0..6),
             prop::option::of(text()),
             body,
             any::<u16>(),

@@ -218,8 +218,12 @@ impl App {
                     .apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
                 events += 1;
             }
-            self.raw
-                .insert(ing.env.clone(), ing.capture_offset, ing.from_load);
+            self.raw.insert(
+                ing.env.clone(),
+                ing.capture_offset,
+                ing.capture_file,
+                ing.from_load,
+            );
         }
         let sec = now_ms.div_euclid(1000);
         match self.rate.back_mut() {

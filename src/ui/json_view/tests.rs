@@ -591,3 +591,36 @@ fn mutated_bodies_agree_with_serde_json() {
         }
     }
 }
+
+/// Valid JSON that serde_json refuses by default (a BOM, a number beyond f64, nesting deeper
+/// than 128) is shown as JSON, never as "not valid JSON".
+#[test]
+fn bodies_serde_json_refuses_by_default_are_shown_as_json() {
+    let view_text = |v: &mut JsonView| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 60, 8));
+        v.render(buf.area, &mut buf, true);
+        buffer_text(&buf).join("\n")
+    };
+    let mut v = JsonView::new(b"\xEF\xBB\xBF{\"a\":1}");
+    assert!(v.is_json());
+    assert_eq!(lines(&v), ["{", "  \"a\": 1", "}"], "the BOM is not shown");
+    assert!(!view_text(&mut v).contains("not valid JSON"));
+
+    let digits = "9".repeat(400);
+    let mut v = JsonView::new(format!("{{\"n\":-{digits}e400}}").as_bytes());
+    assert!(v.is_json());
+    assert_eq!(
+        lines(&v)[1],
+        format!("  \"n\": -{digits}e400"),
+        "as written"
+    );
+    assert!(!view_text(&mut v).contains("not valid JSON"));
+
+    let depth = 200;
+    let deep = format!("{{\"x\":{}7{}}}", "[".repeat(depth), "]".repeat(depth));
+    let mut v = JsonView::new(deep.as_bytes());
+    assert!(v.is_json());
+    assert_eq!(v.line_count(), 2 * depth + 3);
+    assert_eq!(lines(&v)[depth + 1].trim(), "7");
+    assert!(!view_text(&mut v).contains("not valid JSON"));
+}

@@ -20,10 +20,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(env) = env else {
-        frame.render_widget(
-            Paragraph::new(Line::styled(" select a row to inspect it", theme::DIM)),
-            inner,
-        );
+        // A request is selected but its body is gone: it was dropped from memory and its
+        // capture file was deleted or moved since (see `ui::raw`).
+        let why = if app.detail.seq.is_some() {
+            " this request is no longer available: its capture file was deleted or moved"
+        } else {
+            " select a row to inspect it"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(why, theme::DIM)), inner);
         return;
     };
     match app.detail.view {
@@ -119,7 +123,8 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
     for (k, v) in &env.headers {
         lines.push(Line::from(vec![
             Span::styled(format!("{k}: "), theme::SENDER),
-            Span::raw(v.clone()),
+            // Display copies hold UTF-8 (see `display::envelope`): nothing is lost here.
+            Span::raw(String::from_utf8_lossy(v).into_owned()),
         ]));
     }
     lines

@@ -105,12 +105,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
             theme::ERROR,
         ));
     }
+    // A capture file deleted or moved while running was reopened: say so where the path is
+    // (requests recorded before are in the old file, not this one).
+    let reopened = app.info.capture.as_ref().map_or(0, |c| c.generation());
     if !compact {
         spans.push(sep());
-        spans.push(Span::raw(match &app.info.capture {
-            Some(p) => format!("capture {}", fit_path(&p.display().to_string(), 28)),
-            None => "no capture".to_owned(),
-        }));
+        match &app.info.capture {
+            Some(c) if reopened > 0 => spans.push(Span::styled(
+                format!(
+                    "capture reopened{}: {}",
+                    if reopened > 1 {
+                        format!(" ×{reopened}")
+                    } else {
+                        String::new()
+                    },
+                    fit_path(&c.path().display().to_string(), 28)
+                ),
+                theme::WARN,
+            )),
+            Some(c) => spans.push(Span::raw(format!(
+                "capture {}",
+                fit_path(&c.path().display().to_string(), 28)
+            ))),
+            None => spans.push(Span::raw("no capture")),
+        }
+    } else if reopened > 0 {
+        spans.push(sep());
+        spans.push(Span::styled("capture reopened", theme::WARN));
     }
     spans.push(sep());
     spans.push(Span::raw(if app.follow { "follow" } else { "paused" }));
