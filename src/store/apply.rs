@@ -306,33 +306,18 @@ impl Store {
     }
 
     fn park(&mut self, k: MsgKey, p: Parked) {
-        if self.parked_len >= MAX_PARKED {
-            // Drop the oldest parked event (the capture file still has it).
-            if let Some(oldest) = self
-                .parked
-                .iter()
-                .filter_map(|(k, v)| v.first().map(|p| (p.seq, k.clone())))
-                .min()
-            {
-                if let Some(v) = self.parked.get_mut(&oldest.1) {
-                    v.remove(0);
-                    if v.is_empty() {
-                        self.parked.remove(&oldest.1);
-                    }
-                }
-                self.parked_len -= 1;
-                self.counters.parked_dropped += 1;
-            }
+        if self.parking.len() >= MAX_PARKED && self.parking.pop_oldest().is_some() {
+            // The oldest waiting event gives up (the capture file still has it): its row stays
+            // marked parked, since it was never applied.
+            self.counters.parked_dropped += 1;
         }
-        self.parked.entry(k).or_default().push(p);
-        self.parked_len += 1;
+        self.parking.park(k, p);
     }
 
     fn unpark(&mut self, k: &MsgKey) {
-        let Some(waiting) = self.parked.remove(k) else {
+        let Some(waiting) = self.parking.take(k) else {
             return;
         };
-        self.parked_len -= waiting.len();
         let Some(i) = self.lookup(k) else {
             return;
         };
@@ -347,4 +332,46 @@ impl Store {
     }
 
     // ---- queries -------------------------------------------------------------------------
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ChatId;
+
+    fn reaction(target: &str, emoji: &str) -> Event {
+        let mut ev = Event::new(Kind::Reaction, "reaction");
+        ev.chat = ChatId::parse("5511988881111@c.us");
+        ev.from_me = Some(false);
+        ev.target = Some(MessageId::new(target));
+        ev.emoji = Some(emoji.into());
+        ev
+    }
+
+    /// Past the cap, the oldest parked event gives up (counted) and the rest still apply.
+    #[test]
+    fn parking_overflow_drops_the_oldest_waiting_event() {
+        let mut s = Store::new();
+        s.apply(Provider::Meta, 1, 0, &reaction("A", "👍"));
+        s.apply(Provider::Meta, 2, 0, &reaction("B", "❤️"));
+        for i in 0..MAX_PARKED {
+            s.apply(Provider::Meta, 3, 0, &reaction(&format!("X{i}"), "🙂"));
+        }
+        assert_eq!(s.counters().parked_dropped, 2);
+        assert_eq!(s.parked_count(), MAX_PARKED);
+        let mut msg = Event::new(Kind::Message, "message");
+        msg.chat = ChatId::parse("5511988881111@c.us");
+        msg.message_id = Some(MessageId::new("B"));
+        s.apply(Provider::Meta, 4, 0, &msg);
+        assert!(s
+            .find_message(Provider::Meta, "B")
+            .unwrap()
+            .reactions()
+            .is_empty());
+        msg.message_id = Some(MessageId::new("X0"));
+        s.apply(Provider::Meta, 5, 0, &msg);
+        let x0 = s.find_message(Provider::Meta, "X0").unwrap();
+        assert_eq!(x0.reaction_counts(), vec![("🙂".to_string(), 1)]);
+        assert_eq!(s.parked_count(), MAX_PARKED - 1);
+    }
 }

@@ -21,13 +21,14 @@ pub mod chats;
 mod event_row;
 mod index;
 pub mod message;
+mod parking;
 pub mod poll;
 
 use crate::model::{Ack, ChatId, ChatKind, Event, Kind, MessageId, Provider};
 use chats::Chats;
 use message::Message;
 use poll::PollTally;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 pub use chats::Chat;
@@ -35,7 +36,8 @@ pub use event_row::EventRow;
 use event_row::{pack, NONE_IDX};
 
 /// Upper bound on events waiting for their message, so a stream of orphan acks cannot grow
-/// memory without limit. Overflow drops the oldest parked event and counts it.
+/// memory without limit. Overflow drops the oldest parked event (O(1) amortised, see
+/// [`parking`]) and counts it.
 const MAX_PARKED: usize = 50_000;
 
 /// A row of the default stream: a message (updated in place by acks, reactions, edits...) or an
@@ -94,8 +96,7 @@ pub struct Store {
     chats: Chats,
     messages: Vec<Message>,
     by_id: index::MessageIndex,
-    parked: HashMap<MsgKey, Vec<Parked>>,
-    parked_len: usize,
+    parking: parking::Parking,
     events: Vec<EventRow>,
     /// Event names, shared by the rows that carry them.
     event_names: HashSet<Arc<str>>,
@@ -292,6 +293,6 @@ impl Store {
 
     /// Events still waiting for their message.
     pub fn parked_count(&self) -> usize {
-        self.parked_len
+        self.parking.len()
     }
 }
