@@ -266,6 +266,31 @@ fn the_detail_pane_on_a_poll() {
     insta::assert_snapshot!("detail_ticks", t.backend());
 }
 
+/// A sender repeating statuses forever: the timeline keeps the first and the latest and says
+/// how many it left out.
+#[test]
+fn the_ticks_view_counts_the_statuses_it_does_not_keep() {
+    let mut a = app();
+    let mut bodies = vec![waha_out("FLOOD", "acked forever")];
+    for _ in 0..100 {
+        bodies.push(waha_ack("FLOOD", 3, "READ"));
+    }
+    feed(&mut a, &bodies);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus, Focus::Detail);
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Char('v'));
+    }
+    let text = text_of(draw(&mut a, 260, 30).backend().buffer());
+    let kept = wamon::store::message::MAX_TICKS;
+    let more = format!(
+        "… {} more statuses, not kept (the first and the latest {} are)",
+        100 - kept,
+        kept - 1
+    );
+    assert!(text.contains(&more), "{text}");
+}
+
 #[test]
 fn eighty_by_twenty_four_works() {
     let mut a = app();

@@ -36,7 +36,7 @@ impl Store {
             Some(i) if !self.messages[i].placeholder => {
                 let m = &mut self.messages[i];
                 m.duplicates += 1;
-                m.seqs.push(seq);
+                m.note_request(seq);
                 out.duplicate = true;
                 // A duplicate may still carry a newer ack (message.any after message).
                 if let Some(ack) = ev.status {
@@ -52,7 +52,7 @@ impl Store {
             Some(i) => {
                 let m = &mut self.messages[i];
                 m.placeholder = false;
-                m.seqs.push(seq);
+                m.note_request(seq);
                 // Edits that reached the placeholder first are newer than the text the message
                 // itself brings, which must not overwrite them.
                 let edited = m.is_edited().then(|| m.text.take());
@@ -234,7 +234,7 @@ impl Store {
 
     fn apply_to_message(&mut self, i: usize, seq: u64, at_ms: i64, ev: &Event, out: &mut Outcome) {
         let m = &mut self.messages[i];
-        m.seqs.push(seq);
+        m.note_request(seq);
         out.message = Some(i);
         out.target_text = Some(m.summary().into_owned());
         match ev.kind {
