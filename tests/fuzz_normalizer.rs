@@ -19,7 +19,7 @@ use fuzz::{config, seeds, Body, J};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use wamon::envelope::Envelope;
-use wamon::model::{Ack, ChatId, Event, Kind, Provider};
+use wamon::model::{Ack, ChatId, ChatKind, Event, Kind, Provider};
 use wamon::provider::{detect, normalize, Normalized};
 use wamon::store::poll::PollTally;
 use wamon::store::{Outcome, Row, Store};
@@ -384,28 +384,24 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
             prop_assert_eq!(&m.text, text, "{} does not show its latest edit", m.id);
         }
         prop_assert!(m.chat < s.chats().len());
-        let chat = s.chats().get(m.chat);
+        let shown = s.chats().get(s.chats().root(m.chat));
         prop_assert!(
-            chat.merged_into.is_none(),
-            "message {} is in chat {} which was merged away",
+            shown.merged_into.is_none(),
+            "message {} shows under chat {} which is folded into another",
             m.id,
-            chat.id
-        );
-        prop_assert!(
-            chat.messages.contains(&i),
-            "chat {} does not list {}",
-            chat.id,
-            m.id
+            shown.id
         );
         if let Some(p) = &m.poll {
             check_tally(&p.tally())?;
         }
     }
-    let listed: usize = s.chats().live().map(|(_, c)| c.messages.len()).sum();
+    let counted: u64 = (0..s.chats().len())
+        .map(|i| s.chats().get(i).received)
+        .sum();
     prop_assert_eq!(
-        listed,
+        counted as usize,
         s.messages().len(),
-        "each message is listed by one chat"
+        "each message is counted by the chat it arrived in"
     );
     for (ci, chat) in s.chats().live() {
         prop_assert_eq!(
@@ -414,23 +410,25 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
             "chat {} is not found by id",
             chat.id
         );
-        for &mi in &chat.messages {
-            prop_assert!(mi < s.messages().len());
+        for &a in &chat.aliases {
             prop_assert_eq!(
-                s.message(mi).chat,
-                ci,
-                "chat {} lists a foreign message",
+                s.chats().get(a).merged_into,
+                Some(ci),
+                "alias of {}",
                 chat.id
             );
         }
     }
+    // Only a lid chat folds, only into a phone chat that is shown itself.
     for i in 0..s.chats().len() {
-        if let Some(into) = s.chats().get(i).merged_into {
-            prop_assert!(s.chats().get(i).messages.is_empty());
-            prop_assert!(
-                s.chats().get(into).merged_into.is_none(),
-                "merged into a merged chat"
-            );
+        let c = s.chats().get(i);
+        if let Some(into) = c.merged_into {
+            prop_assert_eq!(c.kind(), ChatKind::Lid, "{} was folded", c.id);
+            let target = s.chats().get(into);
+            prop_assert!(target.merged_into.is_none(), "folded into a folded chat");
+            prop_assert!(target.kind() != ChatKind::Lid, "folded into {}", target.id);
+            prop_assert!(target.aliases.contains(&i));
+            prop_assert_eq!(s.chats().index_of(&c.id), Some(into));
         }
     }
 

@@ -336,6 +336,69 @@ fn opening_a_chat_shows_it_alone_and_esc_goes_back() {
     assert!(a.chat.is_none());
 }
 
+fn instance_dm(id: &str, chat: serde_json::Value, text: &str) -> Vec<u8> {
+    json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
+        "messageId":id,"messageType":"text","text":text,"timestamp":1_795_262_400,
+        "sender":{"name":"Gerald"}}})
+    .to_string()
+    .into_bytes()
+}
+
+/// A lid chat open on the screen follows its fold into the phone chat: the selection moves to
+/// the phone chat, which then shows both chats' messages, and the chat list has one entry.
+#[test]
+fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
+    let mut a = app();
+    feed(
+        &mut a,
+        &[
+            instance_dm(
+                "M1",
+                json!({"lid": "777@lid", "jid": null}),
+                "under the lid",
+            ),
+            instance_dm(
+                "M2",
+                json!({"jid": "5511911111111@c.us"}),
+                "under the phone",
+            ),
+        ],
+    );
+    assert_eq!(a.chat_list().len(), 2);
+    a.focus = Focus::Chats;
+    a.chat_cursor = a
+        .chat_list()
+        .iter()
+        .position(|&c| a.store.chats().get(c).id.as_str() == "777@lid")
+        .unwrap();
+    key(&mut a, KeyCode::Enter);
+    let text = text_of(draw(&mut a, 140, 16).backend().buffer());
+    assert!(
+        text.contains("under the lid") && !text.contains("under the phone"),
+        "{text}"
+    );
+    feed(
+        &mut a,
+        &[instance_dm(
+            "M3",
+            json!({"lid": "777@lid", "jid": "5511911111111@c.us"}),
+            "the pair",
+        )],
+    );
+    assert_eq!(a.chat_list().len(), 1);
+    let phone = a.chat_list()[0];
+    assert_eq!(a.chat, Some(phone));
+    let text = text_of(draw(&mut a, 140, 16).backend().buffer());
+    for t in [
+        "under the lid",
+        "under the phone",
+        "the pair",
+        "Stream · Gerald",
+    ] {
+        assert!(text.contains(t), "no {t:?} in\n{text}");
+    }
+}
+
 #[test]
 fn moving_up_pauses_follow_and_counts_new_rows() {
     let mut a = app();

@@ -295,9 +295,8 @@ fn a_lid_chat_merges_into_the_phone_chat_when_the_mapping_is_revealed() {
         .chats()
         .index_of(&wamon::model::ChatId::parse("123456789@lid").unwrap())
         .unwrap();
-    let chat = s.chats().get(i);
-    assert_eq!(chat.messages.len(), 2);
-    assert_eq!(chat.aliases.len(), 1);
+    assert_eq!(s.chats().message_count(i), 2);
+    assert_eq!(s.chats().get(i).aliases.len(), 1);
 }
 
 #[test]
@@ -355,46 +354,108 @@ fn interactive_replies_are_tallied_per_prompt() {
     assert_eq!(t.voters, 2);
 }
 
-/// Found by `tests/fuzz_normalizer.rs` (minimised): the same lid chat, then the lid paired with
-/// one phone, then with another. The first phone's chat must stay a live chat holding its
-/// messages, and a later message to it must show there.
+/// A message of the `{event, instanceId, data}` provider in a one-to-one chat: `chat` carries
+/// the lid, the phone (`jid`) or both (which reveals the pair).
+fn instance(id: &str, chat: Value) -> Value {
+    json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
+        "messageId":id,"messageType":"text","text":"hi","timestamp":1_702_500_171}})
+}
+
+const LID: &str = "98765432109876@lid";
+
+fn lid_only(id: &str) -> Value {
+    instance(id, json!({"lid": LID, "jid": null}))
+}
+
+fn paired(id: &str, phone: &str) -> Value {
+    instance(id, json!({"lid": LID, "jid": phone}))
+}
+
+fn phone_only(id: &str, phone: &str) -> Value {
+    instance(id, json!({"jid": phone}))
+}
+
+/// The chat message `id` shows under, and the chat it arrived under.
+fn chats_of(s: &Store, id: &str) -> (String, String) {
+    let m = s.find_message(Provider::Instance, id).unwrap();
+    let chats = s.chats();
+    let shown = chats.get(chats.root(m.chat));
+    assert_eq!(shown.merged_into, None, "{id} shows under a folded chat");
+    (shown.id.to_string(), chats.get(m.chat).id.to_string())
+}
+
+fn live_chats(s: &Store) -> Vec<String> {
+    let mut ids: Vec<String> = s.chats().live().map(|(_, c)| c.id.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+const P1: &str = "5511911111111@c.us";
+const P2: &str = "5511922222222@c.us";
+
+/// Messages under a lid and under its phone end up in one chat, whichever came first and
+/// whenever the pair is revealed; the lid's messages keep the chat they arrived under.
 #[test]
-fn a_lid_paired_with_a_second_phone_keeps_both_phone_chats() {
-    let instance = |id: &str, chat: Value| {
-        json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
-            "messageId":id,"messageType":"text","text":"hi","timestamp":1_702_500_171}})
-    };
+fn a_lid_and_its_phone_are_one_chat_in_any_order_of_arrival() {
+    let orders: [&[Value]; 3] = [
+        // Lid first, phone next, the pair last.
+        &[lid_only("M1"), phone_only("M2", P1), paired("M3", P1)],
+        // The pair first, then each alone.
+        &[paired("M3", P1), lid_only("M1"), phone_only("M2", P1)],
+        // Phone first, the pair, the lid last.
+        &[phone_only("M2", P1), paired("M3", P1), lid_only("M1")],
+    ];
+    for bodies in orders {
+        let mut s = Store::new();
+        apply(&mut s, bodies);
+        assert_eq!(live_chats(&s), vec![P1.to_string()]);
+        for id in ["M1", "M2", "M3"] {
+            assert_eq!(chats_of(&s, id).0, P1, "{id}");
+        }
+        assert_eq!(chats_of(&s, "M1").1, LID, "rows are not rewritten");
+        let p1 = s
+            .chats()
+            .index_of(&wamon::model::ChatId::parse(P1).unwrap());
+        assert_eq!(s.chats().message_count(p1.unwrap()), 3);
+    }
+}
+
+/// Found by `tests/fuzz_normalizer.rs` (minimised), then the wider rule: a lid paired with one
+/// phone and later with another (a number change, or a wrong pair corrected) moves the lid's
+/// own messages to the latest phone, while each phone chat keeps what arrived under it, stays
+/// listed, and shows later messages to it.
+#[test]
+fn a_lid_paired_again_moves_to_the_new_phone_and_both_phone_chats_stay() {
     let mut s = Store::new();
     apply(
         &mut s,
         &[
-            instance("M1", json!({"lid":"98765432109876@lid","jid":null})),
-            instance(
-                "M2",
-                json!({"lid":"98765432109876@lid","jid":"5511911111111@c.us"}),
-            ),
-            instance(
-                "M3",
-                json!({"lid":"98765432109876@lid","jid":"5511922222222@c.us"}),
-            ),
-            instance("M4", json!({"jid":"5511911111111@c.us"})),
+            lid_only("M1"),
+            paired("M2", P1),
+            lid_only("M3"),
+            paired("M4", P2),
+            phone_only("M5", P1),
+            lid_only("M6"),
         ],
     );
-    let chat_of = |id: &str| {
-        let m = s.find_message(Provider::Instance, id).unwrap();
-        s.chats().get(m.chat)
-    };
-    for (id, phone) in [
-        ("M1", "5511911111111@c.us"),
-        ("M2", "5511911111111@c.us"),
-        ("M3", "5511922222222@c.us"),
-        ("M4", "5511911111111@c.us"),
+    assert_eq!(live_chats(&s), vec![P1.to_string(), P2.to_string()]);
+    for (id, shown) in [
+        ("M1", P2),
+        ("M2", P1),
+        ("M3", P2),
+        ("M4", P2),
+        ("M5", P1),
+        ("M6", P2),
     ] {
-        let chat = chat_of(id);
-        assert_eq!(chat.id.as_str(), phone, "{id}");
-        assert_eq!(chat.merged_into, None, "{id} is in a merged chat");
+        assert_eq!(chats_of(&s, id).0, shown, "{id}");
     }
-    assert_eq!(s.chats().live().count(), 2);
+    // Pairing the lid back with the first phone (the second pair was the wrong one) brings the
+    // lid's messages back, without touching what arrived under either phone.
+    apply(&mut s, &[paired("M7", P1)]);
+    for (id, shown) in [("M1", P1), ("M3", P1), ("M4", P2), ("M6", P1), ("M7", P1)] {
+        assert_eq!(chats_of(&s, id).0, shown, "{id}");
+    }
+    assert_eq!(live_chats(&s), vec![P1.to_string(), P2.to_string()]);
 }
 
 fn meta_reaction(id: &str, target: &str, from: &str, emoji: &str) -> Value {

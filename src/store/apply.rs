@@ -106,7 +106,7 @@ impl Store {
         self.by_id.insert(provider, id.bare(), i);
         self.messages
             .push(Message::new(provider, id, chat, seq, at_ms));
-        self.chats.get_mut(chat).messages.push(i);
+        self.chats.get_mut(chat).received += 1;
         self.rows.push(Row::Message(i));
         i
     }

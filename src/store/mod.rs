@@ -12,7 +12,9 @@
 //!   you send through Meta's API), which makes a placeholder message so its ticks still show
 //!   (as do a provider's poll tally and an interactive reply for an unseen prompt); whatever
 //!   was parked for it is applied to the placeholder then, in arrival order;
-//! - every event also becomes an [`EventRow`], so nothing received is ever invisible.
+//! - every event also becomes an [`EventRow`], so nothing received is ever invisible;
+//! - events and messages keep the chat they arrived under; a `@lid` chat is folded into its
+//!   phone's chat on read (see [`chats`]), so a later pair can move it without rewriting rows.
 //!
 //! Core module: pure and synchronous.
 
@@ -51,7 +53,7 @@ pub enum Row {
 /// What applying one event did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
-    /// The event's chat after lid merges.
+    /// The event's chat as shown: a lid's phone once the pair is known.
     pub chat: Option<ChatId>,
     /// The message the event created or changed.
     pub message: Option<usize>,
@@ -104,6 +106,7 @@ pub struct Store {
     counters: Counters,
     last_seq: u64,
     last_received_ms: i64,
+    chat_epoch: u64,
 }
 
 fn key(provider: Provider, id: &MessageId) -> MsgKey {
@@ -141,7 +144,8 @@ impl Store {
             self.learn_lid(lid, phone, provider);
         }
         let chat = ev.chat.as_ref().map(|c| self.chats.resolve(c).clone());
-        let chat_idx = chat
+        let chat_idx = ev
+            .chat
             .as_ref()
             .map(|c| self.touch_chat(c, provider, seq, received_at_ms, ev));
         let row = self.events.len();
@@ -201,20 +205,14 @@ impl Store {
     }
 
     fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) {
-        if let Some((from, into)) = self.chats.learn_lid(lid, phone, provider) {
-            for m in &mut self.messages {
-                if m.chat == from {
-                    m.chat = into;
-                }
-            }
-            for e in &mut self.events {
-                if e.chat() == Some(from) {
-                    e.chat = pack(Some(into));
-                }
-            }
+        // Rows keep the chat they arrived under: folding only changes how chats resolve.
+        if self.chats.learn_lid(lid, phone, provider) {
+            self.chat_epoch += 1;
         }
     }
 
+    /// The chat `chat` arrived under (its own, a lid included), with its activity and name
+    /// brought up to date, and the activity of the chat it is shown under.
     fn touch_chat(
         &mut self,
         chat: &ChatId,
@@ -224,15 +222,19 @@ impl Store {
         ev: &Event,
     ) -> usize {
         let i = self.chats.get_or_create(chat, provider);
-        let c = self.chats.get_mut(i);
-        c.provider = provider;
-        if seq >= c.last_seq {
-            c.last_seq = seq;
-            c.last_activity_ms = at_ms;
+        let root = self.chats.root(i);
+        for j in [i, root] {
+            let c = self.chats.get_mut(j);
+            c.provider = provider;
+            if seq >= c.last_seq {
+                c.last_seq = seq;
+                c.last_activity_ms = at_ms;
+            }
         }
+        let c = self.chats.get_mut(i);
         if let Some(name) = &ev.chat_name {
             c.name = Some(name.clone());
-        } else if c.kind() == ChatKind::User && ev.from_me == Some(false) {
+        } else if matches!(c.kind(), ChatKind::User | ChatKind::Lid) && ev.from_me == Some(false) {
             // In a one-to-one chat the other party's push name is the chat's name.
             if let Some(n) = &ev.sender_name {
                 c.name = Some(n.clone());
@@ -289,6 +291,12 @@ impl Store {
     /// Default stream rows, in arrival order.
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+
+    /// Changes whenever a lid chat is folded into a phone chat (or re-folded into another):
+    /// rows may then show under another chat than before.
+    pub fn chat_epoch(&self) -> u64 {
+        self.chat_epoch
     }
 
     /// Events still waiting for their message.

@@ -212,6 +212,10 @@ async fn event_loop(
                 if app.toast.is_some() {
                     dirty = true;
                 }
+                // A view left stale by the last batch (at most one rebuild a second).
+                if app.restat(now) {
+                    dirty = true;
+                }
                 // Requests the receiver turned away never reach the store: poll their counters.
                 let turned_away = (app.info.stats.snapshot(), app.info.backlog.behind(), app.info.backlog.counts());
                 if turned_away != last_turned_away {

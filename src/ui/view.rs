@@ -18,11 +18,13 @@ pub struct RowSubject<'a> {
 }
 
 impl RowSubject<'_> {
+    /// The chat the row shows under (a lid chat's phone chat once folded).
     fn chat_index(&self) -> Option<usize> {
-        match self.row {
+        let arrived = match self.row {
             Row::Message(i) => Some(self.store.message(i).chat),
             Row::Event(i) => self.store.event(i).chat(),
-        }
+        };
+        arrived.map(|c| self.store.chats().root(c))
     }
 
     fn message(&self) -> Option<&crate::store::message::Message> {
@@ -53,8 +55,7 @@ impl Subject for RowSubject<'_> {
         self.chat_index().map(|c| &self.store.chats().get(c).id)
     }
     fn chat_name(&self) -> Option<&str> {
-        self.chat_index()
-            .and_then(|c| self.store.chats().get(c).name.as_deref())
+        self.chat_index().and_then(|c| self.store.chats().name(c))
     }
     fn sender(&self) -> Option<&ChatId> {
         self.message().and_then(|m| m.sender.as_ref())

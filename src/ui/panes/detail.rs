@@ -146,7 +146,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         Line::styled(format!("message {}", m.id), theme::TITLE),
         Line::raw(format!(
             "chat {} · {}",
-            app.store.chats().get(m.chat).id,
+            app.store.chats().get(app.store.chats().root(m.chat)).id,
             if m.from_me { "sent by me" } else { "received" }
         )),
     ];
