@@ -124,8 +124,7 @@ fn load(path: &std::path::Path) -> (Duration, Duration, u64, Store) {
 fn shown_text_bytes(store: &Store) -> usize {
     let msgs: usize = store
         .messages()
-        .iter()
-        .map(|m| {
+        .map(|(_, m)| {
             m.text.as_ref().map_or(0, String::len) + m.sender_name.as_ref().map_or(0, String::len)
         })
         .sum();

@@ -318,9 +318,8 @@ fn a_batch_of_many_events_in_one_request_applies_every_one() {
     assert_eq!(s.counters().events, 100);
     assert!(s
         .messages()
-        .iter()
-        .filter(|m| m.from_me)
-        .all(|m| m.ack() == Some(Ack::Delivered)));
+        .filter(|(_, m)| m.from_me)
+        .all(|(_, m)| m.ack() == Some(Ack::Delivered)));
 }
 
 #[test]
@@ -513,4 +512,122 @@ fn an_edit_that_beat_our_message_survives_its_arrival() {
     assert_eq!(m.text.as_deref(), Some("New body"));
     assert_eq!(m.edits(), ["Old body".to_string()]);
     assert_eq!(m.ack(), Some(Ack::Delivered));
+}
+
+// ---- --max-events ------------------------------------------------------------------------------
+
+fn texts(from: &str, ids: std::ops::Range<usize>) -> Vec<Value> {
+    ids.map(|i| meta_text(&format!("wamid.T{i}"), from, &format!("text {i}")))
+        .collect()
+}
+
+/// The oldest events leave memory in batches and are counted; what is left is the newest and
+/// stays consistent (rows, lookups by id).
+#[test]
+fn past_the_cap_the_oldest_events_are_evicted_and_counted() {
+    let mut s = Store::with_max_events(16);
+    apply(&mut s, &texts("16505551234", 0..40));
+    let c = s.counters();
+    let held = s.events().len();
+    assert!((16..=17).contains(&held), "{held} held");
+    assert_eq!(c.events, 40);
+    assert_eq!(c.evicted_events as usize, 40 - held);
+    assert_eq!(c.evicted_messages as usize, 40 - s.messages().len());
+    assert!(s.find_message(Provider::Meta, "wamid.T0").is_none());
+    assert!(s.find_message(Provider::Meta, "wamid.T39").is_some());
+    assert_eq!(s.rows().len(), s.messages().len());
+    assert_eq!(s.event_ids().end, 40, "ids keep counting");
+}
+
+/// A message evicted by the start of a day but acked at its end is still shown: a message goes
+/// only with the last event that touched it, and its ticks stay whole.
+#[test]
+fn a_message_still_in_use_outlives_older_events() {
+    let mut s = Store::with_max_events(16);
+    let mut bodies = vec![meta_status("wamid.OUT", "sent", 1)];
+    bodies.extend(texts("16505551234", 0..14));
+    bodies.push(meta_status("wamid.OUT", "delivered", 2));
+    bodies.extend(texts("16505551234", 14..28));
+    bodies.push(meta_status("wamid.OUT", "read", 3));
+    apply(&mut s, &bodies);
+    assert!(s.counters().evicted_events > 0);
+    assert!(s.find_message(Provider::Meta, "wamid.T0").is_none());
+    let out = s
+        .find_message(Provider::Meta, "wamid.OUT")
+        .expect("still in use");
+    assert_eq!(out.ack(), Some(Ack::Read));
+    assert_eq!(out.ticks.len(), 3);
+    // Its row is still in the stream, before every newer one.
+    let (h, _) = s
+        .messages()
+        .find(|(_, m)| m.id.as_str() == "wamid.OUT")
+        .unwrap();
+    assert_eq!(s.rows().front(), Some(&wamon::store::Row::Message(h)));
+    // Once nothing touches it for a while, it goes too.
+    apply(&mut s, &texts("16505551234", 28..80));
+    assert!(s.find_message(Provider::Meta, "wamid.OUT").is_none());
+    assert!(!s.has_row(wamon::store::Row::Message(h)));
+}
+
+/// A reaction or a status for an evicted message is treated like one for a message never seen:
+/// the reaction waits (parked), and a status for one of ours makes a new placeholder.
+#[test]
+fn a_later_event_for_an_evicted_message_is_like_one_for_a_message_never_seen() {
+    let reaction = meta_reaction("wamid.R1", "wamid.T0", "16505551234", "👍");
+    let status = meta_status("wamid.OUT", "delivered", 5);
+    let never_seen = apply(&mut Store::new(), &[reaction.clone(), status.clone()]);
+
+    let mut s = Store::with_max_events(8);
+    let mut bodies = vec![meta_status("wamid.OUT", "sent", 1)];
+    bodies.extend(texts("16505551234", 0..20));
+    apply(&mut s, &bodies);
+    assert!(s.find_message(Provider::Meta, "wamid.T0").is_none());
+    assert!(s.find_message(Provider::Meta, "wamid.OUT").is_none());
+    let after = apply(&mut s, &[reaction, status]);
+    assert!(after[0].parked && never_seen[0].parked);
+    assert_eq!(after[0].message, None);
+    assert_eq!(s.parked_count(), 1);
+    assert_eq!(after[1].ack, never_seen[1].ack);
+    let out = s.find_message(Provider::Meta, "wamid.OUT").unwrap();
+    assert!(out.placeholder);
+    assert_eq!(
+        out.ticks.len(),
+        1,
+        "a new placeholder, without the evicted ticks"
+    );
+    // The message itself arriving again takes the waiting reaction, as if never seen.
+    apply(&mut s, &[meta_text("wamid.T0", "16505551234", "text 0")]);
+    let t0 = s.find_message(Provider::Meta, "wamid.T0").unwrap();
+    assert_eq!(t0.reaction_counts(), vec![("👍".to_string(), 1)]);
+}
+
+/// A chat with nothing left goes, and a consumer that asked is told (with the requests nothing
+/// refers to any more); a lid chat folded into a phone chat goes from its aliases.
+#[test]
+fn chats_with_nothing_left_go_and_are_reported() {
+    let mut s = Store::with_max_events(8);
+    s.report_evictions();
+    let mut bodies = vec![
+        lid_only("L1"),
+        paired("L2", P1),
+        meta_text("wamid.A", "16505550001", "from A"),
+    ];
+    bodies.extend(texts("16505559999", 0..20));
+    apply(&mut s, &bodies);
+    assert_eq!(live_chats(&s), vec!["16505559999@c.us".to_string()]);
+    let gone = s.take_evicted();
+    assert_eq!(gone.chats.len(), 3, "the lid, its phone and A: {gone:?}");
+    for c in &gone.chats {
+        assert!(s.chats().get(*c).vacant);
+    }
+    assert!(
+        gone.seqs.contains(&1) && gone.seqs.contains(&3),
+        "{:?}",
+        gone.seqs
+    );
+    assert!(!gone.seqs.contains(&(s.events().front().unwrap().seq)));
+    assert!(s.take_evicted().is_empty(), "told once");
+    // The pair is remembered: the lid comes back folded.
+    apply(&mut s, &[lid_only("L3")]);
+    assert_eq!(chats_of(&s, "L3").0, P1);
 }

@@ -12,6 +12,11 @@
 //!
 //! Only a lid chat folds, and only into a phone chat: two phone chats never merge, whatever a
 //! payload claims, so no chat with rows of its own is ever hidden.
+//!
+//! A chat with nothing left (no held event or message arrived under it, no lid folded into it:
+//! everything evicted, or a phone chat made only to host a lid that moved on) is removed. Its
+//! slot is reused by a later chat — once the consumer that keeps chat indexes has been told
+//! (see [`Chats::defer_reuse`]).
 
 use crate::model::{ChatId, ChatKind, Provider};
 use std::collections::HashMap;
@@ -32,6 +37,11 @@ pub struct Chat {
     pub aliases: Vec<usize>,
     /// Set on a lid chat folded into a phone chat.
     pub merged_into: Option<usize>,
+    /// Held messages and events that arrived under this id (kept by the store).
+    pub held_messages: usize,
+    pub held_events: usize,
+    /// Removed: nothing was left in it. The slot waits for reuse.
+    pub vacant: bool,
 }
 
 impl Chat {
@@ -51,6 +61,10 @@ pub struct Chats {
     list: Vec<Chat>,
     by_id: HashMap<ChatId, usize>,
     lid_to_phone: HashMap<ChatId, ChatId>,
+    /// Vacant slots free for reuse.
+    free: Vec<usize>,
+    /// Vacant slots not yet reported to the consumer, when reuse is deferred.
+    unreported: Option<Vec<usize>>,
 }
 
 impl Chats {
@@ -65,8 +79,7 @@ impl Chats {
         if let Some(&i) = self.by_id.get(id) {
             return i;
         }
-        let i = self.list.len();
-        self.list.push(Chat {
+        let chat = Chat {
             id: id.clone(),
             name: None,
             provider,
@@ -75,7 +88,20 @@ impl Chats {
             received: 0,
             aliases: Vec::new(),
             merged_into: None,
-        });
+            held_messages: 0,
+            held_events: 0,
+            vacant: false,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.list[i] = chat;
+                i
+            }
+            None => {
+                self.list.push(chat);
+                self.list.len() - 1
+            }
+        };
         self.by_id.insert(id.clone(), i);
         if let Some(phone) = self.lid_to_phone.get(id).cloned() {
             self.fold(i, &phone, provider);
@@ -131,14 +157,15 @@ impl Chats {
                 .sum::<u64>()
     }
 
-    /// Chats that are shown (not folded into another), any order.
+    /// Chats that are shown (not folded into another, not removed), any order.
     pub fn live(&self) -> impl Iterator<Item = (usize, &Chat)> {
         self.list
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.merged_into.is_none())
+            .filter(|(_, c)| c.merged_into.is_none() && !c.vacant)
     }
 
+    /// Slots in the chat table, vacant ones included (indexes are below this).
     pub fn len(&self) -> usize {
         self.list.len()
     }
@@ -166,11 +193,63 @@ impl Chats {
         }
     }
 
+    /// Keeps vacant slots from reuse until [`Chats::take_vacated`] has reported them, for a
+    /// consumer that keeps chat indexes (the screen's selection and "new" counts): a reused slot
+    /// must never be mistaken for the chat it held before.
+    pub(super) fn defer_reuse(&mut self) {
+        self.unreported.get_or_insert_with(Vec::new);
+    }
+
+    /// Slots vacated since the last call (only while reuse is deferred); they are free from now.
+    pub(super) fn take_vacated(&mut self) -> Vec<usize> {
+        match &mut self.unreported {
+            Some(v) => {
+                let vacated = std::mem::take(v);
+                self.free.extend_from_slice(&vacated);
+                vacated
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether [`Chats::take_vacated`] has slots to report.
+    pub(super) fn has_vacated(&self) -> bool {
+        self.unreported.as_ref().is_some_and(|v| !v.is_empty())
+    }
+
+    /// Removes chat `i` if nothing is left in it, then the chat it was folded into if that has
+    /// nothing left either. The lid's pair is kept: a later event under it folds again.
+    pub(super) fn release(&mut self, i: usize) {
+        let c = &self.list[i];
+        if c.vacant || c.held_messages > 0 || c.held_events > 0 || !c.aliases.is_empty() {
+            return;
+        }
+        let into = c.merged_into;
+        if self.by_id.get(&c.id) == Some(&i) {
+            self.by_id.remove(&c.id);
+        }
+        let c = &mut self.list[i];
+        c.vacant = true;
+        c.merged_into = None;
+        c.name = None;
+        c.aliases = Vec::new();
+        match &mut self.unreported {
+            Some(v) => v.push(i),
+            None => self.free.push(i),
+        }
+        if let Some(into) = into {
+            self.list[into].aliases.retain(|&a| a != i);
+            self.release(into);
+        }
+    }
+
     /// Folds lid chat `from` into the chat of `phone` (unfolding it from a previous phone).
     fn fold(&mut self, from: usize, phone: &ChatId, provider: Provider) {
         let into = self.get_or_create(phone, provider);
         if let Some(old) = self.list[from].merged_into.take() {
             self.list[old].aliases.retain(|&a| a != from);
+            // A phone chat made only to host this lid (a wrong pair) goes with it.
+            self.release(old);
         }
         self.list[from].merged_into = Some(into);
         let (last_ms, last_seq) = (self.list[from].last_activity_ms, self.list[from].last_seq);
@@ -223,6 +302,7 @@ mod tests {
         );
         let first = chats.index_of(&id("644@c.us")).unwrap();
         chats.get_mut(first).received = 1;
+        chats.get_mut(first).held_messages = 1;
         assert!(chats.learn_lid(
             &id("98765432109876@lid"),
             &id("wamid.X@c.us"),
@@ -236,6 +316,24 @@ mod tests {
         assert_eq!(chats.get(second).aliases, vec![lid]);
         assert_eq!(chats.index_of(&id("98765432109876@lid")), Some(second));
         assert_eq!(chats.live().count(), 2);
+    }
+
+    /// A wrong pair made a phone chat only to host the lid; when the right pair moves the lid
+    /// on, that empty chat is removed rather than listed with nothing in it.
+    #[test]
+    fn a_phone_chat_left_empty_by_a_corrected_pair_goes() {
+        let mut chats = Chats::default();
+        let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        chats.get_mut(lid).held_events = 1;
+        chats.learn_lid(&id("777@lid"), &id("5500@c.us"), Provider::Waha);
+        let wrong = chats.index_of(&id("5500@c.us")).unwrap();
+        chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha);
+        assert!(chats.get(wrong).vacant);
+        assert_eq!(chats.index_of(&id("5500@c.us")), None);
+        let live: Vec<&str> = chats.live().map(|(_, c)| c.id.as_str()).collect();
+        assert_eq!(live, vec!["5511@c.us"]);
+        // The slot is reused by the next chat.
+        assert_eq!(chats.get_or_create(&id("5522@c.us"), Provider::Waha), wrong);
     }
 
     #[test]

@@ -53,6 +53,16 @@ impl Parking {
         None
     }
 
+    /// Removes every parked event whose row is older than `row`; returns how many.
+    pub(super) fn drop_before(&mut self, row: usize) -> usize {
+        let mut dropped = 0;
+        while self.order.front().is_some_and(|(r, _)| *r < row) {
+            let (r, k) = self.order.pop_front().expect("checked");
+            dropped += usize::from(self.remove_front(r, &k).is_some());
+        }
+        dropped
+    }
+
     /// The entry for `row` under `k`, if it is still parked (then it is the front of its queue).
     fn remove_front(&mut self, row: usize, k: &MsgKey) -> Option<Parked> {
         let queue = self.by_key.get_mut(k)?;
@@ -108,7 +118,7 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p.pop_oldest().unwrap().row, 2);
         p.park(key("a"), parked(5));
-        assert_eq!(p.pop_oldest().unwrap().row, 4, "1 and 3 were applied");
+        assert_eq!(p.drop_before(5), 1, "4 is older than 5; 1 and 3 are gone");
         assert_eq!(p.len(), 1);
         assert_eq!(p.pop_oldest().unwrap().row, 5);
         assert!(p.pop_oldest().is_none());

@@ -3,7 +3,8 @@
 //!
 //! Recent requests stay in memory; once the budget is spent the oldest bodies that are safely in
 //! the capture file are dropped from memory and re-read from their line on demand. Without a
-//! capture file nothing can be re-read, so everything stays in memory.
+//! capture file nothing can be re-read, so everything stays in memory. Requests the store no
+//! longer refers to (every row and message of theirs evicted) are forgotten altogether.
 
 use crate::envelope::Envelope;
 use std::collections::VecDeque;
@@ -76,6 +77,33 @@ impl RawStore {
                 }
             }
         }
+    }
+
+    /// Forgets requests `seqs` (sorted): nothing shown refers to them any more.
+    pub fn forget(&mut self, seqs: &[u64]) {
+        if seqs.is_empty() {
+            return;
+        }
+        let gone = |seq: &u64| seqs.binary_search(seq).is_ok();
+        let mut freed = 0;
+        self.entries.retain(|(seq, e)| {
+            let keep = !gone(seq);
+            if !keep {
+                freed += e.env.as_ref().map_or(0, |env| env.body.len());
+            }
+            keep
+        });
+        self.resident_bytes -= freed;
+        self.resident.retain(|seq| !gone(seq));
+    }
+
+    /// Requests known.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// Where `seq` is in `entries` (`Err`: where it would go).
@@ -151,6 +179,20 @@ mod tests {
         assert!(raw.get(6).is_none() && raw.get(u64::MAX).is_none());
         let seqs: Vec<u64> = raw.entries.iter().map(|(s, _)| *s).collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "kept sorted");
+    }
+
+    #[test]
+    fn forgotten_requests_free_their_bodies() {
+        let mut raw = RawStore::new(None, None);
+        for seq in 1..=5 {
+            raw.insert(Arc::new(Envelope::post(seq, 0, "abc")), None, false);
+        }
+        raw.forget(&[2, 4, 9]);
+        assert_eq!(raw.len(), 3);
+        assert!(raw.get(2).is_none() && raw.get(4).is_none());
+        assert_eq!(raw.get(5).unwrap().body, &b"abc"[..]);
+        assert_eq!(raw.resident_bytes, 9);
+        assert_eq!(raw.resident, [1, 3, 5]);
     }
 
     #[test]

@@ -167,8 +167,10 @@ pub struct App {
 impl App {
     pub fn new(info: RunInfo) -> App {
         let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
+        let mut store = Store::with_max_events(info.max_events);
+        store.report_evictions();
         App {
-            store: Store::new(),
+            store,
             intake: Intake::screen(info.redact),
             raw,
             info,
@@ -216,6 +218,7 @@ impl App {
     /// Applies received requests to the store and the view.
     pub fn ingest(&mut self, batch: &mut Vec<Ingest>, now_ms: i64) {
         let mut events = 0u64;
+        let mut evicted = false;
         for mut ing in batch.drain(..) {
             self.intake.normalized(&mut ing.normalized);
             let env = &ing.env;
@@ -227,6 +230,14 @@ impl App {
             }
             self.raw
                 .insert(ing.env.clone(), ing.capture_offset, ing.from_load);
+            // After each request, before the next one can reuse an evicted chat's slot.
+            if self.store.has_evicted() {
+                self.forget_evicted();
+                evicted = true;
+            }
+        }
+        if evicted {
+            self.purge_view();
         }
         let sec = now_ms.div_euclid(1000);
         match self.rate.back_mut() {
@@ -247,6 +258,33 @@ impl App {
             self.refresh_view();
         }
         self.after_ingest();
+    }
+
+    /// Forgets what the store evicted: request bodies nothing refers to any more, and every
+    /// mention of chats that went.
+    fn forget_evicted(&mut self) {
+        let gone = self.store.take_evicted();
+        self.raw.forget(&gone.seqs);
+        for c in gone.chats {
+            self.seen.remove(&c);
+            self.view.chat_hits.remove(&c);
+            if self.chat == Some(c) {
+                // Back to all chats (a new selection rebuilds the view).
+                self.chat = None;
+            }
+        }
+    }
+
+    /// Drops evicted rows from the view, keeping the cursor on its row (or the next one left),
+    /// and lets go of a detail pane built for an evicted row.
+    fn purge_view(&mut self) {
+        let mut marks = [self.stream_cursor, self.stream_offset];
+        self.view.purge(&self.store, &mut marks);
+        [self.stream_cursor, self.stream_offset] = marks;
+        self.stream_hits.clear();
+        if self.detail.row.is_some_and(|r| !self.store.has_row(r)) {
+            self.detail.row = None;
+        }
     }
 
     /// A lid chat folded into a phone chat shows its rows there from now on: the selection
@@ -364,8 +402,11 @@ impl App {
     /// The requests behind a row, oldest first.
     pub fn row_requests(&self, row: Row) -> Vec<u64> {
         match row {
-            Row::Message(i) => self.store.message(i).seqs.clone(),
-            Row::Event(i) => vec![self.store.event(i).seq],
+            Row::Message(i) => self
+                .store
+                .get_message(i)
+                .map_or_else(Vec::new, |m| m.seqs.clone()),
+            Row::Event(i) => self.store.get_event(i).map(|e| e.seq).into_iter().collect(),
         }
     }
 
