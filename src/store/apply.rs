@@ -103,10 +103,10 @@ impl Store {
             ),
         };
         let bare = id.bare().to_owned();
-        let mut m = Message::new(provider, id, chat, seq, at_ms);
-        m.first_event = self.events_base + self.events.len() - 1;
-        m.last_event = m.first_event;
-        let i = self.messages.push(m);
+        let m = Message::new(provider, id, chat, seq, at_ms);
+        let i = self
+            .messages
+            .push(m, self.events_base + self.events.len() - 1);
         self.by_id.insert(provider, &bare, i);
         let c = self.chats.get_mut(chat);
         c.received += 1;

@@ -110,6 +110,7 @@ impl Chats {
     }
 
     /// The chat shown for chat `i`: the phone chat a lid chat is folded into, else `i`.
+    #[inline]
     pub fn root(&self, i: usize) -> usize {
         self.list[i].merged_into.unwrap_or(i)
     }

@@ -92,9 +92,9 @@ impl Store {
             if placed >= cut {
                 break;
             }
-            let (h, m) = self.messages.pop_front().expect("front exists");
-            if m.last_event >= cut {
-                kept.push((h, m));
+            let (h, m, last_event) = self.messages.pop_front().expect("front exists");
+            if last_event >= cut {
+                kept.push((h, m, last_event));
                 continue;
             }
             self.by_id.remove(m.provider, m.id.bare(), h);
@@ -105,8 +105,8 @@ impl Store {
                 seqs.extend_from_slice(&m.seqs);
             }
         }
-        for (h, m) in kept {
-            self.messages.push_moved(h, m, newest);
+        for (h, m, last) in kept {
+            self.messages.push_moved(h, m, last, newest);
         }
 
         // The default stream: rows of evicted events and messages go; rows of messages kept

@@ -140,7 +140,7 @@ mod tests {
         ] {
             let m = Message::new(p, MessageId::new(id), 0, 0, 0);
             let bare = m.id.bare().to_owned();
-            let i = messages.push(m);
+            let i = messages.push(m, 0);
             idx.insert(p, &bare, i);
         }
         assert_eq!(idx.get(Provider::Waha, "AAA", &messages), Some(0));

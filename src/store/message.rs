@@ -85,10 +85,6 @@ pub struct Message {
     /// Seqs of the requests that touched it, for the raw pane's "related" view (capped, see the
     /// module docs; add with [`Message::note_request`]).
     pub seqs: Vec<u64>,
-    /// The event that created it and the latest event that touched it (event ids), for
-    /// eviction: a message goes once no held event refers to it.
-    pub(super) first_event: usize,
-    pub(super) last_event: usize,
     /// Created from a status or reply before the message itself was seen.
     pub placeholder: bool,
     best: Option<Ack>,
@@ -117,8 +113,6 @@ impl Message {
             first_seq: seq,
             first_at_ms: at_ms,
             seqs: vec![seq],
-            first_event: 0,
-            last_event: 0,
             placeholder: false,
             best: None,
             ticks: Vec::new(),

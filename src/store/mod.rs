@@ -266,9 +266,7 @@ impl Store {
     /// Notes that the event being applied touched message `h` (see `evict`).
     fn touch_message(&mut self, h: usize) {
         let now = self.events_base + self.events.len() - 1;
-        if let Some(m) = self.messages.get_mut(h) {
-            m.last_event = now;
-        }
+        self.messages.touch(h, now);
     }
 
     fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) {

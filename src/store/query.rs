@@ -37,11 +37,13 @@ impl Store {
     }
 
     /// The message with handle `h`, which must be held.
+    #[inline]
     pub fn message(&self, h: usize) -> &Message {
         self.messages.get(h).expect("a held message")
     }
 
     /// The message with handle `h`, unless it was evicted.
+    #[inline]
     pub fn get_message(&self, h: usize) -> Option<&Message> {
         self.messages.get(h)
     }
@@ -63,11 +65,13 @@ impl Store {
     }
 
     /// Event `id`, which must be held.
+    #[inline]
     pub fn event(&self, id: usize) -> &EventRow {
         &self.events[id - self.events_base]
     }
 
     /// Event `id`, unless it was evicted.
+    #[inline]
     pub fn get_event(&self, id: usize) -> Option<&EventRow> {
         self.events.get(id.checked_sub(self.events_base)?)
     }
@@ -98,6 +102,7 @@ impl Store {
     }
 
     /// The row at position `pos` (within [`Store::row_positions`]).
+    #[inline]
     pub fn row_at(&self, pos: usize) -> Row {
         self.rows[pos - self.rows_base]
     }
@@ -109,6 +114,7 @@ impl Store {
     }
 
     /// Whether `row` is still held.
+    #[inline]
     pub fn has_row(&self, row: Row) -> bool {
         match row {
             Row::Message(h) => self.messages.get(h).is_some(),

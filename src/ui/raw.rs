@@ -84,17 +84,25 @@ impl RawStore {
         if seqs.is_empty() {
             return;
         }
-        let gone = |seq: &u64| seqs.binary_search(seq).is_ok();
+        // Both sorted: one merge walk.
+        let mut next = seqs.iter().peekable();
         let mut freed = 0;
         self.entries.retain(|(seq, e)| {
-            let keep = !gone(seq);
-            if !keep {
+            while next.next_if(|s| *s < seq).is_some() {}
+            let gone = next.next_if_eq(&seq).is_some();
+            if gone {
                 freed += e.env.as_ref().map_or(0, |env| env.body.len());
             }
-            keep
+            !gone
         });
         self.resident_bytes -= freed;
-        self.resident.retain(|seq| !gone(seq));
+        // The in-memory queue keeps forgotten seqs (the budget loop skips them) until they
+        // outnumber the requests known, then drops them in one pass: O(1) amortised.
+        if self.resident.len() > 2 * self.entries.len() + 1024 {
+            let entries = &self.entries;
+            self.resident
+                .retain(|seq| entries.binary_search_by_key(seq, |(s, _)| *s).is_ok());
+        }
     }
 
     /// Requests known.
@@ -192,7 +200,14 @@ mod tests {
         assert!(raw.get(2).is_none() && raw.get(4).is_none());
         assert_eq!(raw.get(5).unwrap().body, &b"abc"[..]);
         assert_eq!(raw.resident_bytes, 9);
-        assert_eq!(raw.resident, [1, 3, 5]);
+        // Forgotten seqs leave the in-memory queue once they pile up.
+        for seq in 6..3000 {
+            raw.insert(Arc::new(Envelope::post(seq, 0, "abc")), None, false);
+            raw.forget(&[seq]);
+        }
+        assert!(raw.resident.len() < 2100, "{}", raw.resident.len());
+        assert_eq!(raw.len(), 3);
+        assert_eq!(raw.resident_bytes, 9);
     }
 
     #[test]

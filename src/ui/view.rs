@@ -131,9 +131,9 @@ pub struct StreamView {
     pub rows: Vec<Row>,
     /// While filtering: matching rows per chat (over all chats, ignoring the chat selection).
     pub chat_hits: HashMap<usize, usize>,
-    /// While filtering: every matching row with the chat it was counted for, so that evicted
-    /// rows leave `chat_hits` exactly.
-    hits: Vec<(Row, usize)>,
+    /// While filtering: every matching row (packed, see [`pack`]) with the chat it was counted
+    /// for, so that evicted rows leave `chat_hits` exactly.
+    hits: Vec<(u64, u32)>,
     basis: Basis,
     /// The store's row position (or event id, for raw events) to look at next.
     scanned: usize,
@@ -181,7 +181,7 @@ impl StreamView {
             let row_chat = subject.chat_index();
             if let (true, Some(c)) = (filtering, row_chat) {
                 *self.chat_hits.entry(c).or_default() += 1;
-                self.hits.push((row, c));
+                self.hits.push((pack(row), c as u32));
             }
             if chat.is_none() || row_chat == chat {
                 self.rows.push(row);
@@ -219,12 +219,12 @@ impl StreamView {
         }
         let hits = &mut self.chat_hits;
         self.hits.retain(|&(row, c)| {
-            let held = store.has_row(row);
+            let held = store.has_row(unpack(row));
             if !held {
-                if let Some(n) = hits.get_mut(&c) {
+                if let Some(n) = hits.get_mut(&(c as usize)) {
                     *n -= 1;
                     if *n == 0 {
-                        hits.remove(&c);
+                        hits.remove(&(c as usize));
                     }
                 }
             }
@@ -238,5 +238,39 @@ impl StreamView {
             filter: "\u{0}".into(),
             ..Basis::default()
         };
+    }
+}
+
+/// A row in 8 bytes (the hits list is one entry per matching row): the top bit tells events.
+fn pack(row: Row) -> u64 {
+    match row {
+        Row::Message(h) => h as u64,
+        Row::Event(id) => id as u64 | 1 << 63,
+    }
+}
+
+fn unpack(packed: u64) -> Row {
+    let i = (packed & !(1 << 63)) as usize;
+    if packed >> 63 == 1 {
+        Row::Event(i)
+    } else {
+        Row::Message(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rows_come_back_whole() {
+        for row in [
+            Row::Message(0),
+            Row::Event(0),
+            Row::Message(usize::MAX >> 1),
+            Row::Event(123_456_789),
+        ] {
+            assert_eq!(unpack(pack(row)), row);
+        }
     }
 }
