@@ -67,7 +67,7 @@ pub async fn run(mut feed: Feed, redact: bool, max_events: usize) -> std::io::Re
 /// How often headless mode repeats how much it evicted.
 const NOTICE_EVERY: Duration = Duration::from_secs(60);
 
-/// The stderr lines about eviction: one when it starts, then at most one per [`NOTICE_EVERY`]
+/// The stderr lines about eviction: one when it starts, then at most one a minute
 /// while the count grows.
 #[derive(Debug)]
 pub struct EvictionNotice {

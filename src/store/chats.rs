@@ -16,7 +16,7 @@
 //! A chat with nothing left (no held event or message arrived under it, no lid folded into it:
 //! everything evicted, or a phone chat made only to host a lid that moved on) is removed. Its
 //! slot is reused by a later chat — once the consumer that keeps chat indexes has been told
-//! (see [`Chats::defer_reuse`]).
+//! (see [`Store::report_evictions`](super::Store::report_evictions)).
 
 use crate::model::{ChatId, ChatKind, Provider};
 use std::collections::HashMap;

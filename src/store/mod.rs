@@ -30,7 +30,9 @@
 //! - handles are never reused: a [`Row`] or message handle held elsewhere finds nothing once
 //!   evicted (see [`Store::has_row`]);
 //! - a later event for an evicted message is treated like one for a message never seen (parked,
-//!   or a placeholder for one of ours).
+//!   or a placeholder for one of ours);
+//! - within a message, statuses and request seqs are capped too (see [`message`]), and events
+//!   waiting for a message by `MAX_PARKED`.
 //!
 //! Evictions are counted ([`Counters::evicted_events`], [`Counters::evicted_messages`]). A
 //! consumer that keeps its own state about rows and chats (the screen) asks for a report
