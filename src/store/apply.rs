@@ -327,7 +327,8 @@ impl Store {
         let Some(i) = self.lookup(k) else {
             return;
         };
-        if self.evicted.is_some() && self.took_parked.last() != Some(&i) {
+        let reporting = self.evicted.is_some() && self.max_events.is_some();
+        if reporting && self.took_parked.last() != Some(&i) {
             self.took_parked.push(i);
         }
         for p in waiting {
