@@ -50,7 +50,7 @@ fn main() {
         }
         app.ingest(&mut batch, common::START_MS);
     }
-    let rows = app.store.rows().to_vec();
+    let rows: Vec<wamon::store::Row> = app.store.rows().iter().copied().collect();
     println!(
         "filter: {} events, {} stream rows",
         common::thousands(app.store.counters().events),

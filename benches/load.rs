@@ -6,7 +6,8 @@
 //! does: read the file, then `loader::load_streaming` (decode + normalise on every core while the
 //! store applies finished chunks). Memory is measured on a
 //! separate streaming pass that keeps nothing but the store: RSS growth (/proc/self/statm) and
-//! live heap bytes (a counting allocator), per stored event.
+//! live heap bytes (a counting allocator), per stored event. A last round loads the file into
+//! a store capped at a quarter of it (`--max-events`), eviction passes included.
 //!
 //! Run: `cargo bench --bench load` (env `WAMON_BENCH_EVENTS` overrides the size).
 
@@ -101,12 +102,12 @@ fn write_capture(path: &std::path::Path, min_events: usize) -> (usize, usize) {
 /// What `--load` does: read the file, then `loader::load_streaming` — decode + normalise on
 /// worker threads while this thread applies finished chunks to the store, in file order.
 /// Returns (read, streamed load incl. apply, events, store).
-fn load(path: &std::path::Path) -> (Duration, Duration, u64, Store) {
+fn load(path: &std::path::Path, max_events: Option<usize>) -> (Duration, Duration, u64, Store) {
     let t0 = Instant::now();
     let bytes = std::fs::read(path).expect("read");
     let read = t0.elapsed();
     let t1 = Instant::now();
-    let mut store = Store::new();
+    let mut store = max_events.map_or_else(Store::new, Store::with_max_events);
     wamon::loader::load_streaming(
         &bytes,
         |item| {
@@ -124,7 +125,6 @@ fn load(path: &std::path::Path) -> (Duration, Duration, u64, Store) {
     (read, streamed, events, store)
 }
 
-/// Bytes of text the store shows: message texts, event texts and errors, chat and sender names.
 fn main() {
     let min_events: usize = std::env::var("WAMON_BENCH_EVENTS")
         .ok()
@@ -216,7 +216,7 @@ fn main() {
     drop(store);
 
     // Speed: warm-up, then rounds.
-    drop(load(&path));
+    drop(load(&path, None));
     println!();
     println!(
         "| round | file read | decode + normalise (workers) overlapped with Store::apply | total | events/s |"
@@ -224,7 +224,7 @@ fn main() {
     println!("|---:|---:|---:|---:|---:|");
     let mut rates = Vec::new();
     for r in 1..=3 {
-        let (read, streamed, n, store) = load(&path);
+        let (read, streamed, n, store) = load(&path, None);
         assert_eq!(n as usize, events, "every event reaches the store");
         assert_eq!(store.counters().requests as usize, requests);
         drop(store);
@@ -241,6 +241,23 @@ fn main() {
     }
     rates.sort_by(f64::total_cmp);
     let rate = rates[rates.len() / 2];
+    // The same file into a store capped at a quarter of it: eviction passes included.
+    let cap = (events / 4).max(1);
+    let (read, streamed, n, store) = load(&path, Some(cap));
+    println!(
+        "| capped at {} (--max-events) | {} ms | {} ms | {} ms | {} |",
+        common::thousands(cap as u64),
+        common::ms(read),
+        common::ms(streamed),
+        common::ms(read + streamed),
+        common::thousands((n as f64 / (read + streamed).as_secs_f64()) as u64)
+    );
+    assert!(store.events().len() <= cap + cap / 16);
+    assert_eq!(
+        store.counters().evicted_events as usize,
+        events - store.events().len()
+    );
+    drop(store);
     println!();
     println!(
         "median: {} events/s (budget >= {}): {}",

@@ -7,7 +7,8 @@
 //! buffer diff, in three situations: following with nothing new (an idle redraw), moving the
 //! cursor up one row per frame (the detail pane re-reads the selected body), and live traffic
 //! (a batch of new events applied before each frame; only the draw is timed). Also times the
-//! frame's last guard (`ui::guard`, which every frame includes) on its own.
+//! frame's last guard (`ui::guard`, which every frame includes) on its own, and the batch that
+//! crosses `--max-events` (default 1,000,000) and evicts 1/16 of it.
 //!
 //! Run: `cargo bench --bench render` (env `WAMON_BENCH_EVENTS`, `WAMON_BENCH_FRAMES` override).
 
@@ -173,6 +174,35 @@ fn main() {
          (normalize + apply + raw store + view refresh)",
         common::ms(ingest_time / n_frames as u32),
         common::ms(ingest_max)
+    );
+    // Past the cap (--max-events, default 1,000,000): keep feeding until one batch crosses
+    // cap + cap/16 and evicts down to the cap (events, messages, rows, then the view's purge
+    // and the raw store's forgetting). That batch and the frame after it.
+    let cap = app
+        .store
+        .max_events()
+        .expect("the screen's store is capped");
+    let before = app.store.counters().evicted_events;
+    let mut crossing = Duration::ZERO;
+    let mut batches = 0u32;
+    while app.store.counters().evicted_events == before {
+        let t0 = Instant::now();
+        feed(&mut app, &templates, next_copy..next_copy + 1, &mut seq);
+        crossing = t0.elapsed();
+        next_copy += 1;
+        batches += 1;
+        assert!(batches < 10_000, "no eviction at a cap of {cap}");
+    }
+    let after = frames(&mut term, &mut app, 1, |_, _| {});
+    let evicted = app.store.counters().evicted_events - before;
+    println!(
+        "eviction (not budgeted): the batch that crossed {} events evicted {} events and took {} ms \
+         (ingest + eviction + view purge); the frame after it {} ms; now {} events held",
+        common::thousands((cap + cap / 16) as u64),
+        common::thousands(evicted),
+        common::ms(crossing),
+        common::ms(after[0]),
+        common::thousands(app.store.events().len() as u64),
     );
     // The last guard alone (part of every frame above), on the frame just drawn.
     let mut buf = term.backend().buffer().clone();

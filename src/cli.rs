@@ -78,6 +78,12 @@ pub struct RunArgs {
     /// A connection waiting for a request is closed after this long.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
+    /// Events held in memory (screen and headless): past it the oldest are evicted, and counted
+    /// on the status bar (or stderr); the capture file keeps every request. About 500 bytes
+    /// each plus their text: the default is a long day of busy traffic in half a gigabyte.
+    #[arg(long, env = "WAMON_MAX_EVENTS", default_value_t = crate::store::DEFAULT_MAX_EVENTS,
+          value_parser = parse_count)]
+    pub max_events: usize,
     /// Log file (default: wamon.log in the XDG state dir; headless mode logs to stderr).
     #[arg(long, env = "WAMON_LOG_FILE")]
     pub log_file: Option<PathBuf>,
@@ -132,6 +138,19 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     Ok(n * mult)
 }
 
+/// Parses a positive count: `1000000`, `1_000_000` or `1,000,000`.
+pub fn parse_count(s: &str) -> Result<usize, String> {
+    let digits: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '_' | ','))
+        .collect();
+    match digits.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{s:?}: use a positive whole number")),
+    }
+}
+
 /// Parses `10s`, `500ms`, `2m` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -182,6 +201,11 @@ mod tests {
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("1 fortnight").is_err());
+        assert_eq!(parse_count("1,000,000"), Ok(1_000_000));
+        assert_eq!(parse_count("250_000"), Ok(250_000));
+        assert!(
+            parse_count("0").is_err() && parse_count("-5").is_err() && parse_count("").is_err()
+        );
     }
 
     #[test]

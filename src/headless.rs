@@ -5,6 +5,10 @@
 //! to act on anything in them. Under `--redact` the events are masked first (a shared terminal
 //! shows these lines too).
 //!
+//! The store is capped by `--max-events` like the screen's; evictions never add lines to
+//! stdout (the schema stays as documented): a line on stderr says when eviction starts, and
+//! another at most once a minute while it goes on.
+//!
 //! Edge module: tokio stdout.
 
 use crate::display::{json_out, Intake};
@@ -12,6 +16,7 @@ use crate::feed::Feed;
 use crate::ingest::Ingest;
 use crate::model::Event;
 use crate::store::Store;
+use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
 /// Applies `ing` to `store`, appending one NDJSON line per event to `out`. `intake` is the
@@ -37,10 +42,11 @@ pub fn apply_and_render(store: &mut Store, intake: &mut Intake, ing: &Ingest, ou
 }
 
 /// Prints until the feed ends (the receiver stopped, every loader finished, and everything
-/// recorded was printed).
-pub async fn run(mut feed: Feed, redact: bool) -> std::io::Result<Store> {
-    let mut store = Store::new();
+/// recorded was printed). The store holds at most about `max_events` events.
+pub async fn run(mut feed: Feed, redact: bool, max_events: usize) -> std::io::Result<Store> {
+    let mut store = Store::with_max_events(max_events);
     let mut intake = Intake::printer(redact);
+    let mut notice = EvictionNotice::new(max_events);
     let mut stdout = tokio::io::stdout();
     let mut batch = Vec::with_capacity(256);
     let mut out = Vec::with_capacity(64 * 1024);
@@ -51,6 +57,80 @@ pub async fn run(mut feed: Feed, redact: bool) -> std::io::Result<Store> {
         }
         stdout.write_all(&out).await?;
         stdout.flush().await?;
+        if let Some(line) = notice.line(store.counters().evicted_events, Instant::now()) {
+            eprintln!("{line}");
+        }
     }
     Ok(store)
+}
+
+/// How often headless mode repeats how much it evicted.
+const NOTICE_EVERY: Duration = Duration::from_secs(60);
+
+/// The stderr lines about eviction: one when it starts, then at most one a minute
+/// while the count grows.
+#[derive(Debug)]
+pub struct EvictionNotice {
+    max_events: usize,
+    /// The count last told, and when.
+    told: u64,
+    at: Option<Instant>,
+}
+
+impl EvictionNotice {
+    pub fn new(max_events: usize) -> EvictionNotice {
+        EvictionNotice {
+            max_events,
+            told: 0,
+            at: None,
+        }
+    }
+
+    /// The line to print now that `evicted` events were evicted in all, if one is due.
+    pub fn line(&mut self, evicted: u64, now: Instant) -> Option<String> {
+        if evicted == self.told {
+            return None;
+        }
+        let cap = crate::ui::format::thousands(self.max_events as u64);
+        let line = match self.at {
+            None => format!(
+                "wamon: more than {cap} events (--max-events): the oldest are evicted from memory \
+                 from now on (the capture file keeps every request)"
+            ),
+            Some(at) if now.duration_since(at) >= NOTICE_EVERY => format!(
+                "wamon: {} events evicted from memory so far (--max-events {cap})",
+                crate::ui::format::thousands(evicted)
+            ),
+            Some(_) => return None,
+        };
+        self.told = evicted;
+        self.at = Some(now);
+        Some(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_is_told_when_it_starts_then_once_a_minute() {
+        let mut n = EvictionNotice::new(1_000_000);
+        let t0 = Instant::now();
+        assert_eq!(n.line(0, t0), None);
+        let first = n.line(62_500, t0).unwrap();
+        assert!(
+            first.contains("more than 1,000,000 events (--max-events)"),
+            "{first}"
+        );
+        assert!(first.contains("capture file keeps every request"));
+        assert_eq!(n.line(125_000, t0 + Duration::from_secs(30)), None);
+        let later = n.line(187_500, t0 + Duration::from_secs(61)).unwrap();
+        assert_eq!(
+            later,
+            "wamon: 187,500 events evicted from memory so far (--max-events 1,000,000)"
+        );
+        // Nothing new, nothing said.
+        assert_eq!(n.line(187_500, t0 + Duration::from_secs(300)), None);
+    }
 }

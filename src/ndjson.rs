@@ -56,7 +56,7 @@ pub fn line<'a>(
     let chat_name = ev.chat_name.clone().or_else(|| {
         let chat = outcome.chat.as_ref()?;
         let idx = store.chats().index_of(chat)?;
-        store.chats().get(idx).name.clone()
+        store.chats().name(idx).map(str::to_owned)
     });
     // Reactions, revokes, votes and statuses say nothing themselves: show what they refer to.
     let text = match ev.kind {

@@ -41,6 +41,8 @@ pub struct RunInfo {
     pub stats: Arc<ReceiverStats>,
     /// Requests read back from the capture because the screen fell behind (status bar).
     pub backlog: Arc<Backlog>,
+    /// `--max-events`: events the screen's store holds before evicting the oldest.
+    pub max_events: usize,
 }
 
 impl RunInfo {
@@ -56,6 +58,7 @@ impl RunInfo {
             token: None,
             stats: Arc::default(),
             backlog: Arc::default(),
+            max_events: crate::store::DEFAULT_MAX_EVENTS,
         }
     }
 
@@ -255,6 +258,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         token: args.token.clone(),
         stats: state.stats(),
         backlog: state.backlog(),
+        max_events: args.max_events,
     };
     let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(
@@ -293,7 +297,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         if let Some(c) = &info.capture {
             eprintln!("wamon: capture {}", c.path().display());
         }
-        crate::headless::run(feed, args.redact).await?;
+        crate::headless::run(feed, args.redact, args.max_events).await?;
     } else {
         crate::ui::run(feed, info, &args, stop_tx.subscribe()).await?;
         let _ = stop_tx.send(true);

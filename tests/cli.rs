@@ -330,6 +330,22 @@ fn headless_prints_the_right_ndjson_for_every_providers_demo() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Past `--max-events` headless mode keeps printing one line per event on stdout, nothing else,
+/// and says on stderr that it evicts.
+#[test]
+fn headless_past_max_events_tells_stderr_and_keeps_stdout_to_the_schema() {
+    let h = start_headless(&["--no-capture", "--max-events", "20"]);
+    let out = send(&h.url, &["conversation", "--provider", "all"]);
+    assert!(out.status.success());
+    let (lines, err) = stop(h);
+    assert!(lines.len() > 100, "only {} lines", lines.len());
+    assert!(lines.iter().all(|l| l["v"] == 1 && l.get("kind").is_some()));
+    assert!(
+        err.contains("more than 20 events (--max-events): the oldest are evicted from memory"),
+        "{err}"
+    );
+}
+
 #[test]
 fn problems_are_answered_clearly_and_still_printed() {
     let h = start_headless(&["--no-capture", "--waha-hmac-key", "k"]);

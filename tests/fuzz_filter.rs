@@ -44,7 +44,7 @@ fn world() -> &'static (Store, RawStore, Vec<Row>) {
             }
             raw.insert(Arc::new(env), None, 0, false);
         }
-        let mut rows = store.rows().to_vec();
+        let mut rows: Vec<Row> = store.rows().iter().copied().collect();
         rows.extend((0..store.events().len()).map(Row::Event));
         (store, raw, rows)
     })

@@ -10,6 +10,9 @@
 //! forward; a message seen again is counted, not doubled; every event stays visible (its own
 //! row, its message's, or parked only while its message is unknown); reactions and edits end up
 //! as received in arrival order; every message sits in exactly one live chat; poll tallies add up.
+//! The same promises hold for a store capped at a handful of events (`--max-events`), which
+//! must also stay within its cap, never refer to anything it evicted, remove chats with nothing
+//! left, and report as forgettable only requests nothing held refers to.
 //!
 //! `PROPTEST_CASES=N` lengthens the hunt (see `fuzz::config` and the README's "Tests").
 
@@ -19,7 +22,7 @@ use fuzz::{config, seeds, Body, J};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use wamon::envelope::Envelope;
-use wamon::model::{Ack, ChatId, Event, Kind, Provider};
+use wamon::model::{Ack, ChatId, ChatKind, Event, Kind, Provider};
 use wamon::provider::{detect, normalize, Normalized};
 use wamon::store::poll::PollTally;
 use wamon::store::{Outcome, Row, Store};
@@ -149,8 +152,9 @@ const NDJSON_KEYS: [&str; 23] = [
 #[derive(Default)]
 struct Watch {
     applied: usize,
-    /// Per message: its state after the previous event, and the best ranked state it showed.
-    acks: Vec<(Option<Ack>, Option<u8>)>,
+    /// Per message handle: its state after the previous event, and the best ranked state it
+    /// showed.
+    acks: HashMap<usize, (Option<Ack>, Option<u8>)>,
     /// Per parked event row: the provider and the message id it waits for.
     parked: HashMap<usize, (Provider, String)>,
     /// Per target message (provider, bare id), folding every reaction and edit received in
@@ -224,20 +228,19 @@ fn apply_checked(
     store.note_request(env.seq, env.received_at_ms);
     let mut outs = Vec::new();
     for ev in &n.events {
-        let before = store.messages().len();
         // Edited messages: only an edit changes their text (a late copy of the message does not).
         let edited: Vec<(usize, Option<String>, usize)> = store
             .messages()
-            .iter()
-            .enumerate()
             .filter(|(_, m)| m.is_edited())
-            .map(|(i, m)| (i, m.text.clone(), m.edits().len()))
+            .map(|(h, m)| (h, m.text.clone(), m.edits().len()))
             .collect();
         let out = store.apply(n.provider, env.seq, env.received_at_ms, ev);
         w.applied += 1;
         w.received(n.provider, ev);
-        for (i, text, edits) in edited {
-            let m = store.message(i);
+        for (h, text, edits) in edited {
+            let Some(m) = store.get_message(h) else {
+                continue; // evicted
+            };
             if m.edits().len() == edits {
                 prop_assert_eq!(
                     &m.text,
@@ -254,25 +257,24 @@ fn apply_checked(
             }
         }
         if let Some(i) = out.message {
-            prop_assert!(i < store.messages().len());
-            prop_assert_eq!(
-                out.ack,
-                store.message(i).ack(),
-                "outcome ack is the message's"
-            );
-            if ev.kind == Kind::Status && out.out_of_order && i < before {
-                prop_assert_eq!(
-                    store.message(i).ack(),
-                    w.acks[i].0,
-                    "an out-of-order status was applied"
-                );
+            let m = store.get_message(i);
+            prop_assert!(m.is_some(), "the message just touched was evicted");
+            prop_assert_eq!(out.ack, m.unwrap().ack(), "outcome ack is the message's");
+            if ev.kind == Kind::Status && out.out_of_order {
+                if let Some(&(before, _)) = w.acks.get(&i) {
+                    prop_assert_eq!(
+                        store.message(i).ack(),
+                        before,
+                        "an out-of-order status was applied"
+                    );
+                }
             }
         }
         if out.parked {
             prop_assert!(out.message.is_none());
             let target = target_of(ev).expect("only events with a target park");
             w.parked
-                .insert(store.events().len() - 1, (n.provider, target.to_owned()));
+                .insert(store.event_ids().end - 1, (n.provider, target.to_owned()));
         }
         if let Some(t) = &out.poll {
             check_tally(t)?;
@@ -289,73 +291,93 @@ fn apply_checked(
     Ok(outs)
 }
 
-/// The store's invariants.
+/// The store's invariants, with or without a cap.
 fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     let c = s.counters();
-    prop_assert_eq!(s.events().len(), w.applied, "every event is a row");
+    let ids = s.event_ids();
     prop_assert_eq!(c.events as usize, w.applied);
-    let count = |k: Kind| s.events().iter().filter(|e| e.kind == k).count() as u64;
-    prop_assert_eq!(c.malformed, count(Kind::Malformed));
-    prop_assert_eq!(c.rejected, count(Kind::Rejected));
-    prop_assert_eq!(c.unknown, count(Kind::Unknown));
+    prop_assert_eq!(ids.len(), s.events().len());
+    prop_assert_eq!(
+        ids.len() + c.evicted_events as usize,
+        w.applied,
+        "every event is held or counted as evicted"
+    );
+    if let Some(cap) = s.max_events() {
+        prop_assert!(ids.len() <= cap + (cap / 16).max(1), "over the cap");
+    }
+    let evicted = c.evicted_events > 0;
+    if !evicted {
+        let count = |k: Kind| s.events().iter().filter(|e| e.kind == k).count() as u64;
+        prop_assert_eq!(c.malformed, count(Kind::Malformed));
+        prop_assert_eq!(c.rejected, count(Kind::Rejected));
+        prop_assert_eq!(c.unknown, count(Kind::Unknown));
+    }
     prop_assert_eq!(
         s.parked_count(),
         s.events().iter().filter(|e| e.parked).count(),
-        "parked events are the rows marked parked"
+        "parked events are the held rows marked parked"
     );
 
     // A parked event waits for a message the store does not have (placeholders included).
-    for (i, e) in s.events().iter().enumerate() {
+    for id in ids.clone() {
+        let e = s.event(id);
         if e.parked {
-            let (provider, target) = &w.parked[&i];
+            let (provider, target) = &w.parked[&id];
             prop_assert!(
                 s.find_message(*provider, target).is_none(),
                 "event {} ({:?}) still waits for {}, which the store has",
-                i,
+                id,
                 e.kind,
                 target
             );
         }
     }
 
-    // Rows: each message once, each event at most once, nothing out of range.
-    let mut message_rows = vec![0usize; s.messages().len()];
+    // Rows: each held message once, each held event at most once, nothing evicted.
+    let mut message_rows: HashMap<usize, usize> = HashMap::new();
     let mut event_rows = HashSet::new();
+    prop_assert_eq!(s.row_positions().len(), s.rows().len());
     for r in s.rows() {
+        prop_assert!(s.has_row(*r), "row {:?} was evicted", r);
         match *r {
-            Row::Message(i) => {
-                prop_assert!(i < s.messages().len());
-                message_rows[i] += 1;
-            }
-            Row::Event(i) => {
-                prop_assert!(i < s.events().len());
-                prop_assert!(event_rows.insert(i), "event {} listed twice", i);
+            Row::Message(h) => *message_rows.entry(h).or_default() += 1,
+            Row::Event(id) => {
+                prop_assert!(ids.contains(&id));
+                prop_assert!(event_rows.insert(id), "event {} listed twice", id);
             }
         }
     }
+    prop_assert_eq!(message_rows.len(), s.messages().len(), "a row per message");
     prop_assert!(
-        message_rows.iter().all(|&n| n == 1),
+        message_rows.values().all(|&n| n == 1),
         "each message is one row"
     );
-    // Nothing received is invisible: a row of its own, its message's row, or waiting.
-    for (i, e) in s.events().iter().enumerate() {
+    // Nothing held is invisible: a row of its own, its message's row, or waiting. What it
+    // refers to is held too.
+    for id in ids.clone() {
+        let e = s.event(id);
         prop_assert!(
-            e.parked || e.message().is_some() || event_rows.contains(&i),
+            e.parked || e.message().is_some() || event_rows.contains(&id),
             "event {} ({:?}) is nowhere",
-            i,
+            id,
             e.kind
         );
         if let Some(m) = e.message() {
-            prop_assert!(m < s.messages().len());
+            prop_assert!(
+                s.get_message(m).is_some(),
+                "event {} refers to an evicted message",
+                id
+            );
         }
         if let Some(ch) = e.chat() {
-            prop_assert!(ch < s.chats().len());
+            prop_assert!(ch < s.chats().len() && !s.chats().get(ch).vacant);
         }
     }
 
-    // Messages: one per (provider, bare id), each in a chat that lists it.
+    // Messages: one per (provider, bare id), each shown in a live chat.
     let mut keys = HashMap::new();
-    for (i, m) in s.messages().iter().enumerate() {
+    for (i, m) in s.messages() {
+        prop_assert!(message_rows.contains_key(&i));
         // Messages without an id are keyed by their request (`#seq`) and may share it.
         if m.id.as_str() != format!("#{}", m.first_seq) {
             if let Some(j) = keys.insert((m.provider, m.id.bare().to_owned()), i) {
@@ -377,69 +399,93 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
             prop_assert!(!emoji.is_empty());
         }
         // Every reaction and edit for it has been applied (none waits for an existing
-        // message), in arrival order.
-        let k = (m.provider, m.id.bare().to_owned());
-        let want = w.reactions.get(&k).cloned().unwrap_or_default();
-        let have: HashMap<String, String> = m.reactions().iter().cloned().collect();
-        prop_assert_eq!(have, want, "reactions of {}", m.id);
-        if let Some(text) = w.last_edit.get(&k) {
-            prop_assert_eq!(&m.text, text, "{} does not show its latest edit", m.id);
+        // message), in arrival order. (Not once anything was evicted: an evicted message comes
+        // back without its past, and events parked for it may have gone with their rows.)
+        if !evicted {
+            let k = (m.provider, m.id.bare().to_owned());
+            let want = w.reactions.get(&k).cloned().unwrap_or_default();
+            let have: HashMap<String, String> = m.reactions().iter().cloned().collect();
+            prop_assert_eq!(have, want, "reactions of {}", m.id);
+            if let Some(text) = w.last_edit.get(&k) {
+                prop_assert_eq!(&m.text, text, "{} does not show its latest edit", m.id);
+            }
         }
-        prop_assert!(m.chat < s.chats().len());
-        let chat = s.chats().get(m.chat);
+        prop_assert!(m.chat < s.chats().len() && !s.chats().get(m.chat).vacant);
+        let shown = s.chats().get(s.chats().root(m.chat));
         prop_assert!(
-            chat.merged_into.is_none(),
-            "message {} is in chat {} which was merged away",
+            shown.merged_into.is_none() && !shown.vacant,
+            "message {} shows under chat {} which is folded into another",
             m.id,
-            chat.id
-        );
-        prop_assert!(
-            chat.messages.contains(&i),
-            "chat {} does not list {}",
-            chat.id,
-            m.id
+            shown.id
         );
         if let Some(p) = &m.poll {
             check_tally(&p.tally())?;
         }
     }
-    let listed: usize = s.chats().live().map(|(_, c)| c.messages.len()).sum();
+    // Chats count what they hold; one with nothing left is removed.
+    let chats = s.chats();
+    let held = |f: fn(&wamon::store::Chat) -> usize| -> usize {
+        (0..chats.len())
+            .map(|i| chats.get(i))
+            .filter(|c| !c.vacant)
+            .map(f)
+            .sum()
+    };
+    prop_assert_eq!(held(|c| c.held_messages), s.messages().len());
     prop_assert_eq!(
-        listed,
-        s.messages().len(),
-        "each message is listed by one chat"
+        held(|c| c.held_events),
+        s.events().iter().filter(|e| e.chat().is_some()).count()
     );
-    for (ci, chat) in s.chats().live() {
+    if !evicted {
+        let counted: u64 = (0..chats.len()).map(|i| chats.get(i).received).sum();
         prop_assert_eq!(
-            s.chats().index_of(&chat.id),
+            counted as usize,
+            s.messages().len(),
+            "each message is counted by the chat it arrived in"
+        );
+    }
+    for (ci, chat) in chats.live() {
+        prop_assert_eq!(
+            chats.index_of(&chat.id),
             Some(ci),
             "chat {} is not found by id",
             chat.id
         );
-        for &mi in &chat.messages {
-            prop_assert!(mi < s.messages().len());
-            prop_assert_eq!(
-                s.message(mi).chat,
-                ci,
-                "chat {} lists a foreign message",
-                chat.id
-            );
+        prop_assert!(
+            chat.held_messages + chat.held_events > 0 || !chat.aliases.is_empty(),
+            "chat {} has nothing left",
+            chat.id
+        );
+        for &a in &chat.aliases {
+            prop_assert_eq!(chats.get(a).merged_into, Some(ci), "alias of {}", chat.id);
         }
     }
-    for i in 0..s.chats().len() {
-        if let Some(into) = s.chats().get(i).merged_into {
-            prop_assert!(s.chats().get(i).messages.is_empty());
+    // Only a lid chat folds, only into a phone chat that is shown itself.
+    for i in 0..chats.len() {
+        let c = chats.get(i);
+        if c.vacant {
+            prop_assert!(c.merged_into.is_none() && c.aliases.is_empty());
+            continue;
+        }
+        if let Some(into) = c.merged_into {
+            prop_assert_eq!(c.kind(), ChatKind::Lid, "{} was folded", c.id);
             prop_assert!(
-                s.chats().get(into).merged_into.is_none(),
-                "merged into a merged chat"
+                c.held_messages + c.held_events > 0,
+                "empty lid chat {}",
+                c.id
             );
+            let target = chats.get(into);
+            prop_assert!(!target.vacant, "folded into a removed chat");
+            prop_assert!(target.merged_into.is_none(), "folded into a folded chat");
+            prop_assert!(target.kind() != ChatKind::Lid, "folded into {}", target.id);
+            prop_assert!(target.aliases.contains(&i));
+            prop_assert_eq!(chats.index_of(&c.id), Some(into));
         }
     }
 
     // Acks only move forward; failed shows only while nothing beyond sent was seen.
-    w.acks.resize(s.messages().len(), (None, None));
-    for (i, m) in s.messages().iter().enumerate() {
-        let (prev, best) = w.acks[i];
+    for (i, m) in s.messages() {
+        let (prev, best) = w.acks.get(&i).copied().unwrap_or((None, None));
         let now = m.ack();
         prop_assert!(
             prev.is_none() || now.is_some(),
@@ -456,7 +502,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
                     best,
                     now
                 );
-                w.acks[i] = (now, Some(r));
+                w.acks.insert(i, (now, Some(r)));
             }
             None => {
                 if now == Some(Ack::Failed) {
@@ -467,9 +513,31 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
                         best
                     );
                 }
-                w.acks[i] = (now, best);
+                w.acks.insert(i, (now, best));
             }
         }
+    }
+    Ok(())
+}
+
+/// What a capped store reported evicted is really gone: no held event or message refers to a
+/// forgotten request (the screen drops its body), and removed chats are vacant.
+fn check_evicted(s: &mut Store) -> Result<(), TestCaseError> {
+    let gone = s.take_evicted();
+    for seq in &gone.seqs {
+        prop_assert!(
+            !s.events().iter().any(|e| e.seq == *seq),
+            "request {} forgotten while an event of it is held",
+            seq
+        );
+        prop_assert!(
+            !s.messages().any(|(_, m)| m.seqs.contains(seq)),
+            "request {} forgotten while a message lists it",
+            seq
+        );
+    }
+    for c in gone.chats {
+        prop_assert!(s.chats().get(c).vacant, "chat {} reported removed", c);
     }
     Ok(())
 }
@@ -609,6 +677,39 @@ proptest! {
             let env = Envelope::post(i as u64 + 1, 1_750_000_000_000 + i as i64, body.0);
             let n = normalize_checked(&env)?;
             apply_checked(&mut store, &mut w, &env, &n)?;
+        }
+    }
+
+    #[test]
+    fn the_store_keeps_its_promises_under_a_small_cap(
+        cap in 1usize..12,
+        bodies in prop::collection::vec(prop_oneof![
+            3 => fuzz::seed().prop_map(|i| Body(seeds()[i].body.clone())),
+            3 => fuzz::mutated_seed().prop_map(|(_, t)| Body(t.render())),
+            1 => fuzz::body(),
+        ], 1..40).prop_shuffle(),
+    ) {
+        let mut store = Store::with_max_events(cap);
+        store.report_evictions();
+        let mut w = Watch::default();
+        for (i, body) in bodies.into_iter().enumerate() {
+            let env = Envelope::post(i as u64 + 1, 1_750_000_000_000 + i as i64, body.0);
+            let n = normalize_checked(&env)?;
+            apply_checked(&mut store, &mut w, &env, &n)?;
+            check_evicted(&mut store)?;
+        }
+    }
+
+    #[test]
+    fn related_requests_under_a_small_cap(cap in 1usize..12, bodies in fuzz::related_bodies(2..40)) {
+        let mut store = Store::with_max_events(cap);
+        store.report_evictions();
+        let mut w = Watch::default();
+        for (i, body) in bodies.into_iter().enumerate() {
+            let env = Envelope::post(i as u64 + 1, 1_750_000_000_000 + i as i64, body.0);
+            let n = normalize_checked(&env)?;
+            apply_checked(&mut store, &mut w, &env, &n)?;
+            check_evicted(&mut store)?;
         }
     }
 

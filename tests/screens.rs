@@ -12,6 +12,7 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
+use wamon::model::Provider;
 use wamon::run::RunInfo;
 use wamon::ui::app::{App, Focus, Mode};
 
@@ -121,7 +122,7 @@ fn populated_from_every_provider() {
     }
     // ...and every provider reached the store.
     let providers: std::collections::HashSet<_> =
-        a.store.messages().iter().map(|m| m.provider).collect();
+        a.store.messages().map(|(_, m)| m.provider).collect();
     assert_eq!(providers.len(), 5);
     insta::assert_snapshot!(t.backend());
 }
@@ -266,6 +267,31 @@ fn the_detail_pane_on_a_poll() {
     insta::assert_snapshot!("detail_ticks", t.backend());
 }
 
+/// A sender repeating statuses forever: the timeline keeps the first and the latest and says
+/// how many it left out.
+#[test]
+fn the_ticks_view_counts_the_statuses_it_does_not_keep() {
+    let mut a = app();
+    let mut bodies = vec![waha_out("FLOOD", "acked forever")];
+    for _ in 0..100 {
+        bodies.push(waha_ack("FLOOD", 3, "READ"));
+    }
+    feed(&mut a, &bodies);
+    key(&mut a, KeyCode::Tab);
+    assert_eq!(a.focus, Focus::Detail);
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Char('v'));
+    }
+    let text = text_of(draw(&mut a, 260, 30).backend().buffer());
+    let kept = wamon::store::message::MAX_TICKS;
+    let more = format!(
+        "… {} more statuses, not kept (the first and the latest {} are)",
+        100 - kept,
+        kept - 1
+    );
+    assert!(text.contains(&more), "{text}");
+}
+
 #[test]
 fn eighty_by_twenty_four_works() {
     let mut a = app();
@@ -309,6 +335,151 @@ fn opening_a_chat_shows_it_alone_and_esc_goes_back() {
     assert!(!text.contains("blue jacket"));
     key(&mut a, KeyCode::Esc);
     assert!(a.chat.is_none());
+}
+
+fn instance_dm(id: &str, chat: serde_json::Value, text: &str) -> Vec<u8> {
+    json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
+        "messageId":id,"messageType":"text","text":text,"timestamp":1_795_262_400,
+        "sender":{"name":"Gerald"}}})
+    .to_string()
+    .into_bytes()
+}
+
+/// A lid chat open on the screen follows its fold into the phone chat: the selection moves to
+/// the phone chat, which then shows both chats' messages, and the chat list has one entry.
+#[test]
+fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
+    let mut a = app();
+    feed(
+        &mut a,
+        &[
+            instance_dm(
+                "M1",
+                json!({"lid": "777@lid", "jid": null}),
+                "under the lid",
+            ),
+            instance_dm(
+                "M2",
+                json!({"jid": "5511911111111@c.us"}),
+                "under the phone",
+            ),
+        ],
+    );
+    assert_eq!(a.chat_list().len(), 2);
+    a.focus = Focus::Chats;
+    a.chat_cursor = a
+        .chat_list()
+        .iter()
+        .position(|&c| a.store.chats().get(c).id.as_str() == "777@lid")
+        .unwrap();
+    key(&mut a, KeyCode::Enter);
+    let text = text_of(draw(&mut a, 140, 16).backend().buffer());
+    assert!(
+        text.contains("under the lid") && !text.contains("under the phone"),
+        "{text}"
+    );
+    feed(
+        &mut a,
+        &[instance_dm(
+            "M3",
+            json!({"lid": "777@lid", "jid": "5511911111111@c.us"}),
+            "the pair",
+        )],
+    );
+    assert_eq!(a.chat_list().len(), 1);
+    let phone = a.chat_list()[0];
+    assert_eq!(a.chat, Some(phone));
+    let text = text_of(draw(&mut a, 140, 16).backend().buffer());
+    for t in [
+        "under the lid",
+        "under the phone",
+        "the pair",
+        "Stream · Gerald",
+    ] {
+        assert!(text.contains(t), "no {t:?} in\n{text}");
+    }
+}
+
+fn meta_text(id: &str, from: &str, body: &str) -> Vec<u8> {
+    json!({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+        "messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},
+        "contacts":[{"profile":{"name":"Sheena"},"wa_id":from}],
+        "messages":[{"from":from,"id":id,"timestamp":"1795262400",
+            "type":"text","text":{"body":body}}]}}]}]})
+    .to_string()
+    .into_bytes()
+}
+
+fn texts(ids: std::ops::Range<usize>) -> Vec<Vec<u8>> {
+    ids.map(|i| {
+        meta_text(
+            &format!("wamid.T{i}"),
+            "16505551234",
+            &format!("text number {i}"),
+        )
+    })
+    .collect()
+}
+
+/// Past --max-events the screen keeps the newest, says how many went, keeps a paused cursor on
+/// its row, and moves a cursor whose row went to the next one left.
+#[test]
+fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
+    let mut a = App::new(RunInfo {
+        max_events: 20,
+        ..RunInfo::new("127.0.0.1:8080".parse().unwrap())
+    });
+    feed(&mut a, &texts(0..30));
+    let text = text_of(draw(&mut a, 140, 30).backend().buffer());
+    let evicted = a.store.counters().evicted_events;
+    assert!(evicted >= 9, "{evicted}");
+    assert!(text.contains(&format!("{evicted} evicted")), "{text}");
+    assert!(text.contains("text number 29") && !text.contains("text number 0 "));
+    // Paused on a recent row: it stays selected through the next eviction.
+    for _ in 0..3 {
+        key(&mut a, KeyCode::Char('k'));
+    }
+    let selected = a.selected_row().unwrap();
+    feed(&mut a, &texts(30..45));
+    assert!(a.store.counters().evicted_events > evicted);
+    assert_eq!(a.selected_row(), Some(selected));
+    // Paused on the oldest row, which then goes: the cursor lands on the oldest row left, and
+    // the detail pane follows it.
+    key(&mut a, KeyCode::Char('g'));
+    let _ = draw(&mut a, 140, 30);
+    let oldest = a.selected_row().unwrap();
+    feed(&mut a, &texts(45..70));
+    assert!(!a.store.has_row(oldest));
+    assert_eq!(a.stream_cursor, 0);
+    assert_eq!(a.selected_row(), a.view.rows.first().copied());
+    let text = text_of(draw(&mut a, 140, 30).backend().buffer());
+    assert!(a.detail.row.is_some_and(|r| a.store.has_row(r)));
+    assert!(text.contains("text number 69"), "{text}");
+}
+
+/// A filtered chat list forgets a chat whose matching rows were all evicted, though the chat
+/// itself is still there.
+#[test]
+fn a_filtered_chat_list_forgets_chats_whose_matches_were_evicted() {
+    let mut a = App::new(RunInfo {
+        max_events: 16,
+        ..RunInfo::new("127.0.0.1:8080".parse().unwrap())
+    });
+    key(&mut a, KeyCode::Char('/'));
+    type_text(&mut a, "alpha");
+    key(&mut a, KeyCode::Enter);
+    feed(&mut a, &[meta_text("wamid.A1", "16505550001", "alpha")]);
+    feed(&mut a, &texts(0..4));
+    let chat_a = a
+        .store
+        .chats()
+        .index_of(&wamon::model::ChatId::parse("16505550001").unwrap());
+    assert_eq!(a.chat_list(), chat_a.into_iter().collect::<Vec<_>>());
+    feed(&mut a, &[meta_text("wamid.A2", "16505550001", "beta")]);
+    feed(&mut a, &texts(4..16));
+    assert!(a.store.find_message(Provider::Meta, "wamid.A1").is_none());
+    assert!(a.store.find_message(Provider::Meta, "wamid.A2").is_some());
+    assert!(a.chat_list().is_empty(), "{:?}", a.chat_list());
 }
 
 #[test]

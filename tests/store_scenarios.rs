@@ -295,9 +295,8 @@ fn a_lid_chat_merges_into_the_phone_chat_when_the_mapping_is_revealed() {
         .chats()
         .index_of(&wamon::model::ChatId::parse("123456789@lid").unwrap())
         .unwrap();
-    let chat = s.chats().get(i);
-    assert_eq!(chat.messages.len(), 2);
-    assert_eq!(chat.aliases.len(), 1);
+    assert_eq!(s.chats().message_count(i), 2);
+    assert_eq!(s.chats().get(i).aliases.len(), 1);
 }
 
 #[test]
@@ -319,9 +318,8 @@ fn a_batch_of_many_events_in_one_request_applies_every_one() {
     assert_eq!(s.counters().events, 100);
     assert!(s
         .messages()
-        .iter()
-        .filter(|m| m.from_me)
-        .all(|m| m.ack() == Some(Ack::Delivered)));
+        .filter(|(_, m)| m.from_me)
+        .all(|(_, m)| m.ack() == Some(Ack::Delivered)));
 }
 
 #[test]
@@ -355,46 +353,108 @@ fn interactive_replies_are_tallied_per_prompt() {
     assert_eq!(t.voters, 2);
 }
 
-/// Found by `tests/fuzz_normalizer.rs` (minimised): the same lid chat, then the lid paired with
-/// one phone, then with another. The first phone's chat must stay a live chat holding its
-/// messages, and a later message to it must show there.
+/// A message of the `{event, instanceId, data}` provider in a one-to-one chat: `chat` carries
+/// the lid, the phone (`jid`) or both (which reveals the pair).
+fn instance(id: &str, chat: Value) -> Value {
+    json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
+        "messageId":id,"messageType":"text","text":"hi","timestamp":1_702_500_171}})
+}
+
+const LID: &str = "98765432109876@lid";
+
+fn lid_only(id: &str) -> Value {
+    instance(id, json!({"lid": LID, "jid": null}))
+}
+
+fn paired(id: &str, phone: &str) -> Value {
+    instance(id, json!({"lid": LID, "jid": phone}))
+}
+
+fn phone_only(id: &str, phone: &str) -> Value {
+    instance(id, json!({"jid": phone}))
+}
+
+/// The chat message `id` shows under, and the chat it arrived under.
+fn chats_of(s: &Store, id: &str) -> (String, String) {
+    let m = s.find_message(Provider::Instance, id).unwrap();
+    let chats = s.chats();
+    let shown = chats.get(chats.root(m.chat));
+    assert_eq!(shown.merged_into, None, "{id} shows under a folded chat");
+    (shown.id.to_string(), chats.get(m.chat).id.to_string())
+}
+
+fn live_chats(s: &Store) -> Vec<String> {
+    let mut ids: Vec<String> = s.chats().live().map(|(_, c)| c.id.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+const P1: &str = "5511911111111@c.us";
+const P2: &str = "5511922222222@c.us";
+
+/// Messages under a lid and under its phone end up in one chat, whichever came first and
+/// whenever the pair is revealed; the lid's messages keep the chat they arrived under.
 #[test]
-fn a_lid_paired_with_a_second_phone_keeps_both_phone_chats() {
-    let instance = |id: &str, chat: Value| {
-        json!({"event":"message","instanceId":"i-1","data":{"chat":chat,"fromMe":false,
-            "messageId":id,"messageType":"text","text":"hi","timestamp":1_702_500_171}})
-    };
+fn a_lid_and_its_phone_are_one_chat_in_any_order_of_arrival() {
+    let orders: [&[Value]; 3] = [
+        // Lid first, phone next, the pair last.
+        &[lid_only("M1"), phone_only("M2", P1), paired("M3", P1)],
+        // The pair first, then each alone.
+        &[paired("M3", P1), lid_only("M1"), phone_only("M2", P1)],
+        // Phone first, the pair, the lid last.
+        &[phone_only("M2", P1), paired("M3", P1), lid_only("M1")],
+    ];
+    for bodies in orders {
+        let mut s = Store::new();
+        apply(&mut s, bodies);
+        assert_eq!(live_chats(&s), vec![P1.to_string()]);
+        for id in ["M1", "M2", "M3"] {
+            assert_eq!(chats_of(&s, id).0, P1, "{id}");
+        }
+        assert_eq!(chats_of(&s, "M1").1, LID, "rows are not rewritten");
+        let p1 = s
+            .chats()
+            .index_of(&wamon::model::ChatId::parse(P1).unwrap());
+        assert_eq!(s.chats().message_count(p1.unwrap()), 3);
+    }
+}
+
+/// Found by `tests/fuzz_normalizer.rs` (minimised), then the wider rule: a lid paired with one
+/// phone and later with another (a number change, or a wrong pair corrected) moves the lid's
+/// own messages to the latest phone, while each phone chat keeps what arrived under it, stays
+/// listed, and shows later messages to it.
+#[test]
+fn a_lid_paired_again_moves_to_the_new_phone_and_both_phone_chats_stay() {
     let mut s = Store::new();
     apply(
         &mut s,
         &[
-            instance("M1", json!({"lid":"98765432109876@lid","jid":null})),
-            instance(
-                "M2",
-                json!({"lid":"98765432109876@lid","jid":"5511911111111@c.us"}),
-            ),
-            instance(
-                "M3",
-                json!({"lid":"98765432109876@lid","jid":"5511922222222@c.us"}),
-            ),
-            instance("M4", json!({"jid":"5511911111111@c.us"})),
+            lid_only("M1"),
+            paired("M2", P1),
+            lid_only("M3"),
+            paired("M4", P2),
+            phone_only("M5", P1),
+            lid_only("M6"),
         ],
     );
-    let chat_of = |id: &str| {
-        let m = s.find_message(Provider::Instance, id).unwrap();
-        s.chats().get(m.chat)
-    };
-    for (id, phone) in [
-        ("M1", "5511911111111@c.us"),
-        ("M2", "5511911111111@c.us"),
-        ("M3", "5511922222222@c.us"),
-        ("M4", "5511911111111@c.us"),
+    assert_eq!(live_chats(&s), vec![P1.to_string(), P2.to_string()]);
+    for (id, shown) in [
+        ("M1", P2),
+        ("M2", P1),
+        ("M3", P2),
+        ("M4", P2),
+        ("M5", P1),
+        ("M6", P2),
     ] {
-        let chat = chat_of(id);
-        assert_eq!(chat.id.as_str(), phone, "{id}");
-        assert_eq!(chat.merged_into, None, "{id} is in a merged chat");
+        assert_eq!(chats_of(&s, id).0, shown, "{id}");
     }
-    assert_eq!(s.chats().live().count(), 2);
+    // Pairing the lid back with the first phone (the second pair was the wrong one) brings the
+    // lid's messages back, without touching what arrived under either phone.
+    apply(&mut s, &[paired("M7", P1)]);
+    for (id, shown) in [("M1", P1), ("M3", P1), ("M4", P2), ("M6", P1), ("M7", P1)] {
+        assert_eq!(chats_of(&s, id).0, shown, "{id}");
+    }
+    assert_eq!(live_chats(&s), vec![P1.to_string(), P2.to_string()]);
 }
 
 fn meta_reaction(id: &str, target: &str, from: &str, emoji: &str) -> Value {
@@ -452,4 +512,122 @@ fn an_edit_that_beat_our_message_survives_its_arrival() {
     assert_eq!(m.text.as_deref(), Some("New body"));
     assert_eq!(m.edits(), ["Old body".to_string()]);
     assert_eq!(m.ack(), Some(Ack::Delivered));
+}
+
+// ---- --max-events ------------------------------------------------------------------------------
+
+fn texts(from: &str, ids: std::ops::Range<usize>) -> Vec<Value> {
+    ids.map(|i| meta_text(&format!("wamid.T{i}"), from, &format!("text {i}")))
+        .collect()
+}
+
+/// The oldest events leave memory in batches and are counted; what is left is the newest and
+/// stays consistent (rows, lookups by id).
+#[test]
+fn past_the_cap_the_oldest_events_are_evicted_and_counted() {
+    let mut s = Store::with_max_events(16);
+    apply(&mut s, &texts("16505551234", 0..40));
+    let c = s.counters();
+    let held = s.events().len();
+    assert!((16..=17).contains(&held), "{held} held");
+    assert_eq!(c.events, 40);
+    assert_eq!(c.evicted_events as usize, 40 - held);
+    assert_eq!(c.evicted_messages as usize, 40 - s.messages().len());
+    assert!(s.find_message(Provider::Meta, "wamid.T0").is_none());
+    assert!(s.find_message(Provider::Meta, "wamid.T39").is_some());
+    assert_eq!(s.rows().len(), s.messages().len());
+    assert_eq!(s.event_ids().end, 40, "ids keep counting");
+}
+
+/// A message evicted by the start of a day but acked at its end is still shown: a message goes
+/// only with the last event that touched it, and its ticks stay whole.
+#[test]
+fn a_message_still_in_use_outlives_older_events() {
+    let mut s = Store::with_max_events(16);
+    let mut bodies = vec![meta_status("wamid.OUT", "sent", 1)];
+    bodies.extend(texts("16505551234", 0..14));
+    bodies.push(meta_status("wamid.OUT", "delivered", 2));
+    bodies.extend(texts("16505551234", 14..28));
+    bodies.push(meta_status("wamid.OUT", "read", 3));
+    apply(&mut s, &bodies);
+    assert!(s.counters().evicted_events > 0);
+    assert!(s.find_message(Provider::Meta, "wamid.T0").is_none());
+    let out = s
+        .find_message(Provider::Meta, "wamid.OUT")
+        .expect("still in use");
+    assert_eq!(out.ack(), Some(Ack::Read));
+    assert_eq!(out.ticks.len(), 3);
+    // Its row is still in the stream, before every newer one.
+    let (h, _) = s
+        .messages()
+        .find(|(_, m)| m.id.as_str() == "wamid.OUT")
+        .unwrap();
+    assert_eq!(s.rows().front(), Some(&wamon::store::Row::Message(h)));
+    // Once nothing touches it for a while, it goes too.
+    apply(&mut s, &texts("16505551234", 28..80));
+    assert!(s.find_message(Provider::Meta, "wamid.OUT").is_none());
+    assert!(!s.has_row(wamon::store::Row::Message(h)));
+}
+
+/// A reaction or a status for an evicted message is treated like one for a message never seen:
+/// the reaction waits (parked), and a status for one of ours makes a new placeholder.
+#[test]
+fn a_later_event_for_an_evicted_message_is_like_one_for_a_message_never_seen() {
+    let reaction = meta_reaction("wamid.R1", "wamid.T0", "16505551234", "👍");
+    let status = meta_status("wamid.OUT", "delivered", 5);
+    let never_seen = apply(&mut Store::new(), &[reaction.clone(), status.clone()]);
+
+    let mut s = Store::with_max_events(8);
+    let mut bodies = vec![meta_status("wamid.OUT", "sent", 1)];
+    bodies.extend(texts("16505551234", 0..20));
+    apply(&mut s, &bodies);
+    assert!(s.find_message(Provider::Meta, "wamid.T0").is_none());
+    assert!(s.find_message(Provider::Meta, "wamid.OUT").is_none());
+    let after = apply(&mut s, &[reaction, status]);
+    assert!(after[0].parked && never_seen[0].parked);
+    assert_eq!(after[0].message, None);
+    assert_eq!(s.parked_count(), 1);
+    assert_eq!(after[1].ack, never_seen[1].ack);
+    let out = s.find_message(Provider::Meta, "wamid.OUT").unwrap();
+    assert!(out.placeholder);
+    assert_eq!(
+        out.ticks.len(),
+        1,
+        "a new placeholder, without the evicted ticks"
+    );
+    // The message itself arriving again takes the waiting reaction, as if never seen.
+    apply(&mut s, &[meta_text("wamid.T0", "16505551234", "text 0")]);
+    let t0 = s.find_message(Provider::Meta, "wamid.T0").unwrap();
+    assert_eq!(t0.reaction_counts(), vec![("👍".to_string(), 1)]);
+}
+
+/// A chat with nothing left goes, and a consumer that asked is told (with the requests nothing
+/// refers to any more); a lid chat folded into a phone chat goes from its aliases.
+#[test]
+fn chats_with_nothing_left_go_and_are_reported() {
+    let mut s = Store::with_max_events(8);
+    s.report_evictions();
+    let mut bodies = vec![
+        lid_only("L1"),
+        paired("L2", P1),
+        meta_text("wamid.A", "16505550001", "from A"),
+    ];
+    bodies.extend(texts("16505559999", 0..20));
+    apply(&mut s, &bodies);
+    assert_eq!(live_chats(&s), vec!["16505559999@c.us".to_string()]);
+    let gone = s.take_evicted();
+    assert_eq!(gone.chats.len(), 3, "the lid, its phone and A: {gone:?}");
+    for c in &gone.chats {
+        assert!(s.chats().get(*c).vacant);
+    }
+    assert!(
+        gone.seqs.contains(&1) && gone.seqs.contains(&3),
+        "{:?}",
+        gone.seqs
+    );
+    assert!(!gone.seqs.contains(&(s.events().front().unwrap().seq)));
+    assert!(s.take_evicted().is_empty(), "told once");
+    // The pair is remembered: the lid comes back folded.
+    apply(&mut s, &[lid_only("L3")]);
+    assert_eq!(chats_of(&s, "L3").0, P1);
 }

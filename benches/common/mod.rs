@@ -181,8 +181,7 @@ pub fn app() -> wamon::ui::app::App {
 pub fn shown_text_bytes(store: &wamon::store::Store) -> usize {
     let msgs: usize = store
         .messages()
-        .iter()
-        .map(|m| {
+        .map(|(_, m)| {
             m.text.as_ref().map_or(0, String::len) + m.sender_name.as_ref().map_or(0, String::len)
         })
         .sum();

@@ -33,10 +33,10 @@ impl Store {
         let k = key(provider, id);
         let mut prompt = None;
         let i = match self.lookup(&k) {
-            Some(i) if !self.messages[i].placeholder => {
-                let m = &mut self.messages[i];
+            Some(i) if !self.message(i).placeholder => {
+                let m = self.msg_mut(i);
                 m.duplicates += 1;
-                m.seqs.push(seq);
+                m.note_request(seq);
                 out.duplicate = true;
                 // A duplicate may still carry a newer ack (message.any after message).
                 if let Some(ack) = ev.status {
@@ -50,15 +50,15 @@ impl Store {
                 i
             }
             Some(i) => {
-                let m = &mut self.messages[i];
+                let m = self.msg_mut(i);
                 m.placeholder = false;
-                m.seqs.push(seq);
+                m.note_request(seq);
                 // Edits that reached the placeholder first are newer than the text the message
                 // itself brings, which must not overwrite them.
                 let edited = m.is_edited().then(|| m.text.take());
                 prompt = self.fill_message(i, ev, seq, at_ms);
                 if let Some(latest) = edited {
-                    self.messages[i].original_arrived_after_edits(latest);
+                    self.msg_mut(i).original_arrived_after_edits(latest);
                 }
                 i
             }
@@ -75,11 +75,11 @@ impl Store {
     /// The outcome of a message event: its state, and the tally it carries (its own poll, or
     /// the prompt an interactive reply answered).
     fn finish_message_outcome(&self, i: usize, prompt: Option<usize>, out: &mut Outcome) {
-        let m = &self.messages[i];
+        let m = self.message(i);
         out.message = Some(i);
         out.ack = m.ack();
         out.poll = prompt
-            .map(|p| &self.messages[p])
+            .map(|p| self.message(p))
             .unwrap_or(m)
             .poll
             .as_ref()
@@ -102,18 +102,22 @@ impl Store {
                 provider,
             ),
         };
-        let i = self.messages.len();
-        self.by_id.insert(provider, id.bare(), i);
-        self.messages
-            .push(Message::new(provider, id, chat, seq, at_ms));
-        self.chats.get_mut(chat).messages.push(i);
-        self.rows.push(Row::Message(i));
+        let bare = id.bare().to_owned();
+        let m = Message::new(provider, id, chat, seq, at_ms);
+        let i = self
+            .messages
+            .push(m, self.events_base + self.events.len() - 1);
+        self.by_id.insert(provider, &bare, i);
+        let c = self.chats.get_mut(chat);
+        c.received += 1;
+        c.held_messages += 1;
+        self.rows.push_back(Row::Message(i));
         i
     }
 
     /// Fills message `i` from `ev`; returns the prompt an interactive reply answered.
     fn fill_message(&mut self, i: usize, ev: &Event, seq: u64, at_ms: i64) -> Option<usize> {
-        let m = &mut self.messages[i];
+        let m = self.msg_mut(i);
         m.sender = ev.sender.clone().or(m.sender.take());
         m.sender_name = ev.sender_name.clone().or(m.sender_name.take());
         m.from_me = ev.from_me.unwrap_or(m.from_me);
@@ -149,12 +153,13 @@ impl Store {
                 Some(pi) => pi,
                 None => {
                     let pi = self.placeholder(provider, prompt, chat, seq, at_ms);
-                    self.messages[pi].msg_type = Some(MessageType::Interactive);
+                    self.msg_mut(pi).msg_type = Some(MessageType::Interactive);
                     pi
                 }
             };
             if let Some(voter) = voter {
-                let p = self.messages[pi].poll.get_or_insert_with(Default::default);
+                self.touch_message(pi);
+                let p = self.msg_mut(pi).poll.get_or_insert_with(Default::default);
                 p.set_question("interactive prompt");
                 p.reply(voter, &reply.option_id, &reply.title, ev.timestamp_ms);
             }
@@ -182,7 +187,7 @@ impl Store {
         let target = target.or(ev.poll_snapshot.as_ref().map(|s| &s.poll));
         let Some(target) = target else {
             // Nothing to attach to: show it on its own.
-            self.rows.push(Row::Event(row));
+            self.rows.push_back(Row::Event(row));
             return;
         };
         let k = key(provider, target);
@@ -225,7 +230,7 @@ impl Store {
     ) -> usize {
         let k = key(provider, &id);
         let i = self.create_message(provider, id, Some(chat), seq, at_ms);
-        let m = &mut self.messages[i];
+        let m = self.msg_mut(i);
         m.placeholder = true;
         m.from_me = true;
         self.unpark(&k);
@@ -233,8 +238,9 @@ impl Store {
     }
 
     fn apply_to_message(&mut self, i: usize, seq: u64, at_ms: i64, ev: &Event, out: &mut Outcome) {
-        let m = &mut self.messages[i];
-        m.seqs.push(seq);
+        // The table field alone, so the chat table stays readable below (vote resolution).
+        let m = self.messages.get_mut(i).expect("a held message");
+        m.note_request(seq);
         out.message = Some(i);
         out.target_text = Some(m.summary().into_owned());
         match ev.kind {
@@ -298,7 +304,7 @@ impl Store {
             }
             _ => {}
         }
-        let m = &self.messages[i];
+        let m = self.message(i);
         out.ack = m.ack();
         if out.poll.is_none() {
             out.poll = m.poll.as_ref().map(|p| p.tally());
@@ -306,45 +312,78 @@ impl Store {
     }
 
     fn park(&mut self, k: MsgKey, p: Parked) {
-        if self.parked_len >= MAX_PARKED {
-            // Drop the oldest parked event (the capture file still has it).
-            if let Some(oldest) = self
-                .parked
-                .iter()
-                .filter_map(|(k, v)| v.first().map(|p| (p.seq, k.clone())))
-                .min()
-            {
-                if let Some(v) = self.parked.get_mut(&oldest.1) {
-                    v.remove(0);
-                    if v.is_empty() {
-                        self.parked.remove(&oldest.1);
-                    }
-                }
-                self.parked_len -= 1;
-                self.counters.parked_dropped += 1;
-            }
+        if self.parking.len() >= MAX_PARKED && self.parking.pop_oldest().is_some() {
+            // The oldest waiting event gives up (the capture file still has it): its row stays
+            // marked parked, since it was never applied.
+            self.counters.parked_dropped += 1;
         }
-        self.parked.entry(k).or_default().push(p);
-        self.parked_len += 1;
+        self.parking.park(k, p);
     }
 
     fn unpark(&mut self, k: &MsgKey) {
-        let Some(waiting) = self.parked.remove(k) else {
+        let Some(waiting) = self.parking.take(k) else {
             return;
         };
-        self.parked_len -= waiting.len();
         let Some(i) = self.lookup(k) else {
             return;
         };
+        let reporting = self.evicted.is_some() && self.max_events.is_some();
+        if reporting && self.took_parked.last() != Some(&i) {
+            self.took_parked.push(i);
+        }
         for p in waiting {
             let mut out = Outcome::default();
             self.apply_to_message(i, p.seq, p.at_ms, &p.event, &mut out);
-            let row = &mut self.events[p.row];
+            let row = self.event_mut(p.row);
             row.parked = false;
             row.message = pack(Some(i));
             row.out_of_order = out.out_of_order;
         }
     }
 
-    // ---- queries -------------------------------------------------------------------------
+    fn msg_mut(&mut self, h: usize) -> &mut Message {
+        self.messages.get_mut(h).expect("a held message")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ChatId;
+
+    fn reaction(target: &str, emoji: &str) -> Event {
+        let mut ev = Event::new(Kind::Reaction, "reaction");
+        ev.chat = ChatId::parse("5511988881111@c.us");
+        ev.from_me = Some(false);
+        ev.target = Some(MessageId::new(target));
+        ev.emoji = Some(emoji.into());
+        ev
+    }
+
+    /// Past the cap, the oldest parked event gives up (counted) and the rest still apply.
+    #[test]
+    fn parking_overflow_drops_the_oldest_waiting_event() {
+        let mut s = Store::new();
+        s.apply(Provider::Meta, 1, 0, &reaction("A", "👍"));
+        s.apply(Provider::Meta, 2, 0, &reaction("B", "❤️"));
+        for i in 0..MAX_PARKED {
+            s.apply(Provider::Meta, 3, 0, &reaction(&format!("X{i}"), "🙂"));
+        }
+        assert_eq!(s.counters().parked_dropped, 2);
+        assert_eq!(s.parked_count(), MAX_PARKED);
+        let mut msg = Event::new(Kind::Message, "message");
+        msg.chat = ChatId::parse("5511988881111@c.us");
+        msg.message_id = Some(MessageId::new("B"));
+        s.apply(Provider::Meta, 4, 0, &msg);
+        assert!(s
+            .find_message(Provider::Meta, "B")
+            .unwrap()
+            .reactions()
+            .is_empty());
+        msg.message_id = Some(MessageId::new("X0"));
+        s.apply(Provider::Meta, 5, 0, &msg);
+        let x0 = s.find_message(Provider::Meta, "X0").unwrap();
+        assert_eq!(x0.reaction_counts(), vec![("🙂".to_string(), 1)]);
+        assert_eq!(s.parked_count(), MAX_PARKED - 1);
+    }
 }

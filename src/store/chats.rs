@@ -1,10 +1,22 @@
-//! The chat table: one entry per canonical chat id, with lid ↔ phone merging.
+//! The chat table: one entry per canonical chat id, with `@lid` chats folded into phone chats.
 //!
-//! Ids arrive already canonical (see [`crate::model::ChatId`]). When a payload reveals that a
-//! `@lid` id and a phone id are the same party, the lid chat is folded into the phone chat: its
-//! messages move over, later events under the lid resolve to the phone chat, and the lid stays
-//! listed as an alias of the merged chat. A lid later paired with another phone sends later
-//! events to that phone's chat; chats of two phones are never merged.
+//! Ids arrive already canonical (see [`crate::model::ChatId`]). Every event and message keeps
+//! the chat it arrived under, a `@lid` chat included. When a payload reveals that a lid and a
+//! phone id are the same party, the lid chat is *folded* into the phone chat: it is marked
+//! [`Chat::merged_into`] the phone chat and listed among its [`Chat::aliases`], and everything
+//! that shows chats resolves through that ([`Chats::root`]): the chat list, the stream's chat
+//! column, filters and the chat selection. Nothing is rewritten, so a fold can be undone: when
+//! the lid is later paired with another phone (the contact changed number, or the first pair was
+//! wrong), the lid chat is re-folded into the new phone's chat and its rows show there; the first
+//! phone's chat keeps its own rows and stays listed.
+//!
+//! Only a lid chat folds, and only into a phone chat: two phone chats never merge, whatever a
+//! payload claims, so no chat with rows of its own is ever hidden.
+//!
+//! A chat with nothing left (no held event or message arrived under it, no lid folded into it:
+//! everything evicted, or a phone chat made only to host a lid that moved on) is removed. Its
+//! slot is reused by a later chat — once the consumer that keeps chat indexes has been told
+//! (see [`Store::report_evictions`](super::Store::report_evictions)).
 
 use crate::model::{ChatId, ChatKind, Provider};
 use std::collections::HashMap;
@@ -15,16 +27,21 @@ pub struct Chat {
     pub id: ChatId,
     pub name: Option<String>,
     pub provider: Provider,
-    /// Time of the latest event in this chat (ms), by arrival.
+    /// Time of the latest event in this chat or a lid chat folded into it (ms), by arrival.
     pub last_activity_ms: i64,
-    /// Seq of the latest event, for ordering chats with equal times.
+    /// Seq of that event, for ordering chats with equal times.
     pub last_seq: u64,
-    /// Messages in arrival order (indexes into the store's message table).
-    pub messages: Vec<usize>,
-    /// Ids merged into this chat (lids).
-    pub aliases: Vec<ChatId>,
-    /// Set on a lid chat merged into another chat.
+    /// Messages that arrived under this id so far (never goes down: the "new" counts).
+    pub received: u64,
+    /// Lid chats folded into this one (indexes into the chat table).
+    pub aliases: Vec<usize>,
+    /// Set on a lid chat folded into a phone chat.
     pub merged_into: Option<usize>,
+    /// Held messages and events that arrived under this id (kept by the store).
+    pub held_messages: usize,
+    pub held_events: usize,
+    /// Removed: nothing was left in it. The slot waits for reuse.
+    pub vacant: bool,
 }
 
 impl Chat {
@@ -32,7 +49,7 @@ impl Chat {
         self.id.kind()
     }
 
-    /// Name if known, else the id's label.
+    /// Name if known, else the id's label. See [`Chats::title`] for a chat with lid aliases.
     pub fn title(&self) -> String {
         self.name.clone().unwrap_or_else(|| self.id.label())
     }
@@ -44,37 +61,66 @@ pub struct Chats {
     list: Vec<Chat>,
     by_id: HashMap<ChatId, usize>,
     lid_to_phone: HashMap<ChatId, ChatId>,
+    /// Vacant slots free for reuse.
+    free: Vec<usize>,
+    /// Vacant slots not yet reported to the consumer, when reuse is deferred.
+    unreported: Option<Vec<usize>>,
 }
 
 impl Chats {
-    /// The id events under `id` belong to, after lid merges.
+    /// The id events under `id` are shown under: a lid's phone once the pair is known.
     pub fn resolve<'a>(&'a self, id: &'a ChatId) -> &'a ChatId {
         self.lid_to_phone.get(id).unwrap_or(id)
     }
 
-    /// The index of the chat for `id`, creating it.
+    /// The index of the chat for `id` itself (a lid keeps its own chat), creating it. A new lid
+    /// chat whose phone is known is folded into the phone's chat at once.
     pub fn get_or_create(&mut self, id: &ChatId, provider: Provider) -> usize {
-        let id = self.resolve(id).clone();
-        if let Some(&i) = self.by_id.get(&id) {
+        if let Some(&i) = self.by_id.get(id) {
             return i;
         }
-        let i = self.list.len();
-        self.list.push(Chat {
+        let chat = Chat {
             id: id.clone(),
             name: None,
             provider,
             last_activity_ms: 0,
             last_seq: 0,
-            messages: Vec::new(),
+            received: 0,
             aliases: Vec::new(),
             merged_into: None,
-        });
-        self.by_id.insert(id, i);
+            held_messages: 0,
+            held_events: 0,
+            vacant: false,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.list[i] = chat;
+                i
+            }
+            None => {
+                self.list.push(chat);
+                self.list.len() - 1
+            }
+        };
+        self.by_id.insert(id.clone(), i);
+        if let Some(phone) = self.lid_to_phone.get(id).cloned() {
+            self.fold(i, &phone, provider);
+        }
         i
     }
 
+    /// The chat shown for chat `i`: the phone chat a lid chat is folded into, else `i`.
+    #[inline]
+    pub fn root(&self, i: usize) -> usize {
+        self.list[i].merged_into.unwrap_or(i)
+    }
+
+    /// The shown chat for `id` (a lid resolves to its phone's chat), if it exists.
     pub fn index_of(&self, id: &ChatId) -> Option<usize> {
-        self.by_id.get(self.resolve(id)).copied()
+        self.by_id
+            .get(id)
+            .or_else(|| self.by_id.get(self.resolve(id)))
+            .map(|&i| self.root(i))
     }
 
     pub fn get(&self, i: usize) -> &Chat {
@@ -85,14 +131,42 @@ impl Chats {
         &mut self.list[i]
     }
 
-    /// Chats that are not merged into another, any order.
+    /// The name chat `i` is shown with: its own, else one of its lid aliases' (a push name
+    /// seen under the lid).
+    pub fn name(&self, i: usize) -> Option<&str> {
+        let c = &self.list[self.root(i)];
+        c.name
+            .as_deref()
+            .or_else(|| c.aliases.iter().find_map(|&a| self.list[a].name.as_deref()))
+    }
+
+    /// The title chat `i` is shown with (see [`Chats::name`]), else its id's label.
+    pub fn title(&self, i: usize) -> String {
+        match self.name(i) {
+            Some(n) => n.to_owned(),
+            None => self.list[self.root(i)].id.label(),
+        }
+    }
+
+    /// Messages received in chat `i` and the lid chats folded into it.
+    pub fn message_count(&self, i: usize) -> u64 {
+        let c = &self.list[self.root(i)];
+        c.received
+            + c.aliases
+                .iter()
+                .map(|&a| self.list[a].received)
+                .sum::<u64>()
+    }
+
+    /// Chats that are shown (not folded into another, not removed), any order.
     pub fn live(&self) -> impl Iterator<Item = (usize, &Chat)> {
         self.list
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.merged_into.is_none())
+            .filter(|(_, c)| c.merged_into.is_none() && !c.vacant)
     }
 
+    /// Slots in the chat table, vacant ones included (indexes are below this).
     pub fn len(&self) -> usize {
         self.list.len()
     }
@@ -101,55 +175,91 @@ impl Chats {
         self.list.is_empty()
     }
 
-    /// Records that `lid` and `phone` are the same party. Returns `(from, into)` chat indexes
-    /// when an existing lid chat has to be folded into the phone chat (the caller moves the
-    /// messages, since they live in the message table).
-    pub fn learn_lid(
-        &mut self,
-        lid: &ChatId,
-        phone: &ChatId,
-        provider: Provider,
-    ) -> Option<(usize, usize)> {
-        if lid == phone || lid.kind() != ChatKind::Lid || phone.kind() == ChatKind::Lid {
-            return None;
+    /// Records that `lid` and `phone` are the same party, folding the lid's chat (if any) into
+    /// the phone's. True when a lid chat now shows under another chat than before.
+    pub fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) -> bool {
+        if lid.kind() != ChatKind::Lid || phone.kind() == ChatKind::Lid {
+            return false;
         }
         if self.lid_to_phone.get(lid) == Some(phone) {
-            return None;
+            return false;
         }
         self.lid_to_phone.insert(lid.clone(), phone.clone());
-        let from = *self.by_id.get(lid)?;
-        if self.list[from].id != *lid {
-            // The lid was folded into another phone's chat before (the account changed number,
-            // or a payload lied): later events under the lid go to the new phone, but two phone
-            // chats are two parties and never merge. Folding here would move the old number's
-            // messages away and leave its chat merged, so new messages in it would be invisible.
-            return None;
+        match self.by_id.get(lid) {
+            Some(&from) => {
+                self.fold(from, phone, provider);
+                true
+            }
+            None => false,
         }
+    }
+
+    /// Keeps vacant slots from reuse until [`Chats::take_vacated`] has reported them, for a
+    /// consumer that keeps chat indexes (the screen's selection and "new" counts): a reused slot
+    /// must never be mistaken for the chat it held before.
+    pub(super) fn defer_reuse(&mut self) {
+        self.unreported.get_or_insert_with(Vec::new);
+    }
+
+    /// Slots vacated since the last call (only while reuse is deferred); they are free from now.
+    pub(super) fn take_vacated(&mut self) -> Vec<usize> {
+        match &mut self.unreported {
+            Some(v) => {
+                let vacated = std::mem::take(v);
+                self.free.extend_from_slice(&vacated);
+                vacated
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether [`Chats::take_vacated`] has slots to report.
+    pub(super) fn has_vacated(&self) -> bool {
+        self.unreported.as_ref().is_some_and(|v| !v.is_empty())
+    }
+
+    /// Removes chat `i` if nothing is left in it, then the chat it was folded into if that has
+    /// nothing left either. The lid's pair is kept: a later event under it folds again.
+    pub(super) fn release(&mut self, i: usize) {
+        let c = &self.list[i];
+        if c.vacant || c.held_messages > 0 || c.held_events > 0 || !c.aliases.is_empty() {
+            return;
+        }
+        let into = c.merged_into;
+        if self.by_id.get(&c.id) == Some(&i) {
+            self.by_id.remove(&c.id);
+        }
+        let c = &mut self.list[i];
+        c.vacant = true;
+        c.merged_into = None;
+        c.name = None;
+        c.aliases = Vec::new();
+        match &mut self.unreported {
+            Some(v) => v.push(i),
+            None => self.free.push(i),
+        }
+        if let Some(into) = into {
+            self.list[into].aliases.retain(|&a| a != i);
+            self.release(into);
+        }
+    }
+
+    /// Folds lid chat `from` into the chat of `phone` (unfolding it from a previous phone).
+    fn fold(&mut self, from: usize, phone: &ChatId, provider: Provider) {
         let into = self.get_or_create(phone, provider);
-        if from == into {
-            return None;
+        if let Some(old) = self.list[from].merged_into.take() {
+            self.list[old].aliases.retain(|&a| a != from);
+            // A phone chat made only to host this lid (a wrong pair) goes with it.
+            self.release(old);
         }
-        let moved = std::mem::take(&mut self.list[from].messages);
-        let from_chat = &self.list[from];
-        let (name, last_ms, last_seq) = (
-            from_chat.name.clone(),
-            from_chat.last_activity_ms,
-            from_chat.last_seq,
-        );
         self.list[from].merged_into = Some(into);
+        let (last_ms, last_seq) = (self.list[from].last_activity_ms, self.list[from].last_seq);
         let target = &mut self.list[into];
-        target.aliases.push(lid.clone());
-        target.messages.extend(moved);
-        target.messages.sort_unstable();
-        if target.name.is_none() {
-            target.name = name;
-        }
+        target.aliases.push(from);
         if last_seq > target.last_seq {
             target.last_seq = last_seq;
             target.last_activity_ms = last_ms;
         }
-        self.by_id.insert(lid.clone(), into);
-        Some((from, into))
     }
 }
 
@@ -162,50 +272,87 @@ mod tests {
     }
 
     #[test]
-    fn lid_chats_merge_into_the_phone_chat() {
+    fn lid_chats_fold_into_the_phone_chat() {
         let mut chats = Chats::default();
         let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
-        chats.get_mut(lid).messages.push(0);
+        chats.get_mut(lid).received = 1;
         chats.get_mut(lid).name = Some("Gerald".into());
-        let (from, into) = chats
-            .learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha)
-            .unwrap();
-        assert_eq!(from, lid);
-        assert_eq!(chats.get(into).messages, vec![0]);
-        assert_eq!(chats.get(into).name.as_deref(), Some("Gerald"));
+        assert!(chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha));
+        let into = chats.index_of(&id("5511@c.us")).unwrap();
+        assert_eq!(chats.root(lid), into);
+        assert_eq!(chats.message_count(into), 1);
+        assert_eq!(chats.title(into), "Gerald");
         assert_eq!(chats.index_of(&id("777@lid")), Some(into));
         assert_eq!(chats.live().count(), 1);
-        assert_eq!(chats.get_or_create(&id("777@lid"), Provider::Waha), into);
+        // The lid keeps its own chat: rows stay where they arrived.
+        assert_eq!(chats.get_or_create(&id("777@lid"), Provider::Waha), lid);
+        assert_eq!(chats.get(lid).id, id("777@lid"));
     }
 
     /// Found by `tests/fuzz_normalizer.rs`: a lid paired with a second phone folded the first
     /// phone's chat into the second one, leaving a merged chat that new messages still went to.
+    /// Now the lid chat moves to the second phone and the first phone's chat stays as it was.
     #[test]
     fn a_lid_paired_with_another_phone_never_merges_two_phone_chats() {
         let mut chats = Chats::default();
-        chats.get_or_create(&id("98765432109876@lid"), Provider::Instance);
-        let (_, first) = chats
-            .learn_lid(
-                &id("98765432109876@lid"),
-                &id("644@c.us"),
-                Provider::Instance,
-            )
-            .unwrap();
-        chats.get_mut(first).messages.push(0);
-        assert_eq!(
-            chats.learn_lid(
-                &id("98765432109876@lid"),
-                &id("wamid.X@c.us"),
-                Provider::Instance
-            ),
-            None
+        let lid = chats.get_or_create(&id("98765432109876@lid"), Provider::Instance);
+        chats.learn_lid(
+            &id("98765432109876@lid"),
+            &id("644@c.us"),
+            Provider::Instance,
         );
+        let first = chats.index_of(&id("644@c.us")).unwrap();
+        chats.get_mut(first).received = 1;
+        chats.get_mut(first).held_messages = 1;
+        assert!(chats.learn_lid(
+            &id("98765432109876@lid"),
+            &id("wamid.X@c.us"),
+            Provider::Instance
+        ));
+        let second = chats.index_of(&id("wamid.X@c.us")).unwrap();
         assert_eq!(chats.get(first).merged_into, None);
-        assert_eq!(chats.get(first).messages, vec![0]);
-        assert_eq!(chats.index_of(&id("644@c.us")), Some(first));
-        // Later events under the lid belong to the second phone.
-        let second = chats.get_or_create(&id("98765432109876@lid"), Provider::Instance);
-        assert_eq!(chats.get(second).id, id("wamid.X@c.us"));
+        assert!(chats.get(first).aliases.is_empty());
+        assert_eq!(chats.message_count(first), 1);
+        assert_eq!(chats.root(lid), second);
+        assert_eq!(chats.get(second).aliases, vec![lid]);
+        assert_eq!(chats.index_of(&id("98765432109876@lid")), Some(second));
         assert_eq!(chats.live().count(), 2);
+    }
+
+    /// A wrong pair made a phone chat only to host the lid; when the right pair moves the lid
+    /// on, that empty chat is removed rather than listed with nothing in it.
+    #[test]
+    fn a_phone_chat_left_empty_by_a_corrected_pair_goes() {
+        let mut chats = Chats::default();
+        let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        chats.get_mut(lid).held_events = 1;
+        chats.learn_lid(&id("777@lid"), &id("5500@c.us"), Provider::Waha);
+        let wrong = chats.index_of(&id("5500@c.us")).unwrap();
+        chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha);
+        assert!(chats.get(wrong).vacant);
+        assert_eq!(chats.index_of(&id("5500@c.us")), None);
+        let live: Vec<&str> = chats.live().map(|(_, c)| c.id.as_str()).collect();
+        assert_eq!(live, vec!["5511@c.us"]);
+        // The slot is reused by the next chat.
+        assert_eq!(chats.get_or_create(&id("5522@c.us"), Provider::Waha), wrong);
+    }
+
+    #[test]
+    fn a_lid_chat_made_after_its_pair_is_known_is_folded_at_once() {
+        let mut chats = Chats::default();
+        assert!(!chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha));
+        let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        assert_eq!(chats.get(chats.root(lid)).id, id("5511@c.us"));
+        assert_eq!(chats.live().count(), 1);
+    }
+
+    #[test]
+    fn only_a_lid_folds_and_only_into_a_phone() {
+        let mut chats = Chats::default();
+        let a = chats.get_or_create(&id("5511@c.us"), Provider::Waha);
+        let b = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        assert!(!chats.learn_lid(&id("5511@c.us"), &id("5522@c.us"), Provider::Waha));
+        assert!(!chats.learn_lid(&id("777@lid"), &id("888@lid"), Provider::Waha));
+        assert_eq!((chats.root(a), chats.root(b)), (a, b));
     }
 }

@@ -27,6 +27,8 @@ pub struct EventRow {
     pub parked: bool,
 }
 
+/// No chat or message. Message handles are never reused, so a run making more than four billion
+/// messages would leave the newest events without their link (the message keeps its own row).
 pub(super) const NONE_IDX: u32 = u32::MAX;
 
 pub(super) fn pack(i: Option<usize>) -> u32 {

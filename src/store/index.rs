@@ -11,7 +11,9 @@
 //! Core module: pure.
 
 use super::message::Message;
+use super::table::MessageTable;
 use crate::model::Provider;
+use std::collections::hash_map::Entry;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
@@ -65,25 +67,60 @@ impl MessageIndex {
         &self,
         provider: Provider,
         bare: &str,
-        messages: &[Message],
+        messages: &MessageTable,
     ) -> Option<usize> {
         let h = self.hash(provider, bare);
         match self.primary.get(&h) {
-            Some(&i) if Self::is(&messages[i as usize], provider, bare) => Some(i as usize),
-            Some(_) => self.overflow.get(&(provider, bare.to_owned())).copied(),
-            None => None,
+            Some(&i)
+                if messages
+                    .get(i as usize)
+                    .is_some_and(|m| Self::is(m, provider, bare)) =>
+            {
+                Some(i as usize)
+            }
+            // A colliding id, a handle past 32 bits, or a primary entry removed while a
+            // colliding one stayed in the overflow.
+            _ if !self.overflow.is_empty() => {
+                self.overflow.get(&(provider, bare.to_owned())).copied()
+            }
+            _ => None,
         }
     }
 
     /// Records message `i` (with this provider and bare id, not indexed yet).
     pub(super) fn insert(&mut self, provider: Provider, bare: &str, i: usize) {
         let h = self.hash(provider, bare);
-        let slot = u32::try_from(i).unwrap_or(u32::MAX);
-        if let std::collections::hash_map::Entry::Vacant(v) = self.primary.entry(h) {
-            v.insert(slot);
-        } else {
-            self.overflow.insert((provider, bare.to_owned()), i);
+        match (self.primary.entry(h), u32::try_from(i)) {
+            (Entry::Vacant(v), Ok(slot)) => {
+                v.insert(slot);
+            }
+            _ => {
+                self.overflow.insert((provider, bare.to_owned()), i);
+            }
         }
+    }
+
+    /// Forgets message `i` (evicted), if it is the one indexed under this id.
+    pub(super) fn remove(&mut self, provider: Provider, bare: &str, i: usize) {
+        let h = self.hash(provider, bare);
+        if let Entry::Occupied(o) = self.primary.entry(h) {
+            if *o.get() as usize == i && u32::try_from(i).is_ok() {
+                o.remove();
+                return;
+            }
+        }
+        if !self.overflow.is_empty() {
+            let k = (provider, bare.to_owned());
+            if self.overflow.get(&k) == Some(&i) {
+                self.overflow.remove(&k);
+            }
+        }
+    }
+
+    /// Ids indexed.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.primary.len() + self.overflow.len()
     }
 }
 
@@ -94,19 +131,17 @@ mod tests {
 
     #[test]
     fn finds_by_provider_and_bare_id_and_survives_collisions() {
-        let mut messages = Vec::new();
+        let mut messages = MessageTable::default();
         let mut idx = MessageIndex::default();
-        for (i, (p, id)) in [
+        for (p, id) in [
             (Provider::Waha, "false_1@c.us_AAA"),
             (Provider::Meta, "AAA"),
             (Provider::Waha, "BBB"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let m = Message::new(p, MessageId::new(id), 0, i as u64, 0);
-            idx.insert(p, m.id.bare(), i);
-            messages.push(m);
+        ] {
+            let m = Message::new(p, MessageId::new(id), 0, 0, 0);
+            let bare = m.id.bare().to_owned();
+            let i = messages.push(m, 0);
+            idx.insert(p, &bare, i);
         }
         assert_eq!(idx.get(Provider::Waha, "AAA", &messages), Some(0));
         assert_eq!(idx.get(Provider::Meta, "AAA", &messages), Some(1));
@@ -117,5 +152,27 @@ mod tests {
         assert_eq!(idx.get(Provider::Waha, "BBB", &messages), None);
         idx.overflow.insert((Provider::Waha, "BBB".into()), 2);
         assert_eq!(idx.get(Provider::Waha, "BBB", &messages), Some(2));
+        // Removing the primary entry leaves the colliding one findable.
+        idx.remove(Provider::Waha, "BBB", 1);
+        assert_eq!(idx.get(Provider::Waha, "BBB", &messages), Some(2));
+        idx.remove(Provider::Waha, "BBB", 2);
+        assert_eq!(idx.get(Provider::Waha, "BBB", &messages), None);
+        // Removing an id indexed for another message leaves it.
+        idx.remove(Provider::Meta, "AAA", 0);
+        assert_eq!(idx.get(Provider::Meta, "AAA", &messages), Some(1));
+        assert_eq!(idx.len(), 2);
+    }
+
+    #[test]
+    fn handles_past_32_bits_are_indexed_too() {
+        let mut idx = MessageIndex::default();
+        let big = u32::MAX as usize + 7;
+        idx.insert(Provider::Meta, "X", big);
+        assert_eq!(
+            idx.overflow.get(&(Provider::Meta, "X".to_owned())),
+            Some(&big)
+        );
+        idx.remove(Provider::Meta, "X", big);
+        assert_eq!(idx.len(), 0);
     }
 }

@@ -5,10 +5,22 @@
 //! back is kept in the timeline, flagged out of order and not applied. `failed` is shown while
 //! nothing better than `sent` was seen; a later delivered/read from another device wins, and the
 //! failure stays in the timeline.
+//!
+//! A message's lists are capped, since a sender can repeat statuses or a message forever: the
+//! tick timeline keeps the first and the latest [`MAX_TICKS`] − 1 statuses, and the requests
+//! that touched it the first and the latest [`MAX_SEQS`] − 1; the rest are counted
+//! ([`Message::ticks_omitted`], [`Message::seqs_omitted`]) and the ticks view says so. Their
+//! effect (the ack, the out-of-order count) is kept whole.
 
 use super::poll::PollState;
 use crate::model::{Ack, ChatId, Media, MessageId, MessageType, Provider};
 use std::borrow::Cow;
+
+/// Statuses kept in a message's timeline: the first and the most recent.
+pub const MAX_TICKS: usize = 64;
+
+/// Requests listed per message (the detail pane's `[`/`]`): the first and the most recent.
+pub const MAX_SEQS: usize = 256;
 
 /// One status in a message's tick timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +56,11 @@ struct Extras {
     edits: Vec<String>,
     failed: Option<String>,
     reply_to: Option<MessageId>,
+    /// Statuses and requests past the caps, not listed.
+    ticks_omitted: u32,
+    /// Of those statuses, the ones that were out of order.
+    omitted_out_of_order: u32,
+    seqs_omitted: u32,
 }
 
 /// A message in the store.
@@ -65,7 +82,8 @@ pub struct Message {
     pub first_seq: u64,
     /// When that request arrived (ms).
     pub first_at_ms: i64,
-    /// Seqs of every request that touched it, for the raw pane's "related" view.
+    /// Seqs of the requests that touched it, for the raw pane's "related" view (capped, see the
+    /// module docs; add with [`Message::note_request`]).
     pub seqs: Vec<u64>,
     /// Created from a status or reply before the message itself was seen.
     pub placeholder: bool,
@@ -169,8 +187,35 @@ impl Message {
         };
         tick.out_of_order = outcome == AckOutcome::OutOfOrder;
         tick.repeated = outcome == AckOutcome::Repeated;
+        if self.ticks.len() >= MAX_TICKS {
+            // Keep the first status (how it started) and the latest ones.
+            let dropped = self.ticks.remove(1);
+            let x = self.extras_mut();
+            x.ticks_omitted = x.ticks_omitted.saturating_add(1);
+            x.omitted_out_of_order += u32::from(dropped.out_of_order);
+        }
         self.ticks.push(tick);
         outcome
+    }
+
+    /// Records that request `seq` touched this message.
+    pub fn note_request(&mut self, seq: u64) {
+        if self.seqs.len() >= MAX_SEQS {
+            self.seqs.remove(1);
+            let x = self.extras_mut();
+            x.seqs_omitted = x.seqs_omitted.saturating_add(1);
+        }
+        self.seqs.push(seq);
+    }
+
+    /// Statuses received but no longer in [`Message::ticks`] (past [`MAX_TICKS`]).
+    pub fn ticks_omitted(&self) -> u32 {
+        self.extras.as_ref().map_or(0, |x| x.ticks_omitted)
+    }
+
+    /// Requests that touched it but are no longer in [`Message::seqs`] (past [`MAX_SEQS`]).
+    pub fn seqs_omitted(&self) -> u32 {
+        self.extras.as_ref().map_or(0, |x| x.seqs_omitted)
     }
 
     /// Sets the ack a message event itself states (a message created with `ack: 1`), without a
@@ -192,7 +237,8 @@ impl Message {
 
     /// Number of out-of-order statuses received.
     pub fn out_of_order_count(&self) -> usize {
-        self.ticks.iter().filter(|t| t.out_of_order).count()
+        let omitted = self.extras.as_ref().map_or(0, |x| x.omitted_out_of_order);
+        self.ticks.iter().filter(|t| t.out_of_order).count() + omitted as usize
     }
 
     /// Sets `reactor`'s reaction; an empty emoji removes it.
@@ -318,6 +364,41 @@ mod tests {
         m.apply_ack(tick(Some(Ack::Delivered)));
         assert_eq!(m.apply_ack(tick(None)), AckOutcome::Ignored);
         assert_eq!(m.ack(), Some(Ack::Delivered));
+    }
+
+    /// A sender repeating statuses forever: the timeline keeps the first and the latest, counts
+    /// the rest, and the state and out-of-order count stay whole.
+    #[test]
+    fn ticks_and_requests_are_capped_keeping_the_first_and_the_latest() {
+        let mut m = msg();
+        let mut first = tick(Some(Ack::Sent));
+        first.seq = 1;
+        m.apply_ack(first);
+        m.apply_ack(tick(Some(Ack::Read)));
+        m.apply_ack(tick(Some(Ack::Delivered)));
+        for i in 0..1000 {
+            let mut t = tick(Some(Ack::Read));
+            t.seq = 10 + i;
+            m.apply_ack(t);
+        }
+        assert_eq!(m.ticks.len(), MAX_TICKS);
+        assert_eq!(m.ticks_omitted(), 1003 - MAX_TICKS as u32);
+        assert_eq!(m.ticks[0].seq, 1, "the first status stays");
+        assert_eq!(m.ticks.last().unwrap().seq, 1009);
+        assert_eq!(
+            m.out_of_order_count(),
+            1,
+            "the dropped out-of-order status still counts"
+        );
+        assert_eq!(m.ack(), Some(Ack::Read));
+        for seq in 2..=1000 {
+            m.note_request(seq);
+        }
+        assert_eq!(m.seqs.len(), MAX_SEQS);
+        assert_eq!(m.seqs[0], 1);
+        assert_eq!(m.seqs[1], 1000 - MAX_SEQS as u64 + 2);
+        assert_eq!(*m.seqs.last().unwrap(), 1000);
+        assert_eq!(m.seqs_omitted(), 1000 - MAX_SEQS as u32);
     }
 
     #[test]

@@ -12,30 +12,63 @@
 //!   you send through Meta's API), which makes a placeholder message so its ticks still show
 //!   (as do a provider's poll tally and an interactive reply for an unseen prompt); whatever
 //!   was parked for it is applied to the placeholder then, in arrival order;
-//! - every event also becomes an [`EventRow`], so nothing received is ever invisible.
+//! - every event also becomes an [`EventRow`], so nothing received is ever invisible;
+//! - events and messages keep the chat they arrived under; a `@lid` chat is folded into its
+//!   phone's chat on read (see [`chats`]), so a later pair can move it without rewriting rows.
+//!
+//! **Memory is bounded** by [`Store::with_max_events`] (`--max-events`): the store holds at most
+//! that many events, evicting the oldest (the capture file keeps them). The rule, in full:
+//! - events go oldest first, in batches: once the store holds 1/16 more than the cap it evicts
+//!   down to the cap, so eviction costs O(1) amortised per event;
+//! - a message goes when the last event that touched it goes: a message sent at the start and
+//!   acked, reacted to or edited later stays as long as that later event does, ticks, reactions,
+//!   poll and history included. (A message kept that way is examined again one cap of events
+//!   later, so one whose activity then stopped may stay up to that much longer.)
+//! - events parked for a message that never came go with their event;
+//! - a chat goes when no held event or message arrived under it and no lid chat is folded into
+//!   it;
+//! - handles are never reused: a [`Row`] or message handle held elsewhere finds nothing once
+//!   evicted (see [`Store::has_row`]);
+//! - a later event for an evicted message is treated like one for a message never seen (parked,
+//!   or a placeholder for one of ours);
+//! - within a message, statuses and request seqs are capped too (see [`message`]), and events
+//!   waiting for a message by `MAX_PARKED`.
+//!
+//! Evictions are counted ([`Counters::evicted_events`], [`Counters::evicted_messages`]). A
+//! consumer that keeps its own state about rows and chats (the screen) asks for a report
+//! ([`Store::report_evictions`], [`Store::take_evicted`]): the requests nothing held refers to
+//! any more, and the chats that went.
 //!
 //! Core module: pure and synchronous.
 
 mod apply;
 pub mod chats;
 mod event_row;
+mod evict;
 mod index;
 pub mod message;
+mod parking;
 pub mod poll;
+mod query;
+mod table;
 
 use crate::model::{Ack, ChatId, ChatKind, Event, Kind, MessageId, Provider};
 use chats::Chats;
-use message::Message;
 use poll::PollTally;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 pub use chats::Chat;
 pub use event_row::EventRow;
 use event_row::{pack, NONE_IDX};
+pub use evict::Evicted;
+
+/// The default `--max-events`: a long day of busy traffic, in roughly half a gigabyte.
+pub const DEFAULT_MAX_EVENTS: usize = 1_000_000;
 
 /// Upper bound on events waiting for their message, so a stream of orphan acks cannot grow
-/// memory without limit. Overflow drops the oldest parked event and counts it.
+/// memory without limit. Overflow drops the oldest parked event (O(1) amortised, see
+/// [`parking`]) and counts it.
 const MAX_PARKED: usize = 50_000;
 
 /// A row of the default stream: a message (updated in place by acks, reactions, edits...) or an
@@ -49,7 +82,7 @@ pub enum Row {
 /// What applying one event did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
-    /// The event's chat after lid merges.
+    /// The event's chat as shown: a lid's phone once the pair is known.
     pub chat: Option<ChatId>,
     /// The message the event created or changed.
     pub message: Option<usize>,
@@ -76,6 +109,9 @@ pub struct Counters {
     pub duplicates: u64,
     pub out_of_order: u64,
     pub parked_dropped: u64,
+    /// Events and messages evicted from memory to stay within the cap.
+    pub evicted_events: u64,
+    pub evicted_messages: u64,
 }
 
 type MsgKey = (Provider, String);
@@ -88,21 +124,34 @@ struct Parked {
     row: usize,
 }
 
-/// All chats, messages and events seen so far.
+/// All chats, messages and events seen so far (within the cap).
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     chats: Chats,
-    messages: Vec<Message>,
+    messages: table::MessageTable,
     by_id: index::MessageIndex,
-    parked: HashMap<MsgKey, Vec<Parked>>,
-    parked_len: usize,
-    events: Vec<EventRow>,
+    parking: parking::Parking,
+    /// Held events, oldest first; `events[0]` has id `events_base`.
+    events: VecDeque<EventRow>,
+    events_base: usize,
     /// Event names, shared by the rows that carry them.
     event_names: HashSet<Arc<str>>,
-    rows: Vec<Row>,
+    /// The default stream, oldest first; `rows[0]` is at position `rows_base`.
+    rows: VecDeque<Row>,
+    rows_base: usize,
+    /// Rows at or after this position were never moved by an eviction.
+    rows_settled: usize,
     counters: Counters,
     last_seq: u64,
     last_received_ms: i64,
+    chat_epoch: u64,
+    /// `--max-events`, if any.
+    max_events: Option<usize>,
+    /// What evictions removed, for a consumer that asked (see [`Store::report_evictions`]).
+    evicted: Option<Evicted>,
+    /// Messages that took events parked before them: their request lists may name requests
+    /// older than the message (kept while reporting, pruned by eviction).
+    took_parked: Vec<usize>,
 }
 
 fn key(provider: Provider, id: &MessageId) -> MsgKey {
@@ -110,8 +159,17 @@ fn key(provider: Provider, id: &MessageId) -> MsgKey {
 }
 
 impl Store {
+    /// A store without a cap.
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// A store holding at most about `max` events (see the module docs); at least 1.
+    pub fn with_max_events(max: usize) -> Store {
+        Store {
+            max_events: Some(max.max(1)),
+            ..Store::default()
+        }
     }
 
     /// Counts one received request (a request may carry many events, or none).
@@ -140,10 +198,11 @@ impl Store {
             self.learn_lid(lid, phone, provider);
         }
         let chat = ev.chat.as_ref().map(|c| self.chats.resolve(c).clone());
-        let chat_idx = chat
+        let chat_idx = ev
+            .chat
             .as_ref()
             .map(|c| self.touch_chat(c, provider, seq, received_at_ms, ev));
-        let row = self.events.len();
+        let row = self.events_base + self.events.len();
         let event = match self.event_names.get(ev.event.as_str()) {
             Some(name) => name.clone(),
             None => {
@@ -158,7 +217,10 @@ impl Store {
             (None, Kind::Message | Kind::Edit) => (None, false),
             (None, _) => (ev.text.as_deref().map(Box::from), false),
         };
-        self.events.push(EventRow {
+        if let Some(c) = chat_idx {
+            self.chats.get_mut(c).held_events += 1;
+        }
+        self.events.push_back(EventRow {
             seq,
             received_at_ms,
             event,
@@ -183,9 +245,12 @@ impl Store {
             Kind::Status | Kind::Reaction | Kind::Edit | Kind::Revoke | Kind::PollVote => {
                 self.apply_to_target(provider, seq, received_at_ms, ev, chat_idx, row, &mut out)
             }
-            _ => self.rows.push(Row::Event(row)),
+            _ => self.rows.push_back(Row::Event(row)),
         }
-        let er = &mut self.events[row];
+        if let Some(m) = out.message {
+            self.touch_message(m);
+        }
+        let er = self.events.back_mut().expect("pushed above");
         er.message = pack(out.message);
         er.out_of_order = out.out_of_order;
         er.duplicate = out.duplicate;
@@ -196,24 +261,25 @@ impl Store {
         if out.out_of_order {
             self.counters.out_of_order += 1;
         }
+        self.evict_if_over();
         out
     }
 
+    /// Notes that the event being applied touched message `h` (see `evict`).
+    fn touch_message(&mut self, h: usize) {
+        let now = self.events_base + self.events.len() - 1;
+        self.messages.touch(h, now);
+    }
+
     fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) {
-        if let Some((from, into)) = self.chats.learn_lid(lid, phone, provider) {
-            for m in &mut self.messages {
-                if m.chat == from {
-                    m.chat = into;
-                }
-            }
-            for e in &mut self.events {
-                if e.chat() == Some(from) {
-                    e.chat = pack(Some(into));
-                }
-            }
+        // Rows keep the chat they arrived under: folding only changes how chats resolve.
+        if self.chats.learn_lid(lid, phone, provider) {
+            self.chat_epoch += 1;
         }
     }
 
+    /// The chat `chat` arrived under (its own, a lid included), with its activity and name
+    /// brought up to date, and the activity of the chat it is shown under.
     fn touch_chat(
         &mut self,
         chat: &ChatId,
@@ -223,75 +289,24 @@ impl Store {
         ev: &Event,
     ) -> usize {
         let i = self.chats.get_or_create(chat, provider);
-        let c = self.chats.get_mut(i);
-        c.provider = provider;
-        if seq >= c.last_seq {
-            c.last_seq = seq;
-            c.last_activity_ms = at_ms;
+        let root = self.chats.root(i);
+        for j in [i, root] {
+            let c = self.chats.get_mut(j);
+            c.provider = provider;
+            if seq >= c.last_seq {
+                c.last_seq = seq;
+                c.last_activity_ms = at_ms;
+            }
         }
+        let c = self.chats.get_mut(i);
         if let Some(name) = &ev.chat_name {
             c.name = Some(name.clone());
-        } else if c.kind() == ChatKind::User && ev.from_me == Some(false) {
+        } else if matches!(c.kind(), ChatKind::User | ChatKind::Lid) && ev.from_me == Some(false) {
             // In a one-to-one chat the other party's push name is the chat's name.
             if let Some(n) = &ev.sender_name {
                 c.name = Some(n.clone());
             }
         }
         i
-    }
-
-    pub fn counters(&self) -> Counters {
-        self.counters
-    }
-
-    /// Highest request seq seen.
-    pub fn last_seq(&self) -> u64 {
-        self.last_seq
-    }
-
-    /// Arrival time of the latest request (ms), 0 if none.
-    pub fn last_received_ms(&self) -> i64 {
-        self.last_received_ms
-    }
-
-    pub fn chats(&self) -> &Chats {
-        &self.chats
-    }
-
-    pub fn message(&self, i: usize) -> &Message {
-        &self.messages[i]
-    }
-
-    pub fn messages(&self) -> &[Message] {
-        &self.messages
-    }
-
-    /// The message with this provider id, if seen.
-    pub fn find_message(&self, provider: Provider, id: &str) -> Option<&Message> {
-        self.lookup(&key(provider, &MessageId::new(id)))
-            .map(|i| &self.messages[i])
-    }
-
-    /// The index of the message under `k`.
-    fn lookup(&self, k: &MsgKey) -> Option<usize> {
-        self.by_id.get(k.0, &k.1, &self.messages)
-    }
-
-    pub fn event(&self, i: usize) -> &EventRow {
-        &self.events[i]
-    }
-
-    pub fn events(&self) -> &[EventRow] {
-        &self.events
-    }
-
-    /// Default stream rows, in arrival order.
-    pub fn rows(&self) -> &[Row] {
-        &self.rows
-    }
-
-    /// Events still waiting for their message.
-    pub fn parked_count(&self) -> usize {
-        self.parked_len
     }
 }

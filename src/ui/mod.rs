@@ -15,6 +15,7 @@ pub mod json_view;
 pub mod keys;
 pub mod layout;
 pub mod panes;
+pub mod panic;
 pub mod raw;
 pub mod theme;
 pub mod view;
@@ -124,7 +125,9 @@ pub async fn run(
 ) -> Result<()> {
     let mouse = !args.no_mouse;
     let mut terminal = ratatui::init();
-    install_panic_hook(mouse);
+    // ratatui::init installed its own hook (raw mode, alternate screen); ours runs first and
+    // keeps it to the screen's thread.
+    panic::install(move || restore_terminal(mouse));
     let mut out = std::io::stdout();
     let _ = crossterm::execute!(out, EnableBracketedPaste);
     if mouse {
@@ -136,6 +139,8 @@ pub async fn run(
     result
 }
 
+/// Gives the terminal back: ratatui's restore (raw mode, alternate screen) plus mouse capture
+/// and paste mode, or the shell is left receiving escape codes.
 fn restore_terminal(mouse: bool) {
     let mut out = std::io::stdout();
     if mouse {
@@ -143,16 +148,6 @@ fn restore_terminal(mouse: bool) {
     }
     let _ = crossterm::execute!(out, DisableBracketedPaste);
     ratatui::restore();
-}
-
-/// ratatui's own hook restores raw mode and the alternate screen; mouse capture and paste mode
-/// need undoing too, or the shell is left receiving escape codes.
-fn install_panic_hook(mouse: bool) {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal(mouse);
-        previous(info);
-    }));
 }
 
 async fn event_loop(
@@ -215,6 +210,10 @@ async fn event_loop(
                     dirty = true;
                 }
                 if app.toast.is_some() {
+                    dirty = true;
+                }
+                // A view left stale by the last batch (at most one rebuild a second).
+                if app.restat(now) {
                     dirty = true;
                 }
                 // Requests the receiver turned away never reach the store: poll their counters.

@@ -3,7 +3,8 @@
 //!
 //! Recent requests stay in memory; once the budget is spent the oldest bodies that are safely in
 //! the capture file are dropped from memory and re-read from their line on demand. Without a
-//! capture file nothing can be re-read, so everything stays in memory.
+//! capture file nothing can be re-read, so everything stays in memory. Requests the store no
+//! longer refers to (every row and message of theirs evicted) are forgotten altogether.
 //!
 //! A body is re-read only from the capture file its offset belongs to ([`CapturePath::open`]
 //! refuses once the path names a newer file, after the capture was deleted or moved), and only
@@ -91,6 +92,41 @@ impl RawStore {
         }
     }
 
+    /// Forgets requests `seqs` (sorted): nothing shown refers to them any more.
+    pub fn forget(&mut self, seqs: &[u64]) {
+        if seqs.is_empty() {
+            return;
+        }
+        // Both sorted: one merge walk.
+        let mut next = seqs.iter().peekable();
+        let mut freed = 0;
+        self.entries.retain(|(seq, e)| {
+            while next.next_if(|s| *s < seq).is_some() {}
+            let gone = next.next_if_eq(&seq).is_some();
+            if gone {
+                freed += e.env.as_ref().map_or(0, |env| env.heap_bytes());
+            }
+            !gone
+        });
+        self.resident_bytes -= freed;
+        // The in-memory queue keeps forgotten seqs (the budget loop skips them) until they
+        // outnumber the requests known, then drops them in one pass: O(1) amortised.
+        if self.resident.len() > 2 * self.entries.len() + 1024 {
+            let entries = &self.entries;
+            self.resident
+                .retain(|seq| entries.binary_search_by_key(seq, |(s, _)| *s).is_ok());
+        }
+    }
+
+    /// Requests known.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Where `seq` is in `entries` (`Err`: where it would go).
     fn slot(&self, seq: u64) -> Result<usize, usize> {
         match self.entries.last() {
@@ -166,6 +202,28 @@ mod tests {
         assert!(raw.get(6).is_none() && raw.get(u64::MAX).is_none());
         let seqs: Vec<u64> = raw.entries.iter().map(|(s, _)| *s).collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "kept sorted");
+    }
+
+    #[test]
+    fn forgotten_requests_free_their_bodies() {
+        let mut raw = RawStore::new(None, None);
+        for seq in 1..=5 {
+            raw.insert(Arc::new(Envelope::post(seq, 0, "abc")), None, 0, false);
+        }
+        let each = Envelope::post(1, 0, "abc").heap_bytes();
+        raw.forget(&[2, 4, 9]);
+        assert_eq!(raw.len(), 3);
+        assert!(raw.get(2).is_none() && raw.get(4).is_none());
+        assert_eq!(raw.get(5).unwrap().body, &b"abc"[..]);
+        assert_eq!(raw.resident_bytes, 3 * each);
+        // Forgotten seqs leave the in-memory queue once they pile up.
+        for seq in 6..3000 {
+            raw.insert(Arc::new(Envelope::post(seq, 0, "abc")), None, 0, false);
+            raw.forget(&[seq]);
+        }
+        assert!(raw.resident.len() < 2100, "{}", raw.resident.len());
+        assert_eq!(raw.len(), 3);
+        assert_eq!(raw.resident_bytes, 3 * each);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! Rebuilt in one pass when the filter, the chat or the raw-events toggle changes; otherwise
 //! only rows added since the last look are checked, so a burst of webhooks costs work
-//! proportional to the burst, not to the history.
+//! proportional to the burst, not to the history. Rows the store evicts are dropped after the
+//! batch that evicted them ([`StreamView::purge`]): a pass over the view once per eviction
+//! batch (1/16 of the cap), so O(1) amortised per event.
 
 use super::raw::RawStore;
 use crate::filter::{Filter, Flag, Subject};
@@ -18,11 +20,13 @@ pub struct RowSubject<'a> {
 }
 
 impl RowSubject<'_> {
+    /// The chat the row shows under (a lid chat's phone chat once folded).
     fn chat_index(&self) -> Option<usize> {
-        match self.row {
+        let arrived = match self.row {
             Row::Message(i) => Some(self.store.message(i).chat),
             Row::Event(i) => self.store.event(i).chat(),
-        }
+        };
+        arrived.map(|c| self.store.chats().root(c))
     }
 
     fn message(&self) -> Option<&crate::store::message::Message> {
@@ -53,8 +57,7 @@ impl Subject for RowSubject<'_> {
         self.chat_index().map(|c| &self.store.chats().get(c).id)
     }
     fn chat_name(&self) -> Option<&str> {
-        self.chat_index()
-            .and_then(|c| self.store.chats().get(c).name.as_deref())
+        self.chat_index().and_then(|c| self.store.chats().name(c))
     }
     fn sender(&self) -> Option<&ChatId> {
         self.message().and_then(|m| m.sender.as_ref())
@@ -126,10 +129,13 @@ struct Basis {
 pub struct StreamView {
     /// Rows that show, in arrival order.
     pub rows: Vec<Row>,
-    /// Matching rows per chat (over all chats, ignoring the chat selection).
+    /// While filtering: matching rows per chat (over all chats, ignoring the chat selection).
     pub chat_hits: HashMap<usize, usize>,
+    /// While filtering: every matching row (packed, see [`pack`]) with the chat it was counted
+    /// for, so that evicted rows leave `chat_hits` exactly.
+    hits: Vec<(u64, u32)>,
     basis: Basis,
-    /// How many of the store's rows (or events) have been considered.
+    /// The store's row position (or event id, for raw events) to look at next.
     scanned: usize,
 }
 
@@ -151,35 +157,79 @@ impl StreamView {
         if basis != self.basis {
             self.rows.clear();
             self.chat_hits.clear();
+            self.hits.clear();
             self.scanned = 0;
             self.basis = basis;
         }
         let before = self.rows.len();
-        let total = if raw_events {
-            store.events().len()
+        let span = if raw_events {
+            store.event_ids()
         } else {
-            store.rows().len()
+            store.row_positions()
         };
-        for idx in self.scanned..total {
+        let filtering = !filter.is_empty();
+        for pos in self.scanned.max(span.start)..span.end {
             let row = if raw_events {
-                Row::Event(idx)
+                Row::Event(pos)
             } else {
-                store.rows()[idx]
+                store.row_at(pos)
             };
             let subject = RowSubject { store, raw, row };
-            if !filter.is_empty() && !filter.matches(&subject) {
+            if filtering && !filter.matches(&subject) {
                 continue;
             }
             let row_chat = subject.chat_index();
-            if let Some(c) = row_chat {
+            if let (true, Some(c)) = (filtering, row_chat) {
                 *self.chat_hits.entry(c).or_default() += 1;
+                self.hits.push((pack(row), c as u32));
             }
             if chat.is_none() || row_chat == chat {
                 self.rows.push(row);
             }
         }
-        self.scanned = total;
+        self.scanned = span.end;
         self.rows.len() - before
+    }
+
+    /// Drops rows the store evicted. `marks` are indexes into `rows` (a cursor, a scroll
+    /// offset) that keep pointing at the same row, or at the next one left if theirs went.
+    pub fn purge(&mut self, store: &Store, marks: &mut [usize]) {
+        if !self.basis.raw_events && self.scanned < store.rows_settled() {
+            // Rows were evicted and kept ones renumbered before this view looked at them
+            // (more than the cap arrived in one batch): start over.
+            self.invalidate();
+            return;
+        }
+        let mut removed_before = vec![0; marks.len()];
+        let mut kept = 0;
+        for i in 0..self.rows.len() {
+            let row = self.rows[i];
+            if store.has_row(row) {
+                self.rows[kept] = row;
+                kept += 1;
+            } else {
+                for (n, &mark) in removed_before.iter_mut().zip(marks.iter()) {
+                    *n += usize::from(i < mark);
+                }
+            }
+        }
+        self.rows.truncate(kept);
+        for (mark, n) in marks.iter_mut().zip(removed_before) {
+            *mark -= n;
+        }
+        let hits = &mut self.chat_hits;
+        self.hits.retain(|&(row, c)| {
+            let held = store.has_row(unpack(row));
+            if !held {
+                if let Some(n) = hits.get_mut(&(c as usize)) {
+                    *n -= 1;
+                    if *n == 0 {
+                        hits.remove(&(c as usize));
+                    }
+                }
+            }
+            held
+        });
     }
 
     /// Forces a rebuild on the next refresh (rows may have changed in place).
@@ -188,5 +238,39 @@ impl StreamView {
             filter: "\u{0}".into(),
             ..Basis::default()
         };
+    }
+}
+
+/// A row in 8 bytes (the hits list is one entry per matching row): the top bit tells events.
+fn pack(row: Row) -> u64 {
+    match row {
+        Row::Message(h) => h as u64,
+        Row::Event(id) => id as u64 | 1 << 63,
+    }
+}
+
+fn unpack(packed: u64) -> Row {
+    let i = (packed & !(1 << 63)) as usize;
+    if packed >> 63 == 1 {
+        Row::Event(i)
+    } else {
+        Row::Message(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rows_come_back_whole() {
+        for row in [
+            Row::Message(0),
+            Row::Event(0),
+            Row::Message(usize::MAX >> 1),
+            Row::Event(123_456_789),
+        ] {
+            assert_eq!(unpack(pack(row)), row);
+        }
     }
 }

@@ -243,8 +243,7 @@ impl App {
         let list = self.chat_list();
         if let Some(&c) = list.get(self.chat_cursor) {
             self.chat = Some(c);
-            self.seen
-                .insert(c, self.store.chats().get(c).messages.len());
+            self.seen.insert(c, self.store.chats().message_count(c));
             self.focus = Focus::Stream;
             self.rebuild_view();
         }

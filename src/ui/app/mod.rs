@@ -140,7 +140,7 @@ pub struct App {
     pub new_while_paused: usize,
     pub detail: Detail,
     /// Messages per chat already seen (for the "new" counts).
-    pub seen: HashMap<usize, usize>,
+    pub seen: HashMap<usize, u64>,
     /// (second, events) samples for the rate.
     rate: VecDeque<(i64, u64)>,
     pub toast: Option<(String, i64)>,
@@ -157,13 +157,20 @@ pub struct App {
     pub help_scroll: usize,
     /// When the view was last rebuilt because rows may have changed in place.
     last_restat_ms: i64,
+    /// Rows may match differently than when the view checked them (rows changed in place, or
+    /// a lid chat was folded): rebuild at the next chance, at most once a second.
+    view_stale: bool,
+    /// The store's [`Store::chat_epoch`] the view was built at.
+    chat_epoch: u64,
 }
 
 impl App {
     pub fn new(info: RunInfo) -> App {
         let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
+        let mut store = Store::with_max_events(info.max_events);
+        store.report_evictions();
         App {
-            store: Store::new(),
+            store,
             intake: Intake::screen(info.redact),
             raw,
             info,
@@ -202,6 +209,8 @@ impl App {
             search_query: String::new(),
             stream_hits: Vec::new(),
             last_restat_ms: 0,
+            view_stale: false,
+            chat_epoch: 0,
             help_scroll: 0,
         }
     }
@@ -209,6 +218,7 @@ impl App {
     /// Applies received requests to the store and the view.
     pub fn ingest(&mut self, batch: &mut Vec<Ingest>, now_ms: i64) {
         let mut events = 0u64;
+        let mut evicted = false;
         for mut ing in batch.drain(..) {
             self.intake.normalized(&mut ing.normalized);
             let env = &ing.env;
@@ -224,6 +234,14 @@ impl App {
                 ing.capture_file,
                 ing.from_load,
             );
+            // After each request, before the next one can reuse an evicted chat's slot.
+            if self.store.has_evicted() {
+                self.forget_evicted();
+                evicted = true;
+            }
+        }
+        if evicted {
+            self.purge_view();
         }
         let sec = now_ms.div_euclid(1000);
         match self.rate.back_mut() {
@@ -233,25 +251,81 @@ impl App {
         while self.rate.front().is_some_and(|(s, _)| *s < sec - 10) {
             self.rate.pop_front();
         }
+        self.note_folds();
         // Acks, edits and revokes change rows in place, so a filter on them (`ack:<read`,
         // `is:edited`) can change which old rows match. Re-check the whole history for such
         // filters, at most once a second, rather than after every batch.
-        if self.filter_reads_changing_state() && now_ms - self.last_restat_ms >= 1000 {
-            self.last_restat_ms = now_ms;
-            let cursor_at_end = self.follow;
-            let paused_count = self.new_while_paused;
-            self.view.invalidate();
-            self.refresh_view();
-            self.new_while_paused = paused_count;
-            if !cursor_at_end {
-                self.stream_cursor = self
-                    .stream_cursor
-                    .min(self.view.rows.len().saturating_sub(1));
-            }
-            return self.after_ingest();
+        if self.filter_reads_changing_state() {
+            self.view_stale = true;
         }
-        self.refresh_view();
+        if !self.restat(now_ms) {
+            self.refresh_view();
+        }
         self.after_ingest();
+    }
+
+    /// Forgets what the store evicted: request bodies nothing refers to any more, and every
+    /// mention of chats that went.
+    fn forget_evicted(&mut self) {
+        let gone = self.store.take_evicted();
+        self.raw.forget(&gone.seqs);
+        for c in gone.chats {
+            self.seen.remove(&c);
+            self.view.chat_hits.remove(&c);
+            if self.chat == Some(c) {
+                // Back to all chats (a new selection rebuilds the view).
+                self.chat = None;
+            }
+        }
+    }
+
+    /// Drops evicted rows from the view, keeping the cursor on its row (or the next one left),
+    /// and lets go of a detail pane built for an evicted row.
+    fn purge_view(&mut self) {
+        let mut marks = [self.stream_cursor, self.stream_offset];
+        self.view.purge(&self.store, &mut marks);
+        [self.stream_cursor, self.stream_offset] = marks;
+        self.stream_hits.clear();
+        if self.detail.row.is_some_and(|r| !self.store.has_row(r)) {
+            self.detail.row = None;
+        }
+    }
+
+    /// A lid chat folded into a phone chat shows its rows there from now on: the selection
+    /// follows it, and the chat a filtered view counted each row under may have changed.
+    fn note_folds(&mut self) {
+        let epoch = self.store.chat_epoch();
+        if epoch == self.chat_epoch {
+            return;
+        }
+        self.chat_epoch = epoch;
+        if let Some(c) = self.chat {
+            // A new chat selection rebuilds the view on the next refresh.
+            self.chat = Some(self.store.chats().root(c));
+        }
+        if !self.filter.is_empty() || self.chat.is_some() {
+            self.view_stale = true;
+        }
+    }
+
+    /// Rebuilds a stale view (see `view_stale`), at most once a second; true if it did.
+    pub fn restat(&mut self, now_ms: i64) -> bool {
+        if !self.view_stale || now_ms - self.last_restat_ms < 1000 {
+            return false;
+        }
+        self.view_stale = false;
+        self.last_restat_ms = now_ms;
+        let cursor_at_end = self.follow;
+        let paused_count = self.new_while_paused;
+        self.view.invalidate();
+        self.refresh_view();
+        self.new_while_paused = paused_count;
+        if !cursor_at_end {
+            self.stream_cursor = self
+                .stream_cursor
+                .min(self.view.rows.len().saturating_sub(1));
+        }
+        true
     }
 
     fn filter_reads_changing_state(&self) -> bool {
@@ -261,8 +335,7 @@ impl App {
 
     fn after_ingest(&mut self) {
         if let Some(c) = self.chat {
-            self.seen
-                .insert(c, self.store.chats().get(c).messages.len());
+            self.seen.insert(c, self.store.chats().message_count(c));
         }
     }
 
@@ -321,8 +394,8 @@ impl App {
 
     /// New messages in chat `i` since it was last opened.
     pub fn unread(&self, i: usize) -> usize {
-        let total = self.store.chats().get(i).messages.len();
-        total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0))
+        let total = self.store.chats().message_count(i);
+        total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0)) as usize
     }
 
     /// The stream row under the cursor.
@@ -333,8 +406,11 @@ impl App {
     /// The requests behind a row, oldest first.
     pub fn row_requests(&self, row: Row) -> Vec<u64> {
         match row {
-            Row::Message(i) => self.store.message(i).seqs.clone(),
-            Row::Event(i) => vec![self.store.event(i).seq],
+            Row::Message(i) => self
+                .store
+                .get_message(i)
+                .map_or_else(Vec::new, |m| m.seqs.clone()),
+            Row::Event(i) => self.store.get_event(i).map(|e| e.seq).into_iter().collect(),
         }
     }
 

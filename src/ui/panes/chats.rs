@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
             let lead = if shown { "▶" } else { " " };
             let prov_w = if show_prov { prov.len() + 1 } else { 0 };
             let name_w = w.saturating_sub(width(&right) + prov_w + width(marker) + 2);
-            let name = fit(&chat.title(), name_w);
+            let name = fit(&app.store.chats().title(i), name_w);
             let pad = name_w.saturating_sub(width(&name));
             let mut spans = vec![
                 Span::raw(lead),

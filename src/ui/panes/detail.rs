@@ -4,9 +4,10 @@
 
 use crate::envelope::Envelope;
 use crate::provider::Normalized;
+use crate::store::message::{MAX_SEQS, MAX_TICKS};
 use crate::store::Row;
 use crate::ui::app::{App, DetailView, Focus};
-use crate::ui::format::clock;
+use crate::ui::format::{clock, thousands};
 use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -66,6 +67,13 @@ fn title(app: &App) -> String {
                     " · request {}/{total}",
                     app.detail.request_index.min(total - 1) + 1
                 ));
+            }
+            let omitted = match row {
+                Row::Message(i) => app.store.message(i).seqs_omitted(),
+                Row::Event(_) => 0,
+            };
+            if omitted > 0 {
+                t.push_str(&format!(" (+{} not listed)", thousands(u64::from(omitted))));
             }
         }
     }
@@ -143,7 +151,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         Line::styled(format!("message {}", m.id), theme::TITLE),
         Line::raw(format!(
             "chat {} · {}",
-            app.store.chats().get(m.chat).id,
+            app.store.chats().get(app.store.chats().root(m.chat)).id,
             if m.from_me { "sent by me" } else { "received" }
         )),
     ];
@@ -157,7 +165,18 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
     if m.ticks.is_empty() {
         lines.push(Line::styled("  no statuses received", theme::DIM));
     }
-    for t in &m.ticks {
+    let omitted = m.ticks_omitted();
+    for (i, t) in m.ticks.iter().enumerate() {
+        if i == 1 && omitted > 0 {
+            lines.push(Line::styled(
+                format!(
+                    "  … {} more statuses, not kept (the first and the latest {} are)",
+                    thousands(u64::from(omitted)),
+                    MAX_TICKS - 1
+                ),
+                theme::DIM,
+            ));
+        }
         let mut spans = vec![
             Span::styled(format!("  {} ", clock(t.at_ms, offset_s)), theme::TIME),
             Span::raw(format!("#{:<5} ", t.seq)),
@@ -183,6 +202,17 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
             spans.push(Span::styled(format!("  {e}"), theme::ERROR));
         }
         lines.push(Line::from(spans));
+    }
+    if m.seqs_omitted() > 0 {
+        lines.push(Line::styled(
+            format!(
+                "  requests: {} listed ([ ]), {} more not listed (the first and the latest {} are)",
+                m.seqs.len(),
+                thousands(u64::from(m.seqs_omitted())),
+                MAX_SEQS - 1
+            ),
+            theme::DIM,
+        ));
     }
     if !m.reactions().is_empty() {
         lines.push(Line::raw(""));

@@ -36,6 +36,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         sep(),
         Span::raw(format!("{:.0}/s", app.rate(now_ms))),
     ]);
+    // Past --max-events the oldest leave memory (the capture keeps them): say how many.
+    if c.evicted_events > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            if compact {
+                format!("{} evict", thousands(c.evicted_events))
+            } else {
+                format!("{} evicted", thousands(c.evicted_events))
+            },
+            theme::WARN,
+        ));
+    }
     let last = app.store.last_received_ms();
     if last > 0 {
         spans.push(sep());

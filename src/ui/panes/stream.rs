@@ -110,7 +110,7 @@ fn fits(
 
 fn title(app: &App) -> String {
     let scope = match app.chat {
-        Some(c) => app.store.chats().get(c).title(),
+        Some(c) => app.store.chats().title(c),
         None => "all chats".to_owned(),
     };
     let mut t = format!(" Stream · {scope}");
@@ -192,7 +192,7 @@ fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec
         m.sender_name
             .clone()
             .or_else(|| m.sender.as_ref().map(|s| s.label()))
-            .unwrap_or_else(|| store.chats().get(m.chat).title())
+            .unwrap_or_else(|| store.chats().title(m.chat))
     };
     let sender_style = if m.from_me { theme::ME } else { theme::SENDER };
     let sw = sender_width(width);
@@ -328,7 +328,7 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
     spans.push(Span::raw(" "));
     let mut text = e.event.to_string();
     if let Some(c) = e.chat() {
-        text.push_str(&format!(" · {}", store.chats().get(c).title()));
+        text.push_str(&format!(" · {}", store.chats().title(c)));
     }
     if let Some(m) = e.message() {
         let msg = store.message(m);
