@@ -36,7 +36,8 @@ fn main() {
         .unwrap_or(200_000);
     let templates = common::templates();
     let copies = target.div_ceil(common::events_per_copy(&templates) as u64);
-    let mut app = common::app();
+    // Room for everything fed (a little over `target`): no eviction while measuring.
+    let mut app = common::app(2 * target as usize);
     let mut batch = Vec::new();
     let mut seq = 0u64;
     for copy in 0..copies {

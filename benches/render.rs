@@ -98,7 +98,7 @@ fn main() {
     let per_copy = common::events_per_copy(&templates) as u64;
     let copies = (target as u64).div_ceil(per_copy);
 
-    let mut app = common::app();
+    let mut app = common::app(target);
     let mut seq = 0u64;
     let t0 = Instant::now();
     feed(&mut app, &templates, 0..copies, &mut seq);
@@ -175,7 +175,7 @@ fn main() {
         common::ms(ingest_time / n_frames as u32),
         common::ms(ingest_max)
     );
-    // Past the cap (--max-events, default 1,000,000): keep feeding until one batch crosses
+    // Past the cap (--max-events, set to the bench's size): keep feeding until one batch crosses
     // cap + cap/16 and evicts down to the cap (events, messages, rows, then the view's purge
     // and the raw store's forgetting). That batch and the frame after it.
     let cap = app

@@ -37,6 +37,16 @@ pub struct Tick {
     pub error: Option<String>,
 }
 
+/// Pushes onto a list that usually stays short: the first few pushes grow it one slot at a
+/// time instead of the four slots `Vec` starts with. A message typically gets one or two
+/// statuses and requests; a million messages would otherwise each carry room for four.
+fn push_small<T>(v: &mut Vec<T>, item: T) {
+    if v.len() == v.capacity() && v.len() < 4 {
+        v.reserve_exact(1);
+    }
+    v.push(item);
+}
+
 /// What applying a status did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AckOutcome {
@@ -194,7 +204,7 @@ impl Message {
             x.ticks_omitted = x.ticks_omitted.saturating_add(1);
             x.omitted_out_of_order += u32::from(dropped.out_of_order);
         }
-        self.ticks.push(tick);
+        push_small(&mut self.ticks, tick);
         outcome
     }
 
@@ -205,7 +215,7 @@ impl Message {
             let x = self.extras_mut();
             x.seqs_omitted = x.seqs_omitted.saturating_add(1);
         }
-        self.seqs.push(seq);
+        push_small(&mut self.seqs, seq);
     }
 
     /// Statuses received but no longer in [`Message::ticks`] (past [`MAX_TICKS`]).

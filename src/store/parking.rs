@@ -29,7 +29,12 @@ impl Parking {
 
     pub(super) fn park(&mut self, k: MsgKey, p: Parked) {
         self.order.push_back((p.row, k.clone()));
-        self.by_key.entry(k).or_default().push_back(p);
+        // Most keys only ever hold one event: room for exactly one, not the four a queue
+        // starts with (an event is large, and a hostile sender can park thousands).
+        self.by_key
+            .entry(k)
+            .or_insert_with(|| VecDeque::with_capacity(1))
+            .push_back(p);
         self.len += 1;
         if self.order.len() > 2 * self.len + 64 {
             self.compact();
