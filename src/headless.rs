@@ -9,6 +9,10 @@
 //! stdout (the schema stays as documented): a line on stderr says when eviction starts, and
 //! another at most once a minute while it goes on.
 //!
+//! Quitting is bounded: after the stop signal, headless mode prints what is left while stdout
+//! takes it, but a write that makes no progress for [`STOP_GRACE`] ends the run (a reader that
+//! stopped reading must not keep wamon alive; every request is in the capture file anyway).
+//!
 //! Edge module: tokio stdout.
 
 use crate::display::{json_out, Intake};
@@ -18,6 +22,10 @@ use crate::model::Event;
 use crate::store::Store;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
+use tokio::sync::watch;
+
+/// How long a write to stdout may make no progress once the stop signal came.
+pub const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Applies `ing` to `store`, appending one NDJSON line per event to `out`. `intake` is the
 /// printer's (see [`Intake::printer`]).
@@ -42,8 +50,14 @@ pub fn apply_and_render(store: &mut Store, intake: &mut Intake, ing: &Ingest, ou
 }
 
 /// Prints until the feed ends (the receiver stopped, every loader finished, and everything
-/// recorded was printed). The store holds at most about `max_events` events.
-pub async fn run(mut feed: Feed, redact: bool, max_events: usize) -> std::io::Result<Store> {
+/// recorded was printed), or until stdout stops taking lines after `stop` turned true. The
+/// store holds at most about `max_events` events.
+pub async fn run(
+    mut feed: Feed,
+    redact: bool,
+    max_events: usize,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<Store> {
     let mut store = Store::with_max_events(max_events);
     let mut intake = Intake::printer(redact);
     let mut notice = EvictionNotice::new(max_events);
@@ -55,13 +69,51 @@ pub async fn run(mut feed: Feed, redact: bool, max_events: usize) -> std::io::Re
         for ing in batch.drain(..) {
             apply_and_render(&mut store, &mut intake, &ing, &mut out);
         }
-        stdout.write_all(&out).await?;
-        stdout.flush().await?;
+        if !write_unless_stalled(&mut stdout, &out, &mut stop).await? {
+            eprintln!(
+                "wamon: stdout took nothing for {}s after the stop signal; quitting without \
+                 printing the rest (the capture file, if any, has every request)",
+                STOP_GRACE.as_secs()
+            );
+            break;
+        }
         if let Some(line) = notice.line(store.counters().evicted_events, Instant::now()) {
             eprintln!("{line}");
         }
     }
     Ok(store)
+}
+
+/// Writes and flushes `bytes`; false if, after `stop` turned true, one write made no progress
+/// for [`STOP_GRACE`]. Before the stop signal it waits as long as the reader takes.
+async fn write_unless_stalled(
+    stdout: &mut tokio::io::Stdout,
+    mut bytes: &[u8],
+    stop: &mut watch::Receiver<bool>,
+) -> std::io::Result<bool> {
+    while !bytes.is_empty() {
+        tokio::select! {
+            n = stdout.write(bytes) => {
+                let n = n?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
+                bytes = &bytes[n..];
+            }
+            () = grace_after_stop(stop) => return Ok(false),
+        }
+    }
+    tokio::select! {
+        r = stdout.flush() => r.map(|()| true),
+        () = grace_after_stop(stop) => Ok(false),
+    }
+}
+
+/// Never returns before the stop signal; [`STOP_GRACE`] after it.
+async fn grace_after_stop(stop: &mut watch::Receiver<bool>) {
+    // A dropped sender counts as a stop.
+    let _ = stop.wait_for(|s| *s).await;
+    tokio::time::sleep(STOP_GRACE).await;
 }
 
 /// How often headless mode repeats how much it evicted.

@@ -54,11 +54,15 @@ fn real_main() -> Result<()> {
     // At least two workers: the capture's group-commit leader may sit in write(2) on one of them
     // while the other keeps the screen and the other requests going (see capture_writer.rs).
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
-        .build()?
-        .block_on(run(cli, utc_offset_s))
+        .build()?;
+    let result = runtime.block_on(run(cli, utc_offset_s));
+    // A write to a stdout nobody reads may still sit in a blocking thread; the run is over, so
+    // do not wait for it (dropping the runtime would).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
 }
 
 async fn run(cli: Cli, utc_offset_s: i32) -> Result<()> {

@@ -297,7 +297,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         if let Some(c) = &info.capture {
             eprintln!("wamon: capture {}", c.path().display());
         }
-        crate::headless::run(feed, args.redact, args.max_events).await?;
+        crate::headless::run(feed, args.redact, args.max_events, stop_tx.subscribe()).await?;
     } else {
         crate::ui::run(feed, info, &args, stop_tx.subscribe()).await?;
         let _ = stop_tx.send(true);

@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_wamon");
 use wamon::capture_writer::CHECK_INTERVAL;
 
 /// Posts webhook `n`; the reply's status.
@@ -42,26 +40,11 @@ fn a_capture_deleted_or_moved_while_running_is_reopened_with_a_warning() {
     let dir = std::env::temp_dir().join(format!("wamon-reopen-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let capture = dir.join("c.jsonl");
-    let mut child = Command::new(BIN)
-        .args(["--headless", "--listen", "127.0.0.1:0", "--capture"])
-        .arg(&capture)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "wamon exited");
-        if let Some(u) = line.trim().strip_prefix("wamon: listening on http://") {
-            break u.trim_end_matches('/').to_owned();
-        }
-    };
-    let rest = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
+    let (mut child, addr, stderr) = common::start_headless(
+        &[std::ffi::OsStr::new("--capture"), capture.as_os_str()],
+        std::process::Stdio::null(),
+    );
+    let rest = common::drain(stderr);
     assert_eq!((post(&addr, 0), post(&addr, 1)), (200, 200));
     std::fs::remove_file(&capture).unwrap();
     // Past the writer's check interval, the next write finds the file gone.

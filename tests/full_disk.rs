@@ -5,10 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_wamon");
 
 struct Tmpfs(std::path::PathBuf);
 
@@ -59,22 +56,11 @@ fn after_a_full_disk_every_answered_request_loads_back() {
         return;
     };
     let capture = fs.0.join("c.jsonl");
-    let mut child = Command::new(BIN)
-        .args(["--headless", "--listen", "127.0.0.1:0", "--capture"])
-        .arg(&capture)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "wamon exited");
-        if let Some(u) = line.trim().strip_prefix("wamon: listening on http://") {
-            break u.trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let (mut child, addr, stderr) = common::start_headless(
+        &[std::ffi::OsStr::new("--capture"), capture.as_os_str()],
+        Stdio::null(),
+    );
+    common::drain(stderr);
     let mut answered = Vec::new();
     let mut refused = 0;
     for n in 0..120 {

@@ -3,13 +3,14 @@
 //! `kill -9` in the middle of a flood loses no request that got a 2xx (a later `--load` has
 //! them all).
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::io::Read;
+use std::process::{Child, Command};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
 
-const BIN: &str = env!("CARGO_BIN_EXE_wamon");
 const CONNS: usize = 64;
 
 fn temp_capture(name: &str) -> std::path::PathBuf {
@@ -21,25 +22,8 @@ fn temp_capture(name: &str) -> std::path::PathBuf {
 
 /// Starts `wamon --headless` with `args`; returns it with its address once it listens.
 fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["--headless", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "wamon exited early"
-        );
-        if let Some(u) = line.trim().strip_prefix("wamon: listening on http://") {
-            break u.trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let (child, addr, stderr) = common::start_headless(args, std::process::Stdio::piped());
+    common::drain(stderr);
     (child, addr)
 }
 

@@ -8,7 +8,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::Arc;
 use wamon::envelope::Envelope;
 use wamon::ingest::Ingest;
@@ -153,4 +154,40 @@ pub fn post(addr: &str, body: &str) -> std::io::Result<String> {
     let mut reply = String::new();
     s.read_to_string(&mut reply)?;
     Ok(reply)
+}
+
+/// `wamon --headless --listen 127.0.0.1:0 ARGS` with `stdout`, once it listens: the process, its
+/// `host:port`, and its stderr from the line after "listening on".
+pub fn start_headless<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    stdout: Stdio,
+) -> (Child, String, BufReader<ChildStderr>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wamon"))
+        .args(["--headless", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "wamon exited early"
+        );
+        if let Some(u) = line.trim().strip_prefix("wamon: listening on http://") {
+            break u.trim_end_matches('/').to_owned();
+        }
+    };
+    (child, addr, stderr)
+}
+
+/// Reads the rest of `stderr` on a thread (so the process never blocks on a full pipe).
+pub fn drain(mut stderr: BufReader<ChildStderr>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    })
 }
