@@ -69,7 +69,12 @@ pub async fn run(
         for ing in batch.drain(..) {
             apply_and_render(&mut store, &mut intake, &ing, &mut out);
         }
-        if !write_unless_stalled(&mut stdout, &out, &mut stop).await? {
+        let written = match write_unless_stalled(&mut stdout, &out, &mut stop).await {
+            // The reader went away (`wamon --headless | head`): that ends the run, quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            other => other?,
+        };
+        if !written {
             eprintln!(
                 "wamon: stdout took nothing for {}s after the stop signal; quitting without \
                  printing the rest (the capture file, if any, has every request)",

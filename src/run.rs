@@ -298,6 +298,8 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
             eprintln!("wamon: capture {}", c.path().display());
         }
         crate::headless::run(feed, args.redact, args.max_events, stop_tx.subscribe()).await?;
+        // The printer may end first (stdout closed): the receiver stops with it.
+        let _ = stop_tx.send(true);
     } else {
         crate::ui::run(feed, info, &args, stop_tx.subscribe()).await?;
         let _ = stop_tx.send(true);

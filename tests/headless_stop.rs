@@ -54,3 +54,33 @@ fn a_stop_signal_ends_headless_mode_even_when_stdout_is_not_read() {
     drop(child.stdout.take());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_headless_mode_quietly() {
+    let (mut child, addr, stderr) = common::start_headless(&["--no-capture"], Stdio::piped());
+    let rest = common::drain(stderr);
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let body = r#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_A","from":"1@c.us","body":"hi"}}"#;
+    common::post(&addr, body).unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.contains(r#""kind":"message""#), "{line}");
+    // Like `wamon --headless | head -1`: the reader closes its end.
+    drop(stdout);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        // Each request makes another line for the closed pipe.
+        let _ = common::post(&addr, body);
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("wamon --headless kept running after its reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let stderr = rest.join().unwrap();
+    assert!(!stderr.contains("error"), "{stderr}");
+}
