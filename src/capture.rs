@@ -349,6 +349,8 @@ pub fn is_header(line: &[u8]) -> bool {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub envelopes: Vec<(Envelope, u64)>,
+    /// What the bot answered to forwarded requests (see [`crate::forward::record`]).
+    pub forwards: Vec<crate::forward::ForwardRecord>,
     pub warnings: Vec<CaptureError>,
 }
 
@@ -379,6 +381,14 @@ pub fn read_all(mut r: impl BufRead) -> Result<Loaded, std::io::Error> {
             out.warnings.push(CaptureError::NotACapture);
         }
         if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if crate::forward::record::is_line(line) {
+            match crate::forward::record::decode(line, line_no) {
+                Ok(r) => out.forwards.push(r),
+                Err(_) if !complete => out.warnings.push(CaptureError::Torn { line: line_no }),
+                Err(e) => out.warnings.push(e),
+            }
             continue;
         }
         match decode(line, line_no) {

@@ -84,6 +84,17 @@ pub struct RunArgs {
     #[arg(long, env = "WAMON_MAX_EVENTS", default_value_t = crate::store::DEFAULT_MAX_EVENTS,
           value_parser = parse_count)]
     pub max_events: usize,
+    /// Send every accepted webhook on to the bot at this http:// URL (the request's path is
+    /// joined to the URL's path) and show what it answered.
+    #[arg(long, env = "WAMON_FORWARD_TO")]
+    pub forward_to: Option<String>,
+    /// How long the bot may take to answer a forwarded webhook.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub forward_timeout: Duration,
+    /// `immediate`: answer the provider at once and forward in the background; `proxy`: answer
+    /// the provider with the bot's status and body (502/504 when the bot fails).
+    #[arg(long, value_enum, default_value_t = ForwardMode::Immediate, requires = "forward_to")]
+    pub forward_mode: ForwardMode,
     /// Log file (default: wamon.log in the XDG state dir; headless mode logs to stderr).
     #[arg(long, env = "WAMON_LOG_FILE")]
     pub log_file: Option<PathBuf>,
@@ -97,6 +108,15 @@ pub struct RunArgs {
     /// Most frames drawn per second.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=120))]
     pub fps: u16,
+}
+
+/// How a forwarded webhook is answered to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForwardMode {
+    /// wamon answers at once; the bot's answer is recorded when it comes.
+    Immediate,
+    /// wamon waits for the bot and passes its status and body back to the provider.
+    Proxy,
 }
 
 /// Flags of `wamon send`.

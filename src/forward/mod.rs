@@ -1,0 +1,6 @@
+//! Forwarding every accepted webhook on to the bot under development (`--forward-to`), and the
+//! records of what the bot answered.
+
+pub mod record;
+
+pub use record::ForwardRecord;
