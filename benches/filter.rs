@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::time::{Duration, Instant};
 use wamon::filter::Filter;
-use wamon::ui::view::RowSubject;
+use wamon::store::subject::RowSubject;
 
 const FILTERS: &[&str] = &[
     "type:text !me",

@@ -29,5 +29,6 @@ pub mod private_files;
 pub mod provider;
 pub mod receiver;
 pub mod run;
+pub mod select;
 pub mod store;
 pub mod ui;

@@ -50,6 +50,7 @@ pub mod message;
 mod parking;
 pub mod poll;
 mod query;
+pub mod subject;
 mod table;
 
 use crate::model::{Ack, ChatId, ChatKind, Event, Kind, MessageId, Provider};

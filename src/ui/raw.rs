@@ -155,9 +155,10 @@ impl RawStore {
         let env = crate::capture::decode(&line, 0).ok()?;
         (env.seq == seq).then(|| Arc::new(env))
     }
+}
 
-    /// Whether request `seq`'s body contains `needle_lower`, ignoring ASCII case.
-    pub fn body_contains(&self, seq: u64, needle_lower: &str) -> bool {
+impl crate::store::subject::BodySearch for RawStore {
+    fn body_contains(&self, seq: u64, needle_lower: &str) -> bool {
         self.get(seq)
             .is_some_and(|env| contains_ignore_ascii_case(&env.body, needle_lower.as_bytes()))
     }
@@ -183,6 +184,7 @@ pub fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::subject::BodySearch;
 
     #[test]
     fn any_seq_can_be_stored_and_found_without_allocating_by_its_value() {
