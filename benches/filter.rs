@@ -43,11 +43,8 @@ fn main() {
     for copy in 0..copies {
         for t in &templates {
             seq += 1;
-            batch.push(common::ingest_item(
-                seq,
-                common::START_MS + seq as i64,
-                t.body(copy),
-            ));
+            batch
+                .push(common::ingest_item(seq, common::START_MS + seq as i64, t.body(copy)).into());
         }
         app.ingest(&mut batch, common::START_MS);
     }

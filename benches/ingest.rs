@@ -190,7 +190,7 @@ async fn round_wamon(
     let _ = std::fs::remove_file(capture);
     let writer = CaptureWriter::open(capture, receiver::now_ms()).expect("capture file");
     let writer = (variant != Variant::NoCapture).then_some(writer);
-    let (tx, mut rx) = mpsc::channel::<Ingest>(INGEST_CAPACITY);
+    let (tx, mut rx) = mpsc::channel::<wamon::ingest::Item>(INGEST_CAPACITY);
     let cfg = ReceiverConfig {
         max_body: 8 << 20,
         ..ReceiverConfig::default()
@@ -207,7 +207,7 @@ async fn round_wamon(
             let mut out = Vec::with_capacity(64 * 1024);
             while rx.recv_many(&mut batch, 256).await > 0 {
                 out.clear();
-                for ing in batch.drain(..) {
+                for ing in batch.drain(..).filter_map(wamon::ingest::Item::request) {
                     if variant == Variant::DrainOnly {
                         store.note_request(ing.env.seq, ing.env.received_at_ms);
                     } else {

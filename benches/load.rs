@@ -111,6 +111,9 @@ fn load(path: &std::path::Path, max_events: Option<usize>) -> (Duration, Duratio
     wamon::loader::load_streaming(
         &bytes,
         |item| {
+            let Some(item) = item.request() else {
+                return true;
+            };
             let (env, n) = (&item.env, &item.normalized);
             store.note_request(env.seq, env.received_at_ms);
             for ev in &n.events {

@@ -86,7 +86,7 @@ fn main() {
     let mut app = wamon::ui::app::App::new(info);
     let mut batch = Vec::with_capacity(1024);
     for seq in 1..=n {
-        batch.push(request(&templates, seq));
+        batch.push(request(&templates, seq).into());
         if batch.len() == 1024 || seq == n {
             app.ingest(&mut batch, common::START_MS + seq as i64);
         }

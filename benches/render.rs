@@ -47,7 +47,7 @@ fn feed(
         for t in templates {
             *seq += 1;
             let at = common::START_MS + *seq as i64;
-            batch.push(common::ingest_item(*seq, at, t.body(copy)));
+            batch.push(common::ingest_item(*seq, at, t.body(copy)).into());
             if batch.len() == 256 {
                 app.ingest(&mut batch, at);
             }

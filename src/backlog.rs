@@ -25,7 +25,7 @@
 //!
 //! Edge-neutral: no I/O here.
 
-use crate::ingest::Ingest;
+use crate::ingest::Item;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::mpsc::{self, error::TrySendError};
@@ -85,20 +85,20 @@ impl Backlog {
     }
 
     /// Offers `ing` to the consumer without waiting.
-    pub fn hand_on(&self, tx: &mpsc::Sender<Ingest>, ing: Ingest) -> Handed {
+    pub fn hand_on(&self, tx: &mpsc::Sender<Item>, ing: Item) -> Handed {
         let mut st = self.lock();
         if st.active {
-            if let Some(offset) = ing.capture_offset {
-                st.skip(ing.capture_file, offset);
+            if let Some(offset) = ing.capture_offset() {
+                st.skip(ing.capture_file(), offset);
                 return Handed::Skipped;
             }
         }
         match tx.try_send(ing) {
             Ok(()) => Handed::Sent,
             Err(TrySendError::Closed(_)) => Handed::Closed,
-            Err(TrySendError::Full(ing)) => match ing.capture_offset {
+            Err(TrySendError::Full(ing)) => match ing.capture_offset() {
                 Some(offset) => {
-                    st.skip(ing.capture_file, offset);
+                    st.skip(ing.capture_file(), offset);
                     if !st.active {
                         st.active = true;
                         self.activated.notify_one();
@@ -188,18 +188,18 @@ mod tests {
     use crate::envelope::Envelope;
     use std::sync::Arc;
 
-    fn item(seq: u64, offset: Option<u64>) -> Ingest {
+    fn item(seq: u64, offset: Option<u64>) -> Item {
         item_in(0, seq, offset)
     }
 
-    fn item_in(file: u32, seq: u64, offset: Option<u64>) -> Ingest {
-        Ingest {
+    fn item_in(file: u32, seq: u64, offset: Option<u64>) -> Item {
+        Item::Request(crate::ingest::Ingest {
             env: Arc::new(Envelope::post(seq, 0, "{}")),
             normalized: crate::provider::normalize_body(b"{}"),
             capture_offset: offset,
             capture_file: file,
             from_load: false,
-        }
+        })
     }
 
     #[test]

@@ -17,7 +17,7 @@
 
 use crate::backlog::Backlog;
 use crate::capture_path::CapturePath;
-use crate::ingest::Ingest;
+use crate::ingest::Item;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -33,7 +33,7 @@ const RECENT: usize = 32 * 1024;
 
 /// One window of the capture, read back.
 struct Window {
-    items: Vec<Ingest>,
+    items: Vec<Item>,
     /// Where the next window starts.
     next: u64,
     /// No complete line left after `next`.
@@ -42,12 +42,12 @@ struct Window {
 
 /// The requests for one consumer.
 pub struct Feed {
-    rx: mpsc::Receiver<Ingest>,
+    rx: mpsc::Receiver<Item>,
     backlog: Arc<Backlog>,
     capture: Option<Arc<CapturePath>>,
     recent: Recent,
     /// Read back from the capture, not yet handed out.
-    ready: VecDeque<Ingest>,
+    ready: VecDeque<Item>,
     /// Where reading back goes on in each capture file (generation), while catching up.
     todo: BTreeMap<u32, u64>,
     /// The window being read (its file); kept when a `select!` drops [`Feed::recv_many`]
@@ -59,7 +59,7 @@ pub struct Feed {
 
 impl Feed {
     pub fn new(
-        rx: mpsc::Receiver<Ingest>,
+        rx: mpsc::Receiver<Item>,
         backlog: Arc<Backlog>,
         capture: Option<Arc<CapturePath>>,
     ) -> Feed {
@@ -77,7 +77,7 @@ impl Feed {
 
     /// Appends up to `limit` requests to `buf`; 0 once the receiver has stopped and everything
     /// it recorded has been handed out. Cancel-safe.
-    pub async fn recv_many(&mut self, buf: &mut Vec<Ingest>, limit: usize) -> usize {
+    pub async fn recv_many(&mut self, buf: &mut Vec<Item>, limit: usize) -> usize {
         let start = buf.len();
         loop {
             // The channel first: what is in it was sent before anything was skipped.
@@ -99,11 +99,11 @@ impl Feed {
                 let Some(ing) = self.ready.pop_front() else {
                     break;
                 };
-                if ing.capture_file != caught.0 && caught.1 > 0 {
+                if ing.capture_file() != caught.0 && caught.1 > 0 {
                     self.backlog.note_caught(caught.0, caught.1);
                     caught.1 = 0;
                 }
-                caught.0 = ing.capture_file;
+                caught.0 = ing.capture_file();
                 caught.1 += u64::from(self.push_fresh(buf, ing));
             }
             if caught.1 > 0 {
@@ -125,7 +125,7 @@ impl Feed {
                         self.closed = true;
                         continue;
                     }
-                    let got: Vec<Ingest> = buf.drain(start..).collect();
+                    let got: Vec<Item> = buf.drain(start..).collect();
                     for ing in got {
                         self.push_fresh(buf, ing);
                     }
@@ -136,9 +136,9 @@ impl Feed {
     }
 
     /// Hands `ing` out unless it was already; whether it was handed out.
-    fn push_fresh(&mut self, buf: &mut Vec<Ingest>, ing: Ingest) -> bool {
+    fn push_fresh(&mut self, buf: &mut Vec<Item>, ing: Item) -> bool {
         // Loaded requests come from another file and are never read back: no need to check.
-        let fresh = ing.from_load || self.recent.first_time(ing.env.seq);
+        let fresh = ing.from_load() || self.recent.first_time((ing.seq(), ing.is_forward()));
         if fresh {
             buf.push(ing);
         }
@@ -247,7 +247,7 @@ fn read_window(capture: &CapturePath, file: u32, pos: u64) -> std::io::Result<Wi
     for r in results {
         match r {
             Ok(mut i) => {
-                i.capture_file = file;
+                i.set_capture_file(file);
                 items.push(i);
             }
             Err(e) => tracing::warn!("capture line skipped while catching up: {e}"),
@@ -262,13 +262,13 @@ fn read_window(capture: &CapturePath, file: u32, pos: u64) -> std::io::Result<Wi
 /// The seqs of the last [`RECENT`] live requests handed out.
 #[derive(Default)]
 struct Recent {
-    order: VecDeque<u64>,
-    set: HashSet<u64>,
+    order: VecDeque<(u64, bool)>,
+    set: HashSet<(u64, bool)>,
 }
 
 impl Recent {
-    /// Remembers `seq`; false if it was handed out already.
-    fn first_time(&mut self, seq: u64) -> bool {
+    /// Remembers a request's `(seq, is_forward)`; false if it was handed out already.
+    fn first_time(&mut self, seq: (u64, bool)) -> bool {
         if !self.set.insert(seq) {
             return false;
         }

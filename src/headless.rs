@@ -17,7 +17,7 @@
 
 use crate::display::{json_out, Intake};
 use crate::feed::Feed;
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, Item};
 use crate::model::Event;
 use crate::store::Store;
 use std::time::{Duration, Instant};
@@ -49,6 +49,12 @@ pub fn apply_and_render(store: &mut Store, intake: &mut Intake, ing: &Ingest, ou
     }
 }
 
+/// Appends the NDJSON line of a forward result to `out`.
+pub fn render_forward(r: &crate::forward::ForwardRecord, out: &mut Vec<u8>) {
+    let _ = json_out::append(out, &crate::ndjson::forward_line(r));
+    out.push(b'\n');
+}
+
 /// Prints until the feed ends (the receiver stopped, every loader finished, and everything
 /// recorded was printed), or until stdout stops taking lines after `stop` turned true. The
 /// store holds at most about `max_events` events.
@@ -66,8 +72,11 @@ pub async fn run(
     let mut out = Vec::with_capacity(64 * 1024);
     while feed.recv_many(&mut batch, 256).await > 0 {
         out.clear();
-        for ing in batch.drain(..) {
-            apply_and_render(&mut store, &mut intake, &ing, &mut out);
+        for item in batch.drain(..) {
+            match item {
+                Item::Request(ing) => apply_and_render(&mut store, &mut intake, &ing, &mut out),
+                Item::Forward(f) => render_forward(&f.record, &mut out),
+            }
         }
         let written = match write_unless_stalled(&mut stdout, &out, &mut stop).await {
             // The reader went away (`wamon --headless | head`): that ends the run, quietly.

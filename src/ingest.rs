@@ -6,6 +6,7 @@
 //! [`crate::backlog`]), while a loader does wait for room.
 
 use crate::envelope::Envelope;
+use crate::forward::ForwardRecord;
 use crate::provider::Normalized;
 use std::sync::Arc;
 
@@ -25,4 +26,79 @@ pub struct Ingest {
     pub capture_file: u32,
     /// The offset is in the file given to `--load` rather than this run's capture.
     pub from_load: bool,
+}
+
+/// A forward result (see [`crate::forward`]), with where its line sits in the capture.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub record: Arc<ForwardRecord>,
+    pub capture_offset: Option<u64>,
+    pub capture_file: u32,
+    pub from_load: bool,
+}
+
+/// What travels to the consumer: a received request, or what the bot answered to one.
+///
+/// Both go the same way (the channel, or the capture file when the consumer is behind), so a
+/// forward result reaches the screen after its request, and `--load` shows both again.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Request(Ingest),
+    Forward(Forwarded),
+}
+
+impl From<Ingest> for Item {
+    fn from(i: Ingest) -> Item {
+        Item::Request(i)
+    }
+}
+
+impl Item {
+    /// The request's seq (a forward result's is the request it forwarded).
+    pub fn seq(&self) -> u64 {
+        match self {
+            Item::Request(i) => i.env.seq,
+            Item::Forward(f) => f.record.seq,
+        }
+    }
+
+    pub fn is_forward(&self) -> bool {
+        matches!(self, Item::Forward(_))
+    }
+
+    pub fn capture_offset(&self) -> Option<u64> {
+        match self {
+            Item::Request(i) => i.capture_offset,
+            Item::Forward(f) => f.capture_offset,
+        }
+    }
+
+    pub fn capture_file(&self) -> u32 {
+        match self {
+            Item::Request(i) => i.capture_file,
+            Item::Forward(f) => f.capture_file,
+        }
+    }
+
+    pub fn set_capture_file(&mut self, file: u32) {
+        match self {
+            Item::Request(i) => i.capture_file = file,
+            Item::Forward(f) => f.capture_file = file,
+        }
+    }
+
+    pub fn from_load(&self) -> bool {
+        match self {
+            Item::Request(i) => i.from_load,
+            Item::Forward(f) => f.from_load,
+        }
+    }
+
+    /// The request, if this is one.
+    pub fn request(self) -> Option<Ingest> {
+        match self {
+            Item::Request(i) => Some(i),
+            Item::Forward(_) => None,
+        }
+    }
 }

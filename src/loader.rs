@@ -9,7 +9,7 @@
 //! Edge module: files and threads.
 
 use crate::capture::{self, CaptureError};
-use crate::ingest::Ingest;
+use crate::ingest::{Forwarded, Ingest, Item};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// What a load produced.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    pub items: Vec<Ingest>,
+    pub items: Vec<Item>,
     pub warnings: Vec<CaptureError>,
 }
 
@@ -56,26 +56,32 @@ fn lines(bytes: &[u8]) -> Vec<LineRef<'_>> {
     out
 }
 
-fn decode_chunk(chunk: &[LineRef]) -> Vec<Result<Ingest, CaptureError>> {
+fn decode_chunk(chunk: &[LineRef]) -> Vec<Result<Item, CaptureError>> {
     decode_lines(chunk, 0, true)
 }
 
 /// Decodes and normalises `lines` of a file whose byte `base` is where they were cut from.
-fn decode_lines(
-    lines: &[LineRef],
-    base: u64,
-    from_load: bool,
-) -> Vec<Result<Ingest, CaptureError>> {
+fn decode_lines(lines: &[LineRef], base: u64, from_load: bool) -> Vec<Result<Item, CaptureError>> {
     lines
         .iter()
         .filter(|l| !l.text.iter().all(u8::is_ascii_whitespace))
         .map(|l| {
-            let env = capture::decode(l.text, l.no).map_err(|e| match l.complete {
+            let torn = |e| match l.complete {
                 true => e,
                 false => CaptureError::Torn { line: l.no },
-            })?;
+            };
+            if crate::forward::record::is_line(l.text) {
+                let record = crate::forward::record::decode(l.text, l.no).map_err(torn)?;
+                return Ok(Item::Forward(Forwarded {
+                    record: Arc::new(record),
+                    capture_offset: Some(base + l.offset),
+                    capture_file: 0,
+                    from_load,
+                }));
+            }
+            let env = capture::decode(l.text, l.no).map_err(torn)?;
             let normalized = crate::provider::normalize(&env);
-            Ok(Ingest {
+            Ok(Item::Request(Ingest {
                 env: Arc::new(env),
                 normalized,
                 capture_offset: Some(base + l.offset),
@@ -83,7 +89,7 @@ fn decode_lines(
                 // capture file it read a window from.
                 capture_file: 0,
                 from_load,
-            })
+            }))
         })
         .collect()
 }
@@ -91,7 +97,7 @@ fn decode_lines(
 /// The complete lines of `bytes`, cut from this run's capture at offset `base`, as requests
 /// (the capture's header line skipped); with how many bytes they span (a last line without its
 /// newline, still being written, is left for later).
-pub fn decode_range(bytes: &[u8], base: u64) -> (Vec<Result<Ingest, CaptureError>>, usize) {
+pub fn decode_range(bytes: &[u8], base: u64) -> (Vec<Result<Item, CaptureError>>, usize) {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let all: Vec<LineRef> = lines(&bytes[..complete])
         .into_iter()
@@ -114,7 +120,7 @@ const CHUNK: usize = 2048;
 /// rest of the file is still being decoded.
 pub fn load_streaming(
     bytes: &[u8],
-    mut item: impl FnMut(Ingest) -> bool,
+    mut item: impl FnMut(Item) -> bool,
     mut warn: impl FnMut(CaptureError),
 ) {
     let mut all = lines(bytes);
@@ -135,7 +141,7 @@ pub fn load_streaming(
         // take chunks in order, so the one the consumer waits for is always among those in
         // flight and the bound cannot deadlock.
         let (tx, rx) =
-            std::sync::mpsc::sync_channel::<(usize, Vec<Result<Ingest, CaptureError>>)>(threads);
+            std::sync::mpsc::sync_channel::<(usize, Vec<Result<Item, CaptureError>>)>(threads);
         for _ in 0..threads.min(chunks.len()) {
             let (tx, chunks, next, stop) = (tx.clone(), &chunks, &next, &stop);
             s.spawn(move || loop {
@@ -151,7 +157,7 @@ pub fn load_streaming(
         }
         drop(tx);
         // Chunks finish in any order; hand them on in file order.
-        let mut ready: BTreeMap<usize, Vec<Result<Ingest, CaptureError>>> = BTreeMap::new();
+        let mut ready: BTreeMap<usize, Vec<Result<Item, CaptureError>>> = BTreeMap::new();
         let mut want = 0;
         'chunks: for (i, results) in rx {
             ready.insert(i, results);
@@ -215,6 +221,10 @@ pub fn max_seq_of(mut reader: impl std::io::BufRead) -> std::io::Result<u64> {
 /// bodies and headers every quote is escaped), whatever the key order.
 fn line_seq(line: &[u8]) -> Option<u64> {
     const KEY: &[u8] = b"\"seq\":";
+    // A forward result names its request's seq, not one of its own.
+    if crate::forward::record::is_line(line) {
+        return None;
+    }
     let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
     let digits = line[at..].iter().skip_while(|b| b.is_ascii_whitespace());
     let mut n: u64 = 0;
@@ -257,9 +267,9 @@ mod tests {
             "the torn line's seq counts too: it may be re-sent"
         );
         for (i, item) in loaded.items.iter().enumerate() {
-            assert_eq!(item.env.seq, i as u64 + 1);
-            assert_eq!(item.capture_offset, Some(offsets[i]));
-            assert!(item.from_load);
+            assert_eq!(item.seq(), i as u64 + 1);
+            assert_eq!(item.capture_offset(), Some(offsets[i]));
+            assert!(item.from_load());
         }
     }
 

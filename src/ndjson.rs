@@ -8,6 +8,7 @@
 
 use crate::capture::rfc3339_ms;
 use crate::envelope::Envelope;
+use crate::forward::ForwardRecord;
 use crate::model::{Event, Kind, Provider};
 use crate::store::poll::PollTally;
 use crate::store::{Outcome, Store};
@@ -22,8 +23,10 @@ pub struct Line<'a> {
     pub v: u32,
     pub seq: u64,
     pub received_at: String,
-    pub provider: &'static str,
-    pub event: &'a str,
+    /// Null on `forward` lines.
+    pub provider: Option<&'static str>,
+    /// Null on `forward` lines.
+    pub event: Option<&'a str>,
     pub kind: &'static str,
     pub chat: Option<&'a str>,
     pub chat_name: Option<String>,
@@ -43,6 +46,63 @@ pub struct Line<'a> {
     pub emoji: Option<&'a str>,
     pub poll: Option<&'a PollTally>,
     pub error: Option<&'a str>,
+    /// On `forward` lines: what the bot answered.
+    pub forward: Option<Forward<'a>>,
+}
+
+/// The `forward` object of a `forward` line.
+#[derive(Debug, Serialize)]
+pub struct Forward<'a> {
+    /// The URL the request went to.
+    pub to: &'a str,
+    /// The bot's HTTP status; null when it never answered.
+    pub status: Option<u16>,
+    pub ms: Option<u64>,
+    /// Why it never answered (`refused: ...`, `timeout: ...`, `not_forwarded: ...`).
+    pub error: Option<String>,
+}
+
+/// The `kind` of a forward result's line.
+pub const FORWARD_KIND: &str = "forward";
+
+/// The line for a forward result: `seq` is the forwarded request's, `received_at` when the
+/// result came, every event key null.
+pub fn forward_line(r: &ForwardRecord) -> Line<'_> {
+    let error = r.failure.as_deref().map(|f| match &r.error {
+        Some(e) => format!("{f}: {e}"),
+        None => f.to_owned(),
+    });
+    Line {
+        v: SCHEMA_VERSION,
+        seq: r.seq,
+        received_at: rfc3339_ms(r.at_ms),
+        provider: None,
+        event: None,
+        kind: FORWARD_KIND,
+        chat: None,
+        chat_name: None,
+        sender: None,
+        sender_name: None,
+        from_me: None,
+        message_id: None,
+        msg_type: None,
+        text: None,
+        status: None,
+        ack: None,
+        out_of_order: false,
+        duplicate: false,
+        parked: false,
+        target: None,
+        emoji: None,
+        poll: None,
+        error: None,
+        forward: Some(Forward {
+            to: &r.to,
+            status: r.status,
+            ms: r.ms,
+            error,
+        }),
+    }
 }
 
 /// The NDJSON line for `ev`, the event of `env` that produced `outcome` in `store`.
@@ -69,8 +129,8 @@ pub fn line<'a>(
         v: SCHEMA_VERSION,
         seq: env.seq,
         received_at: rfc3339_ms(env.received_at_ms),
-        provider: provider.as_str(),
-        event: &ev.event,
+        provider: Some(provider.as_str()),
+        event: Some(&ev.event),
         kind: ev.kind.as_str(),
         chat: outcome.chat.as_ref().map(|c| c.as_str()),
         chat_name,
@@ -97,5 +157,6 @@ pub fn line<'a>(
         emoji: ev.emoji.as_deref(),
         poll: outcome.poll.as_ref(),
         error: ev.error.as_deref(),
+        forward: None,
     }
 }

@@ -88,6 +88,26 @@ impl Target {
         })
     }
 
+    /// Whether this target is wamon's own `listen` address (the same port on a loopback name,
+    /// the listen IP or any address when listening on all of them): forwarding there loops.
+    pub fn is_listen_address(&self, listen: std::net::SocketAddr) -> bool {
+        let Ok(auth) = self.authority.parse::<hyper::http::uri::Authority>() else {
+            return false;
+        };
+        if auth.port_u16().unwrap_or(80) != listen.port() {
+            return false;
+        }
+        let host = auth.host().trim_start_matches('[').trim_end_matches(']');
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        let same_ip = host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip == listen.ip());
+        same_ip || (loopback && (listen.ip().is_loopback() || listen.ip().is_unspecified()))
+    }
+
     /// The full URI for a request to `path` (starting with `/`) with `query`.
     pub fn uri_for(&self, path: &str, query: Option<&str>) -> String {
         let path = if path.starts_with('/') {
@@ -312,6 +332,31 @@ mod tests {
             "http://127.0.0.1:3000/bot/waha?a=1&b=2"
         );
         assert_eq!(t.uri_for("/", Some("")), "http://127.0.0.1:3000/bot/");
+    }
+
+    #[test]
+    fn forwarding_to_wamons_own_port_is_recognised() {
+        let listen: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        for own in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080/x",
+            "http://[::1]:8080",
+        ] {
+            assert!(
+                Target::parse(own).unwrap().is_listen_address(listen),
+                "{own}"
+            );
+        }
+        for other in ["http://127.0.0.1:3000", "http://10.0.0.2:8080"] {
+            assert!(
+                !Target::parse(other).unwrap().is_listen_address(listen),
+                "{other}"
+            );
+        }
+        let all: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert!(Target::parse("http://localhost:8080")
+            .unwrap()
+            .is_listen_address(all));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::capture_path::CapturePath;
 use crate::capture_writer::CaptureWriter;
 use crate::cli::RunArgs;
 use crate::envelope::Envelope;
-use crate::ingest::{Ingest, INGEST_CAPACITY};
+use crate::ingest::{Ingest, Item, INGEST_CAPACITY};
 use crate::model::{Kind, Provider};
 use crate::provider::Normalized;
 use crate::receiver::{self, now_ms, Limits, Receiver, ReceiverConfig, ReceiverStats};
@@ -43,6 +43,17 @@ pub struct RunInfo {
     pub backlog: Arc<Backlog>,
     /// `--max-events`: events the screen's store holds before evicting the oldest.
     pub max_events: usize,
+    /// `--forward-to`, when forwarding.
+    pub forward: Option<ForwardInfo>,
+}
+
+/// Forwarding as the screen shows it.
+#[derive(Debug, Clone)]
+pub struct ForwardInfo {
+    /// The bot's URL as given.
+    pub url: String,
+    pub proxy: bool,
+    pub stats: Arc<crate::forward::ForwardStats>,
 }
 
 impl RunInfo {
@@ -59,6 +70,7 @@ impl RunInfo {
             stats: Arc::default(),
             backlog: Arc::default(),
             max_events: crate::store::DEFAULT_MAX_EVENTS,
+            forward: None,
         }
     }
 
@@ -111,7 +123,7 @@ pub fn own_dirs(default_file: &Path) -> Result<()> {
 fn spawn_loader(
     path: PathBuf,
     bytes: Vec<u8>,
-    tx: mpsc::Sender<Ingest>,
+    tx: mpsc::Sender<Item>,
     headless: bool,
 ) -> tokio::task::JoinHandle<()> {
     tokio::task::spawn_blocking(move || {
@@ -131,7 +143,7 @@ fn spawn_loader(
                     let mut env = Envelope::post(0, now_ms(), Vec::new());
                     env.method = "LOAD".into();
                     env.path = shown.clone();
-                    let _ = warn_tx.blocking_send(Ingest {
+                    let _ = warn_tx.blocking_send(Item::Request(Ingest {
                         env: Arc::new(env),
                         normalized: Normalized::problem(
                             Provider::Unknown,
@@ -144,7 +156,7 @@ fn spawn_loader(
                         capture_offset: None,
                         capture_file: 0,
                         from_load: false,
-                    });
+                    }));
                 }
             },
         );
@@ -176,7 +188,28 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
             "--max-connections lowered to {max_connections} to fit the file-descriptor limit"
         );
     }
+    let forward = match &args.forward_to {
+        Some(url) => {
+            let target = crate::outbound::Target::parse(url)
+                .map_err(|e| color_eyre::eyre::eyre!("--forward-to {e}"))?;
+            if target.is_listen_address(args.listen) {
+                bail!(
+                    "--forward-to {url} is wamon's own address: every webhook would come back \
+                     to it; give the bot's address"
+                );
+            }
+            Some(receiver::ForwardConfig {
+                settings: crate::forward::ForwardSettings {
+                    target,
+                    timeout: args.forward_timeout,
+                },
+                proxy: args.forward_mode == crate::cli::ForwardMode::Proxy,
+            })
+        }
+        None => None,
+    };
     Ok(ReceiverConfig {
+        forward,
         verify_token: args.verify_token.clone(),
         meta_app_secret: args.meta_app_secret.clone(),
         waha_hmac_key: args.waha_hmac_key.clone(),
@@ -237,7 +270,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         )
     };
     let local = listener.local_addr()?;
-    let (ingest_tx, ingest_rx) = mpsc::channel::<Ingest>(INGEST_CAPACITY);
+    let (ingest_tx, ingest_rx) = mpsc::channel::<Item>(INGEST_CAPACITY);
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let capture_path = capture.as_ref().and_then(CaptureWriter::capture_path);
     // Live requests are numbered after everything in the loaded file and in the capture being
@@ -259,6 +292,11 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         stats: state.stats(),
         backlog: state.backlog(),
         max_events: args.max_events,
+        forward: state.forward_stats().map(|stats| ForwardInfo {
+            url: args.forward_to.clone().unwrap_or_default(),
+            proxy: args.forward_mode == crate::cli::ForwardMode::Proxy,
+            stats,
+        }),
     };
     let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(

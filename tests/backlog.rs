@@ -45,7 +45,7 @@ async fn a_consumer_that_stalls_and_bursts_gets_every_request_once() {
             if feed.recv_many(&mut batch, 100).await == 0 {
                 break;
             }
-            seqs.extend(batch.iter().map(|i| i.env.seq));
+            seqs.extend(batch.iter().map(|i| i.seq()));
             bursts += 1;
             if bursts % 3 == 0 {
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -114,7 +114,7 @@ async fn requests_skipped_in_a_deleted_capture_are_counted_and_the_new_file_is_r
             if feed.recv_many(&mut batch, 100).await == 0 {
                 break;
             }
-            seqs.extend(batch.iter().map(|i| i.env.seq));
+            seqs.extend(batch.iter().map(|i| i.seq()));
         }
     };
     tokio::time::timeout(Duration::from_secs(20), collect)

@@ -338,7 +338,7 @@ fn check_file(x: Expected) -> Result<(), TestCaseError> {
     loader::load_streaming(
         &x.file,
         |i| {
-            items.push(i);
+            items.extend(i.request());
             true
         },
         |w| warnings.push(w),
@@ -375,7 +375,7 @@ fn check_file(x: Expected) -> Result<(), TestCaseError> {
         loader::load_streaming(
             &x.file,
             |i| {
-                seen.push(i.capture_offset);
+                seen.push(i.capture_offset());
                 seen.len() < stop
             },
             |_| {},

@@ -212,8 +212,10 @@ fn harness() -> &'static Harness {
             let mut rx = std::mem::replace(&mut r.rx, idle);
             let kept = handed_on.clone();
             tokio::spawn(async move {
-                while let Some(ing) = rx.recv().await {
-                    kept.lock().unwrap().push(ing);
+                while let Some(item) = rx.recv().await {
+                    if let Some(ing) = item.request() {
+                        kept.lock().unwrap().push(ing);
+                    }
                 }
             });
             r

@@ -52,7 +52,7 @@ fn capture_lines_escape_terminal_controls_and_load_back_byte_exact() {
         file.extend(&line);
         let loaded = wamon::loader::load_bytes(&file);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-        assert_eq!(*loaded.items[0].env, env);
+        assert_eq!(*loaded.items[0].clone().request().unwrap().env, env);
         assert_eq!(wamon::loader::max_seq(&file), 7);
     }
 }

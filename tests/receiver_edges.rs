@@ -13,10 +13,9 @@ use wamon::model::Kind;
 const DEADLINE: Duration = Duration::from_secs(20);
 
 async fn next(r: &mut support::Running) -> wamon::ingest::Ingest {
-    tokio::time::timeout(DEADLINE, r.rx.recv())
+    tokio::time::timeout(DEADLINE, r.next())
         .await
         .expect("the request is handed on")
-        .expect("the receiver is running")
 }
 
 #[tokio::test]

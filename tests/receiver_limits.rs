@@ -98,7 +98,7 @@ async fn a_stalled_body_gets_408_and_is_recorded_as_rejected() {
     let reply = parse_reply(&until_closed(&mut s).await);
     assert_eq!(reply.status, 408);
     assert!(reply.body.contains("--body-timeout"));
-    let ing = r.rx.recv().await.unwrap();
+    let ing = r.next().await;
     assert_eq!(ing.normalized.events[0].kind, Kind::Rejected);
     assert!(ing.env.body.is_empty(), "a partial body is not kept");
     assert_eq!(r.captured()[0].status, 408);

@@ -79,7 +79,7 @@ async fn a_401_never_tells_the_sender_the_signature_it_should_have_sent() {
         );
         assert!(reply.body.contains("secret"), "gives the likely cause");
         // The local record does show what was computed, for the developer.
-        let ing = r.rx.recv().await.unwrap();
+        let ing = r.next().await;
         assert_eq!(ing.normalized.events[0].kind, Kind::Rejected);
         assert!(ing.env.note.as_deref().unwrap().contains(&right));
     }
@@ -136,15 +136,9 @@ async fn signatures_are_checked_whatever_shape_the_body_has() {
     .await;
     assert_eq!(ok.status, 200);
     for _ in 0..3 {
-        assert_eq!(
-            r.rx.recv().await.unwrap().normalized.events[0].kind,
-            Kind::Rejected
-        );
+        assert_eq!(r.next().await.normalized.events[0].kind, Kind::Rejected);
     }
-    assert_ne!(
-        r.rx.recv().await.unwrap().normalized.events[0].kind,
-        Kind::Rejected
-    );
+    assert_ne!(r.next().await.normalized.events[0].kind, Kind::Rejected);
 }
 
 #[tokio::test]
@@ -232,7 +226,7 @@ async fn the_token_in_the_path_or_a_header_lets_webhooks_in_and_is_not_recorded(
     )
     .await;
     assert_eq!(by_path.status, 200);
-    let ing = r.rx.recv().await.unwrap();
+    let ing = r.next().await;
     assert_eq!(ing.env.path, "/waha");
     assert_eq!(ing.env.query.as_deref(), Some("x=1"));
     let by_header = http(
@@ -244,7 +238,7 @@ async fn the_token_in_the_path_or_a_header_lets_webhooks_in_and_is_not_recorded(
     )
     .await;
     assert_eq!(by_header.status, 200);
-    let ing = r.rx.recv().await.unwrap();
+    let ing = r.next().await;
     assert_eq!(ing.env.path, "/hook");
     assert!(ing.env.header("x-wamon-token").is_none());
     let verify = http(
@@ -293,7 +287,7 @@ async fn the_handshake_echoes_only_a_short_safe_challenge() {
         let reply = http(r.addr, "GET", &format!("{base}{challenge}"), &[], b"").await;
         assert_eq!(reply.status, 400, "{challenge}");
         assert!(!reply.body.contains("script") && !reply.body.contains('\u{1b}'));
-        let ing = r.rx.recv().await.unwrap();
+        let ing = r.next().await;
         assert!(ing.normalized.events[0].error.is_some());
     }
     let ok = http(r.addr, "GET", &format!("{base}1158201444"), &[], b"").await;

@@ -46,6 +46,7 @@ mod stats;
 mod token;
 
 pub use limits::{BodyBudget, Limits};
+
 pub use server::{fit_connection_cap, serve, SHUTDOWN_GRACE};
 pub use stats::{ReceiverStats, StatsSnapshot};
 pub use token::{validate as validate_token, TOKEN_HEADER};
@@ -55,7 +56,8 @@ use crate::capture_path::CapturePath;
 use crate::capture_writer::{CaptureWriter, Placed};
 use crate::display::clean;
 use crate::envelope::Envelope;
-use crate::ingest::Ingest;
+use crate::forward::{ForwardSettings, ForwardStats, Forwarder, ResultSink};
+use crate::ingest::{Ingest, Item};
 use crate::model::{Event, Kind, Provider};
 use crate::provider::{self, Normalized};
 use axum::body::Body;
@@ -91,6 +93,16 @@ pub struct ReceiverConfig {
     /// Largest body accepted, in bytes.
     pub max_body: usize,
     pub limits: Limits,
+    /// `--forward-to`: where accepted webhooks go on to, and whether the provider waits for it.
+    pub forward: Option<ForwardConfig>,
+}
+
+/// Forwarding to the bot.
+#[derive(Debug, Clone)]
+pub struct ForwardConfig {
+    pub settings: ForwardSettings,
+    /// `--forward-mode proxy`: answer the provider with the bot's answer.
+    pub proxy: bool,
 }
 
 impl Default for ReceiverConfig {
@@ -103,6 +115,7 @@ impl Default for ReceiverConfig {
             token: None,
             max_body: 8 * 1024 * 1024,
             limits: Limits::default(),
+            forward: None,
         }
     }
 }
@@ -112,7 +125,7 @@ pub struct Receiver {
     cfg: ReceiverConfig,
     next_seq: AtomicU64,
     capture: Option<CaptureWriter>,
-    ingest_tx: mpsc::Sender<Ingest>,
+    ingest_tx: mpsc::Sender<Item>,
     /// How recorded requests reach the consumer without the receiver waiting for it.
     backlog: Arc<Backlog>,
     stats: Arc<ReceiverStats>,
@@ -121,6 +134,8 @@ pub struct Receiver {
     stopping: watch::Sender<bool>,
     turned_away_log: LogThrottle,
     dropped_log: LogThrottle,
+    /// Sends accepted webhooks on to the bot (`--forward-to`).
+    forwarder: Option<Forwarder>,
 }
 
 impl Receiver {
@@ -129,20 +144,36 @@ impl Receiver {
         cfg: ReceiverConfig,
         first_seq: u64,
         capture: Option<CaptureWriter>,
-        ingest_tx: mpsc::Sender<Ingest>,
+        ingest_tx: mpsc::Sender<Item>,
     ) -> Arc<Receiver> {
+        let backlog: Arc<Backlog> = Arc::default();
+        let stopping = watch::Sender::new(false);
+        let forwarder = cfg.forward.as_ref().map(|f| {
+            let sink = ResultSink {
+                capture: capture.clone(),
+                backlog: backlog.clone(),
+                tx: ingest_tx.clone(),
+            };
+            Forwarder::start(f.settings.clone(), sink, stopping.subscribe())
+        });
         Arc::new(Receiver {
             budget: BodyBudget::new(cfg.limits.max_buffered),
             cfg,
             next_seq: AtomicU64::new(first_seq),
             capture,
             ingest_tx,
-            backlog: Arc::default(),
+            backlog,
             stats: Arc::new(ReceiverStats::default()),
-            stopping: watch::Sender::new(false),
+            stopping,
             turned_away_log: LogThrottle::default(),
             dropped_log: LogThrottle::default(),
+            forwarder,
         })
+    }
+
+    /// The forward queue's counts, when forwarding.
+    pub fn forward_stats(&self) -> Option<Arc<ForwardStats>> {
+        self.forwarder.as_ref().map(Forwarder::stats)
     }
 
     /// The counters of what was turned away, for the status bar.
@@ -161,8 +192,8 @@ impl Receiver {
     }
 
     /// Hands a recorded request on to the consumer, never waiting for it.
-    fn hand_on(&self, ing: Ingest) {
-        let seq = ing.env.seq;
+    fn hand_on(&self, ing: Item) {
+        let seq = ing.seq();
         match self.backlog.hand_on(&self.ingest_tx, ing) {
             Handed::Sent | Handed::Skipped => {}
             Handed::Dropped => {
@@ -473,13 +504,17 @@ async fn webhook(
     // provider hangs up meanwhile, hyper drops this handler, but the request still reaches the
     // capture file and the screen.
     let finishing = tokio::spawn(finish(rx, env, normalized, status, public_error, hold));
-    let (status, reply) = finishing.await.unwrap_or_else(|e| {
-        tracing::error!("request task failed: {e}");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            r#"{"ok":false,"error":"internal error"}"#.to_owned(),
-        )
-    });
+    let (status, reply) = match finishing.await {
+        Ok(Finished::Reply(status, reply)) => (status, reply),
+        Ok(Finished::Proxied(r)) => return reply::proxied(&r),
+        Err(e) => {
+            tracing::error!("request task failed: {e}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"ok":false,"error":"internal error"}"#.to_owned(),
+            )
+        }
+    };
     let mut response = reply::json(status, reply);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
@@ -498,17 +533,31 @@ async fn webhook(
     response
 }
 
-/// Records `env`, hands it to the consumer, and says what to answer. The answer depends on the
-/// capture alone: the consumer is offered the request without waiting (see [`crate::backlog`]).
-/// `_hold` keeps the body counted against the budget until it is recorded and handed on.
+/// What a webhook is answered with.
+enum Finished {
+    /// wamon's own answer.
+    Reply(StatusCode, String),
+    /// Proxy mode: the bot's answer, or its failure.
+    Proxied(Arc<crate::forward::ForwardRecord>),
+}
+
+/// Records `env`, hands it to the consumer, queues an accepted one for the bot, and says what
+/// to answer. The answer depends on the capture alone (and in proxy mode on the bot): the
+/// consumer is offered the request without waiting (see [`crate::backlog`]). `hold` keeps the
+/// body counted against the budget until it is recorded and handed on.
 async fn finish(
     rx: Arc<Receiver>,
     mut env: Envelope,
     normalized: Normalized,
     mut status: StatusCode,
     mut public_error: Option<String>,
-    _hold: Hold,
-) -> (StatusCode, String) {
+    hold: Hold,
+) -> Finished {
+    let forwarding = status.is_success() && rx.forwarder.is_some();
+    let proxy = forwarding && rx.cfg.forward.as_ref().is_some_and(|f| f.proxy);
+    if proxy {
+        env.note = Some("answered with the bot's answer (--forward-mode proxy)".into());
+    }
     let placed = match record(&rx, &env).await {
         Ok(placed) => placed,
         Err(e) => {
@@ -521,14 +570,28 @@ async fn finish(
         }
     };
     let reply = reply_body(&env, &normalized, status, public_error.as_deref());
-    rx.hand_on(Ingest {
-        env: Arc::new(env),
+    let env = Arc::new(env);
+    rx.hand_on(Item::Request(Ingest {
+        env: env.clone(),
         normalized,
         capture_offset: placed.map(|p| p.offset),
         capture_file: placed.map_or(0, |p| p.file),
         from_load: false,
-    });
-    (status, reply)
+    }));
+    // Recorded and handed on: the forward queue counts its own bytes.
+    drop(hold);
+    match &rx.forwarder {
+        // A request that could not be recorded is answered 503 and not forwarded: the
+        // provider sends it again.
+        Some(f) if forwarding && status.is_success() => {
+            if proxy {
+                return Finished::Proxied(f.forward_and_wait(env).await);
+            }
+            f.forward(env).await;
+        }
+        _ => {}
+    }
+    Finished::Reply(status, reply)
 }
 
 async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<Placed>> {
@@ -647,7 +710,7 @@ async fn handshake(
             );
         }
     };
-    rx.hand_on(Ingest {
+    rx.hand_on(Item::Request(Ingest {
         env: Arc::new(env),
         normalized: Normalized {
             provider: Provider::Meta,
@@ -656,7 +719,7 @@ async fn handshake(
         capture_offset: placed.map(|p| p.offset),
         capture_file: placed.map_or(0, |p| p.file),
         from_load: false,
-    });
+    }));
     match outcome {
         Ok(()) => reply::text(status, challenge),
         Err(_) if status == StatusCode::BAD_REQUEST => {

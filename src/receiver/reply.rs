@@ -65,3 +65,38 @@ Meta's verification GET (hub.mode=subscribe) is answered when wamon runs with --
 Everything received is shown live in the terminal running wamon.\n";
     text(StatusCode::OK, PAGE)
 }
+
+/// Proxy mode: the bot's answer passed back to the provider (its status, content type and
+/// body), or 502/503/504 when the bot never answered.
+pub fn proxied(r: &crate::forward::ForwardRecord) -> Response {
+    let Some(status) = r.status.and_then(|s| StatusCode::from_u16(s).ok()) else {
+        let status = match r.failure.as_deref() {
+            Some("timeout") => StatusCode::GATEWAY_TIMEOUT,
+            Some(crate::forward::record::NOT_FORWARDED) | Some("interrupted") => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        // In general words: the bot's address and error stay on the local screen.
+        let mut resp = error(status, "the bot behind this receiver did not answer");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        return resp;
+    };
+    let content_type = r
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .and_then(|(_, v)| HeaderValue::from_bytes(v).ok())
+        .unwrap_or_else(|| HeaderValue::from_static(JSON));
+    let mut resp = (status, r.body.clone()).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}

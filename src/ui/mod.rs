@@ -11,6 +11,7 @@
 pub mod app;
 pub mod filter_input;
 pub mod format;
+pub mod forwards;
 pub mod json_view;
 pub mod keys;
 pub mod layout;
@@ -22,7 +23,7 @@ pub mod view;
 
 use crate::cli::RunArgs;
 use crate::feed::Feed;
-use crate::ingest::Ingest;
+use crate::ingest::Item;
 use crate::receiver::now_ms;
 use crate::run::RunInfo;
 use app::{App, Mode};
@@ -162,7 +163,7 @@ async fn event_loop(
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut second_tick = tokio::time::interval(Duration::from_secs(1));
     second_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut batch: Vec<Ingest> = Vec::with_capacity(1024);
+    let mut batch: Vec<Item> = Vec::with_capacity(1024);
     let mut dirty = true;
     let mut rx_open = true;
     let mut last_label = String::new();

@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::Arc;
 use wamon::envelope::Envelope;
-use wamon::ingest::Ingest;
+use wamon::ingest::{Ingest, Item};
 use wamon::ui::app::App;
 
 /// 2026-11-21 12:00:00 UTC: the clock every screen is drawn at.
@@ -126,17 +126,17 @@ pub fn text_of(buf: &Buffer) -> String {
 
 /// Normalises `envs` and hands them to the screen in one batch, as the receiver would.
 pub fn ingest(app: &mut App, envs: impl IntoIterator<Item = Envelope>) {
-    let mut batch: Vec<Ingest> = envs
+    let mut batch: Vec<Item> = envs
         .into_iter()
         .map(|env| {
             let normalized = wamon::provider::normalize(&env);
-            Ingest {
+            Item::Request(Ingest {
                 env: Arc::new(env),
                 normalized,
                 capture_offset: None,
                 capture_file: 0,
                 from_load: false,
-            }
+            })
         })
         .collect();
     app.ingest(&mut batch, START_MS);

@@ -10,12 +10,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use wamon::capture_writer::CaptureWriter;
-use wamon::ingest::Ingest;
+use wamon::ingest::{Ingest, Item};
 use wamon::receiver::{Receiver, ReceiverConfig, ReceiverStats};
 
 pub struct Running {
     pub addr: SocketAddr,
-    pub rx: mpsc::Receiver<Ingest>,
+    pub rx: mpsc::Receiver<Item>,
     pub capture: PathBuf,
     pub receiver: Arc<Receiver>,
     pub stats: Arc<ReceiverStats>,
@@ -24,6 +24,16 @@ pub struct Running {
 }
 
 impl Running {
+    /// The next request handed to the consumer (forward results skipped).
+    pub async fn next(&mut self) -> Ingest {
+        loop {
+            match self.rx.recv().await.expect("the receiver is running") {
+                Item::Request(ing) => return ing,
+                Item::Forward(_) => continue,
+            }
+        }
+    }
+
     /// Every request line in the capture file so far.
     pub fn captured(&self) -> Vec<wamon::envelope::Envelope> {
         let file = std::fs::read(&self.capture).unwrap();

@@ -9,6 +9,7 @@
 mod input;
 
 use super::filter_input::LineInput;
+use super::forwards::Forwards;
 use super::json_view::JsonView;
 use super::keys::Scope;
 use super::raw::RawStore;
@@ -16,7 +17,7 @@ use super::view::StreamView;
 use crate::display::Intake;
 use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
-use crate::ingest::Ingest;
+use crate::ingest::Item;
 use crate::provider::Normalized;
 use crate::run::RunInfo;
 use crate::store::{Row, Store};
@@ -60,6 +61,8 @@ pub enum DetailView {
     Event,
     Headers,
     Ticks,
+    /// What the bot answered (`--forward-to`).
+    Reply,
 }
 
 impl DetailView {
@@ -68,7 +71,8 @@ impl DetailView {
             DetailView::Raw => DetailView::Event,
             DetailView::Event => DetailView::Headers,
             DetailView::Headers => DetailView::Ticks,
-            DetailView::Ticks => DetailView::Raw,
+            DetailView::Ticks => DetailView::Reply,
+            DetailView::Reply => DetailView::Raw,
         }
     }
 
@@ -78,6 +82,7 @@ impl DetailView {
             DetailView::Event => "normalised",
             DetailView::Headers => "headers",
             DetailView::Ticks => "ticks",
+            DetailView::Reply => "bot reply",
         }
     }
 }
@@ -117,6 +122,8 @@ pub struct App {
     /// Makes the display copies of request data (see the module docs).
     pub intake: Intake,
     pub raw: RawStore,
+    /// What the bot answered to forwarded requests.
+    pub forwards: Forwards,
     pub info: RunInfo,
     pub focus: Focus,
     pub mode: Mode,
@@ -173,6 +180,7 @@ impl App {
             store,
             intake: Intake::screen(info.redact),
             raw,
+            forwards: Forwards::default(),
             info,
             focus: Focus::Stream,
             mode: Mode::Normal,
@@ -215,11 +223,18 @@ impl App {
         }
     }
 
-    /// Applies received requests to the store and the view.
-    pub fn ingest(&mut self, batch: &mut Vec<Ingest>, now_ms: i64) {
+    /// Applies received requests to the store and the view, and keeps forward results.
+    pub fn ingest(&mut self, batch: &mut Vec<Item>, now_ms: i64) {
         let mut events = 0u64;
         let mut evicted = false;
-        for mut ing in batch.drain(..) {
+        for item in batch.drain(..) {
+            let mut ing = match item {
+                Item::Request(ing) => ing,
+                Item::Forward(f) => {
+                    self.forwards.insert(&f.record);
+                    continue;
+                }
+            };
             self.intake.normalized(&mut ing.normalized);
             let env = &ing.env;
             self.store.note_request(env.seq, env.received_at_ms);
@@ -269,6 +284,7 @@ impl App {
     fn forget_evicted(&mut self) {
         let gone = self.store.take_evicted();
         self.raw.forget(&gone.seqs);
+        self.forwards.forget(&gone.seqs);
         for c in gone.chats {
             self.seen.remove(&c);
             self.view.chat_hits.remove(&c);

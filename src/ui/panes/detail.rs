@@ -41,6 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
             let lines = match view {
                 DetailView::Event => event_lines(app.detail.normalized.as_ref()),
                 DetailView::Headers => header_lines(&env, offset_s),
+                DetailView::Reply => reply_lines(app, env.seq, offset_s),
                 _ => tick_lines(app, offset_s),
             };
             let max_scroll = lines.len().saturating_sub(inner.height as usize);
@@ -134,6 +135,79 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
             // Display copies hold UTF-8 (see `display::envelope`): nothing is lost here.
             Span::raw(String::from_utf8_lossy(v).into_owned()),
         ]));
+    }
+    lines
+}
+
+/// The bot's answer to the request shown (display copies, see `ui::forwards`).
+fn reply_lines(app: &App, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
+    let Some(r) = app.forwards.get(seq) else {
+        let why = match &app.info.forward {
+            None => " not forwarded: run wamon with --forward-to http://127.0.0.1:PORT to send \
+                     webhooks on to your bot and see its answers here"
+                .to_owned(),
+            Some(_) => format!(" request #{seq}: no answer from the bot yet"),
+        };
+        return vec![Line::styled(why, theme::DIM)];
+    };
+    let mut lines = vec![Line::styled(format!("↪ {}", r.to), theme::TITLE)];
+    let when = clock(r.at_ms, offset_s);
+    match r.status {
+        Some(status) => lines.push(Line::from(vec![
+            Span::raw("answered "),
+            Span::styled(
+                status.to_string(),
+                if r.is_success() {
+                    theme::OK
+                } else {
+                    theme::ERROR
+                },
+            ),
+            Span::raw(format!(
+                " in {} ms at {when} · body {} bytes{}",
+                r.ms.unwrap_or(0),
+                r.body.len(),
+                if r.truncated {
+                    " (cut: more was sent)"
+                } else {
+                    ""
+                }
+            )),
+        ])),
+        None => lines.push(Line::styled(
+            format!(
+                "✗ {} at {when}: {}",
+                r.failure.as_deref().unwrap_or("failed").replace('_', " "),
+                r.error.as_deref().unwrap_or("")
+            ),
+            theme::ERROR,
+        )),
+    }
+    lines.push(Line::raw(""));
+    for (k, v) in &r.headers {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k}: "), theme::SENDER),
+            Span::raw(String::from_utf8_lossy(v).into_owned()),
+        ]));
+    }
+    if !r.body.is_empty() {
+        lines.push(Line::raw(""));
+        let text = String::from_utf8_lossy(&r.body);
+        // JSON is shown indented; anything else as it came (already made safe to draw).
+        let pretty = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok());
+        let shown = pretty.as_deref().unwrap_or(&text);
+        lines.extend(
+            shown
+                .lines()
+                .map(|l| Line::raw(crate::display::clean(l).into_owned())),
+        );
+    } else if r.status.is_some() {
+        lines.push(Line::styled(
+            "(empty body, or dropped from memory: the capture file has it)",
+            theme::DIM,
+        ));
     }
     lines
 }

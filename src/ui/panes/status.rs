@@ -99,6 +99,34 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
             ));
         }
     }
+    // Forwarding: how the bot is doing.
+    if let Some(f) = &app.info.forward {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = &f.stats;
+        let (ok, not_ok, failed, skipped) = (
+            s.ok.load(Relaxed),
+            s.not_ok.load(Relaxed),
+            s.failed.load(Relaxed),
+            s.not_forwarded.load(Relaxed),
+        );
+        spans.push(sep());
+        spans.push(Span::styled(
+            if f.proxy { "↪ proxy " } else { "↪ " },
+            theme::TITLE,
+        ));
+        if !compact {
+            spans.push(Span::raw(format!("{} ", fit(&f.url, 28))));
+        }
+        spans.push(Span::styled(format!("{} ok", thousands(ok)), theme::OK));
+        for (n, label) in [(not_ok, "non-2xx"), (failed, "✗"), (skipped, "not sent")] {
+            if n > 0 {
+                spans.push(Span::styled(
+                    format!(" {} {label}", thousands(n)),
+                    theme::ERROR,
+                ));
+            }
+        }
+    }
     // The screen fell behind (a stalled terminal): what it still has to read back from the
     // capture, and what it could not show at all (no capture to read back from).
     let behind = app.info.backlog.behind();

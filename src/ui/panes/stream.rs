@@ -4,11 +4,13 @@
 //! Only the rows that fit are built: from the cursor backwards when following (newest at the
 //! bottom), from the scroll offset forwards otherwise.
 
+use crate::forward::ForwardRecord;
 use crate::model::{Kind, Provider};
 use crate::store::message::Message;
 use crate::store::{EventRow, Row, Store};
 use crate::ui::app::{App, Focus};
 use crate::ui::format::{clock, fit, thousands, width as text_width};
+use crate::ui::forwards::Forwards;
 use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -50,7 +52,7 @@ pub fn render(
     }
     let width = inner.width as usize;
     let height = inner.height as usize;
-    let build = |i: usize| row_lines(&app.store, app.view.rows[i], width, offset_s);
+    let build = |i: usize| row_lines(&app.store, &app.forwards, app.view.rows[i], width, offset_s);
     // Choose the first row so the cursor is visible.
     let cursor = app.stream_cursor.min(app.view.rows.len() - 1);
     let mut first = app.stream_offset.min(cursor);
@@ -165,11 +167,39 @@ fn waiting_text(app: &App) -> Vec<Line<'static>> {
 }
 
 /// The lines of one row (at least one).
-pub fn row_lines(store: &Store, row: Row, width: usize, offset_s: i32) -> Vec<Line<'static>> {
+pub fn row_lines(
+    store: &Store,
+    forwards: &Forwards,
+    row: Row,
+    width: usize,
+    offset_s: i32,
+) -> Vec<Line<'static>> {
+    // What the bot answered to the request that brought the row (a message's first).
+    let seq = match row {
+        Row::Message(i) => store.message(i).seqs.first().copied(),
+        Row::Event(i) => Some(store.event(i).seq),
+    };
+    let forwarded = seq.and_then(|s| forwards.get(s)).map(|r| forward_marker(r));
     match row {
-        Row::Message(i) => message_lines(store, store.message(i), width, offset_s),
-        Row::Event(i) => vec![event_line(store, store.event(i), width, offset_s)],
+        Row::Message(i) => message_lines(store, store.message(i), forwarded, width, offset_s),
+        Row::Event(i) => vec![event_line(
+            store,
+            store.event(i),
+            forwarded,
+            width,
+            offset_s,
+        )],
     }
+}
+
+/// ` ↪ 201 · 12 ms`, ` ↪ ✗ refused`: the bot's answer at the end of a row.
+fn forward_marker(r: &ForwardRecord) -> Span<'static> {
+    let style = if r.is_success() {
+        theme::DIM
+    } else {
+        theme::ERROR
+    };
+    Span::styled(format!(" ↪ {}", r.summary()), style)
 }
 
 fn head(at_ms: i64, provider: Provider, offset_s: i32) -> Vec<Span<'static>> {
@@ -184,7 +214,13 @@ fn head(at_ms: i64, provider: Provider, offset_s: i32) -> Vec<Span<'static>> {
     ]
 }
 
-fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec<Line<'static>> {
+fn message_lines(
+    store: &Store,
+    m: &Message,
+    forwarded: Option<Span<'static>>,
+    width: usize,
+    offset_s: i32,
+) -> Vec<Line<'static>> {
     let mut spans = head(m.first_at_ms, m.provider, offset_s);
     let sender = if m.from_me {
         "me".to_owned()
@@ -225,6 +261,7 @@ fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec
             right.push(Span::styled(glyph, style));
         }
     }
+    right.extend(forwarded);
     let used: usize = spans.iter().map(|s| width_of(s)).sum();
     let right_w: usize = right.iter().map(|s| width_of(s)).sum();
     let text_w = width.saturating_sub(used + right_w + 1);
@@ -311,7 +348,13 @@ fn width_of(s: &Span) -> usize {
     text_width(&s.content)
 }
 
-fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<'static> {
+fn event_line(
+    store: &Store,
+    e: &EventRow,
+    forwarded: Option<Span<'static>>,
+    width: usize,
+    offset_s: i32,
+) -> Line<'static> {
     let mut spans = head(e.received_at_ms, e.provider, offset_s);
     let kind_style = match e.kind {
         Kind::Malformed | Kind::Rejected => theme::ERROR,
@@ -357,7 +400,8 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
         flags.push_str(" parked");
     }
     let used: usize = spans.iter().map(width_of).sum();
-    let text_w = width.saturating_sub(used + flags.len() + 1);
+    let forwarded_w = forwarded.as_ref().map_or(0, width_of);
+    let text_w = width.saturating_sub(used + text_width(&flags) + forwarded_w + 1);
     spans.push(Span::styled(
         fit(&text, text_w),
         if e.error().is_some() {
@@ -369,5 +413,6 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
     if !flags.is_empty() {
         spans.push(Span::styled(flags, theme::WARN));
     }
+    spans.extend(forwarded);
     Line::from(spans)
 }
