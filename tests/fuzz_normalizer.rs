@@ -623,8 +623,12 @@ proptest! {
                 prop_assert_eq!(ours, Some((e.line(), e.column())), "{}", e);
             }
         }
+        // Nesting an empty (or blank) body makes `[[]]`, which is JSON: only bodies with a value
+        // in them keep their verdict when wrapped.
+        let blank = body.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
         let wrapped = match wrap {
             0 => return Ok(()),
+            2 if blank => return Ok(()),
             1 => [&b"\xEF\xBB\xBF"[..], &body].concat(),
             _ => [b"[".repeat(150), body.clone(), b"]".repeat(150)].concat(),
         };
