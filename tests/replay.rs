@@ -301,7 +301,8 @@ async fn without_the_new_secrets_the_signed_requests_are_refused_and_replay_fail
     assert_eq!(statuses, [401, 401, 200, 200]);
 }
 
-/// A capture file written by wamon's own encoder: WAHA messages from chats 111 and 222.
+/// A capture file written by wamon's own encoder: WAHA messages from chats 111 and 222, a
+/// forwarding result (not a request: never sent) and a torn last line (skipped with a warning).
 fn chat_capture(dir: &std::path::Path) -> std::path::PathBuf {
     let mut file = wamon::capture::header_line(1_700_000_000_000);
     for (seq, from) in [(1, "111"), (2, "222"), (3, "111"), (4, "222"), (5, "111")] {
@@ -311,7 +312,18 @@ fn chat_capture(dir: &std::path::Path) -> std::path::PathBuf {
         let mut env = Envelope::post(seq, 1_700_000_000_000 + seq as i64 * 1000, body);
         env.path = format!("/hook/{seq}");
         file.extend(wamon::capture::encode(&env));
+        if seq == 1 {
+            let forwarded = wamon::forward::record::ForwardRecord::failed(
+                1,
+                1_700_000_001_500,
+                "http://127.0.0.1:3000/hook/1".into(),
+                &wamon::outbound::Failure::Refused,
+            );
+            file.extend(wamon::forward::record::encode(&forwarded));
+        }
     }
+    let torn = wamon::capture::encode(&Envelope::post(6, 1_700_000_009_000, "{}"));
+    file.extend(&torn[..torn.len() / 2]);
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("chats.jsonl");
     std::fs::write(&path, file).unwrap();
@@ -398,6 +410,12 @@ async fn a_dead_target_is_reported_as_refused() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("failed: refused ×5"), "{stderr}");
     assert!(stderr.contains("#1 POST /hook/1 → refused"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "chats.jsonl: line 8: torn last line (the writer stopped mid-line); skipped\n"
+        ),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
