@@ -138,7 +138,8 @@ pub struct SendArgs {
     /// Playback speed: 1 = the scenario's own pacing, 10 = ten times faster, max = no waiting.
     #[arg(long, default_value = "1", value_parser = parse_speed)]
     pub speed: f64,
-    /// Play a scenario file of your own instead of a built-in one.
+    /// Play a scenario file of your own instead of a built-in one, or a capture file (sent as
+    /// `wamon replay FILE --speed S` would).
     #[arg(long)]
     pub file: Option<PathBuf>,
 }
