@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Post a built-in scenario of realistic webhooks, in each provider's dialect, to a URL.
     Send(SendArgs),
+    /// Send a capture file's webhooks again, to your bot or another wamon, re-signed if asked.
+    Replay(ReplayArgs),
 }
 
 /// Flags of the monitor itself.
@@ -136,9 +138,42 @@ pub struct SendArgs {
     /// Playback speed: 1 = the scenario's own pacing, 10 = ten times faster, max = no waiting.
     #[arg(long, default_value = "1", value_parser = parse_speed)]
     pub speed: f64,
-    /// Play a scenario file of your own instead of a built-in one.
+    /// Play a scenario file of your own instead of a built-in one, or a capture file (sent as
+    /// `wamon replay FILE --speed S` would).
     #[arg(long)]
     pub file: Option<PathBuf>,
+}
+
+/// Flags of `wamon replay`.
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// Capture file to replay (what `--capture` writes).
+    pub file: PathBuf,
+    /// Where to send: http://host:port, or http://host:port/prefix (each request's own path is
+    /// joined to it).
+    #[arg(long)]
+    pub to: String,
+    /// Only the requests that produced an event this filter matches (the screen's filter
+    /// language).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Only these request numbers (seq): N, A-B, A- or -B.
+    #[arg(long, value_parser = crate::select::parse_seq_range)]
+    pub seq: Option<std::ops::RangeInclusive<u64>>,
+    /// Pacing: 1 = the capture's own spacing, 10 = ten times faster, max = back to back.
+    #[arg(long, default_value = "1", value_parser = parse_speed)]
+    pub speed: f64,
+    /// Re-sign X-Webhook-Hmac (HMAC-SHA512) with this key, on requests that carried it or have a
+    /// WAHA body.
+    #[arg(long)]
+    pub waha_hmac_key: Option<String>,
+    /// Re-sign X-Hub-Signature-256 (HMAC-SHA256) with this app secret, on requests that carried
+    /// it or have a Meta body.
+    #[arg(long)]
+    pub meta_app_secret: Option<String>,
+    /// How long each request may take to be answered.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 /// Parses `1234`, `512KiB`, `8MiB`, `3MB`.

@@ -28,6 +28,7 @@ pub mod outbound;
 pub mod private_files;
 pub mod provider;
 pub mod receiver;
+pub mod replay;
 pub mod run;
 pub mod select;
 pub mod store;

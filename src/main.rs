@@ -71,6 +71,10 @@ async fn run(cli: Cli, utc_offset_s: i32) -> Result<()> {
             wamon::logging::to_stderr();
             send(args).await
         }
+        Some(Command::Replay(args)) => {
+            wamon::logging::to_stderr();
+            wamon::replay::run_cli(&args).await
+        }
         None => {
             let _guard = if cli.run.headless {
                 wamon::logging::to_stderr();
@@ -96,6 +100,13 @@ async fn run(cli: Cli, utc_offset_s: i32) -> Result<()> {
 
 /// `wamon send`: posts a scenario and reports each reply on stderr.
 async fn send(args: SendArgs) -> Result<()> {
+    // A capture file plays as `wamon replay FILE --speed S` would.
+    if let Some(path) = &args.file {
+        if wamon::replay::is_capture_file(path)? {
+            let opts = wamon::replay::Options::new(&args.to, args.speed)?;
+            return wamon::replay::run(path, &opts).await;
+        }
+    }
     let start = wamon::receiver::now_ms();
     let plays: Vec<(String, Vec<wamon::demo_script::DemoRequest>)> = match &args.file {
         Some(path) => {

@@ -41,7 +41,7 @@
 mod limits;
 mod reply;
 mod server;
-mod signature;
+pub(crate) mod signature;
 mod stats;
 mod token;
 
