@@ -237,7 +237,7 @@ pub const KEYMAP: &[Binding] = &[
         &[k('v')],
         "v",
         A::NextDetailView,
-        "raw / event / headers / ticks",
+        "raw / event / headers / ticks / bot reply",
         true,
     ),
     b(
