@@ -43,6 +43,8 @@ pub struct RunInfo {
     pub backlog: Arc<Backlog>,
     /// `--max-events`: events the screen's store holds before evicting the oldest.
     pub max_events: usize,
+    /// How many `--reply` rules script the receiver's answers (status bar).
+    pub reply_rules: usize,
 }
 
 impl RunInfo {
@@ -59,6 +61,7 @@ impl RunInfo {
             stats: Arc::default(),
             backlog: Arc::default(),
             max_events: crate::store::DEFAULT_MAX_EVENTS,
+            reply_rules: 0,
         }
     }
 
@@ -176,6 +179,14 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
             "--max-connections lowered to {max_connections} to fit the file-descriptor limit"
         );
     }
+    // Empty entries are what `;` leaves at the ends of WAMON_REPLY ("a;b;"): not rules.
+    let rules: Vec<&str> = args
+        .replies
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let replies = receiver::ReplyRules::parse(&rules)?;
     Ok(ReceiverConfig {
         verify_token: args.verify_token.clone(),
         meta_app_secret: args.meta_app_secret.clone(),
@@ -190,7 +201,24 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
             max_connections,
             max_buffered: args.max_buffered,
         },
+        replies,
     })
+}
+
+/// One line naming the `--reply` rules in force, or `None` without rules.
+fn reply_notice(rules: &receiver::ReplyRules) -> Option<String> {
+    if rules.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = rules
+        .texts()
+        .enumerate()
+        .map(|(i, t)| format!("{}) {}", i + 1, crate::display::clean(t)))
+        .collect();
+    Some(format!(
+        "scripted replies (--reply, first match wins): {}",
+        listed.join("; ")
+    ))
 }
 
 /// Binds `addr`; when the port is taken, the error names a nearby port that is free now.
@@ -247,6 +275,8 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         .map_or(0, crate::loader::max_seq)
         .max(capture.as_ref().map_or(0, CaptureWriter::last_seq))
         .saturating_add(1);
+    let reply_notice = reply_notice(&cfg.replies);
+    let reply_rules = cfg.replies.len();
     let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
     let info = RunInfo {
         listen: local,
@@ -259,6 +289,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         stats: state.stats(),
         backlog: state.backlog(),
         max_events: args.max_events,
+        reply_rules,
     };
     let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(
@@ -268,6 +299,10 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     );
     if info.exposed_without_token() {
         tracing::warn!("listening on {local} beyond this machine without --token");
+    }
+    if let (Some(n), false) = (&reply_notice, args.headless) {
+        // Headless mode says it on stderr below (where the log goes too).
+        tracing::info!("{n}");
     }
     let server = tokio::spawn(receiver::serve(listener, state, async move {
         let _ = stop_rx.wait_for(|s| *s).await;
@@ -296,6 +331,9 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         }
         if let Some(c) = &info.capture {
             eprintln!("wamon: capture {}", c.path().display());
+        }
+        if let Some(n) = &reply_notice {
+            eprintln!("wamon: {n}");
         }
         crate::headless::run(feed, args.redact, args.max_events, stop_tx.subscribe()).await?;
         // The printer may end first (stdout closed): the receiver stops with it.

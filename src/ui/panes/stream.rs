@@ -1,6 +1,9 @@
 //! The stream: one row per message (ticks, reactions, edits, revokes and poll tallies update it
 //! in place) or per event that belongs to no message; with the raw toggle, one row per event.
 //!
+//! A row whose request wamon answered with anything but 200 (a `--reply` rule, a rejection)
+//! ends with that status: ` ⇐ 500`.
+//!
 //! Only the rows that fit are built: from the cursor backwards when following (newest at the
 //! bottom), from the scroll offset forwards otherwise.
 
@@ -218,6 +221,9 @@ fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec
     if ooo > 0 {
         right.push(Span::styled(format!(" ↯{ooo}"), theme::WARN));
     }
+    if let Some(status) = m.answered() {
+        right.push(answered(status));
+    }
     if m.from_me {
         if let Some(ack) = m.ack() {
             let (glyph, style) = theme::tick(ack);
@@ -307,6 +313,17 @@ fn message_lines(store: &Store, m: &Message, width: usize, offset_s: i32) -> Vec
     lines
 }
 
+/// What wamon answered a request when it was not 200 (a `--reply` rule, a rejection):
+/// ` ⇐ 500`, red for 4xx and 5xx.
+fn answered(status: u16) -> Span<'static> {
+    let style = if status >= 400 {
+        theme::ERROR
+    } else {
+        theme::WARN
+    };
+    Span::styled(format!(" ⇐ {status}"), style)
+}
+
 fn width_of(s: &Span) -> usize {
     text_width(&s.content)
 }
@@ -356,7 +373,8 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
     if e.parked {
         flags.push_str(" parked");
     }
-    let used: usize = spans.iter().map(width_of).sum();
+    let answer = (e.answered != 200).then(|| answered(e.answered));
+    let used: usize = spans.iter().chain(&answer).map(width_of).sum();
     let text_w = width.saturating_sub(used + flags.len() + 1);
     spans.push(Span::styled(
         fit(&text, text_w),
@@ -369,5 +387,6 @@ fn event_line(store: &Store, e: &EventRow, width: usize, offset_s: i32) -> Line<
     if !flags.is_empty() {
         spans.push(Span::styled(flags, theme::WARN));
     }
+    spans.extend(answer);
     Line::from(spans)
 }
