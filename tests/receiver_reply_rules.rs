@@ -12,6 +12,7 @@ use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::{cfg, http, start, Reply, META_BODY, WAHA_BODY};
+use wamon::model::Kind;
 use wamon::receiver::{ReceiverConfig, ReplyRules};
 
 /// Generous: only there so a broken receiver fails the test instead of hanging it.
@@ -56,6 +57,13 @@ async fn a_path_rule_answers_its_status_there_and_200_elsewhere() {
             ("/waha", 200, None),
         ]
     );
+    // Read back from the capture (`--load`, replay), the scripted one is a message like any
+    // other, not a rejection.
+    let kinds: Vec<Kind> = captured
+        .iter()
+        .map(|e| wamon::provider::normalize(e).events[0].kind)
+        .collect();
+    assert_eq!(kinds, vec![Kind::Message, Kind::Message]);
     // The consumer is told the same.
     let first = r.rx.recv().await.unwrap();
     assert_eq!((first.env.status, first.env.path.as_str()), (500, "/meta"));

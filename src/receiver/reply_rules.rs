@@ -9,7 +9,7 @@
 //! [`MAX_DELAY`]), `body=TEXT` (must come last: its value is the rest of the rule, spaces
 //! included). The first rule that matches wins.
 
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, SCRIPTED_NOTE};
 use crate::model::Provider;
 use crate::provider::Normalized;
 use std::fmt;
@@ -69,7 +69,7 @@ pub struct Scripted<'a> {
 impl Scripted<'_> {
     /// The request's note: `scripted reply (rule N: <rule text>)`.
     pub fn note(&self) -> String {
-        format!("scripted reply (rule {}: {})", self.rule_index, self.rule)
+        format!("{SCRIPTED_NOTE}rule {}: {})", self.rule_index, self.rule)
     }
 }
 
