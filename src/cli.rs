@@ -97,6 +97,16 @@ pub struct RunArgs {
     /// the provider with the bot's status and body (502/504 when the bot fails).
     #[arg(long, value_enum, default_value_t = ForwardMode::Immediate, requires = "forward_to")]
     pub forward_mode: ForwardMode,
+    /// Scripted reply for webhooks wamon would answer 200, e.g. `path=/meta status=500` or
+    /// `event=message.any delay=3s` (repeatable; first match wins; `;` also separates rules).
+    /// Keys: path, provider, event, method (match); status, delay (at most 60s), body (last).
+    #[arg(
+        long = "reply",
+        value_name = "RULE",
+        env = "WAMON_REPLY",
+        value_delimiter = ';'
+    )]
+    pub replies: Vec<String>,
     /// Log file (default: wamon.log in the XDG state dir; headless mode logs to stderr).
     #[arg(long, env = "WAMON_LOG_FILE")]
     pub log_file: Option<PathBuf>,

@@ -26,9 +26,14 @@ pub struct Envelope {
     pub body: Bytes,
     /// The HTTP status wamon answered with.
     pub status: u16,
-    /// Why the request was rejected or its body dropped (size limit, bad signature).
+    /// Why the request was rejected or its body dropped (size limit, bad signature), or which
+    /// `--reply` rule chose its answer ([`SCRIPTED_NOTE`]).
     pub note: Option<String>,
 }
+
+/// How the note of a request answered by a `--reply` rule begins: such a request was accepted
+/// like any other, only answered differently.
+pub const SCRIPTED_NOTE: &str = "scripted reply (";
 
 impl Envelope {
     /// A POST to `/` with `body`, for tests, fixtures and demo traffic.
@@ -45,6 +50,14 @@ impl Envelope {
             status: 200,
             note: None,
         }
+    }
+
+    /// Why the request was rejected, if it was: its note, unless the note only names the
+    /// `--reply` rule that chose its answer.
+    pub fn rejection(&self) -> Option<&str> {
+        self.note
+            .as_deref()
+            .filter(|n| !n.starts_with(SCRIPTED_NOTE))
     }
 
     /// Bytes this envelope holds on the heap (body, strings, headers), roughly: what keeping it

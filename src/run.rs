@@ -45,6 +45,8 @@ pub struct RunInfo {
     pub max_events: usize,
     /// `--forward-to`, when forwarding.
     pub forward: Option<ForwardInfo>,
+    /// How many `--reply` rules script the receiver's answers (status bar).
+    pub reply_rules: usize,
 }
 
 /// Forwarding as the screen shows it.
@@ -71,6 +73,7 @@ impl RunInfo {
             backlog: Arc::default(),
             max_events: crate::store::DEFAULT_MAX_EVENTS,
             forward: None,
+            reply_rules: 0,
         }
     }
 
@@ -208,6 +211,14 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
         }
         None => None,
     };
+    // Empty entries are what `;` leaves at the ends of WAMON_REPLY ("a;b;"): not rules.
+    let rules: Vec<&str> = args
+        .replies
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let replies = receiver::ReplyRules::parse(&rules)?;
     Ok(ReceiverConfig {
         forward,
         verify_token: args.verify_token.clone(),
@@ -223,7 +234,24 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
             max_connections,
             max_buffered: args.max_buffered,
         },
+        replies,
     })
+}
+
+/// One line naming the `--reply` rules in force, or `None` without rules.
+fn reply_notice(rules: &receiver::ReplyRules) -> Option<String> {
+    if rules.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = rules
+        .texts()
+        .enumerate()
+        .map(|(i, t)| format!("{}) {}", i + 1, crate::display::clean(t)))
+        .collect();
+    Some(format!(
+        "scripted replies (--reply, first match wins): {}",
+        listed.join("; ")
+    ))
 }
 
 /// Binds `addr`; when the port is taken, the error names a nearby port that is free now.
@@ -280,6 +308,8 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         .map_or(0, crate::loader::max_seq)
         .max(capture.as_ref().map_or(0, CaptureWriter::last_seq))
         .saturating_add(1);
+    let reply_notice = reply_notice(&cfg.replies);
+    let reply_rules = cfg.replies.len();
     let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
     let info = RunInfo {
         listen: local,
@@ -297,6 +327,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
             proxy: args.forward_mode == crate::cli::ForwardMode::Proxy,
             stats,
         }),
+        reply_rules,
     };
     let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(
@@ -306,6 +337,10 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     );
     if info.exposed_without_token() {
         tracing::warn!("listening on {local} beyond this machine without --token");
+    }
+    if let (Some(n), false) = (&reply_notice, args.headless) {
+        // Headless mode says it on stderr below (where the log goes too).
+        tracing::info!("{n}");
     }
     let server = tokio::spawn(receiver::serve(listener, state, async move {
         let _ = stop_rx.wait_for(|s| *s).await;
@@ -334,6 +369,9 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         }
         if let Some(c) = &info.capture {
             eprintln!("wamon: capture {}", c.path().display());
+        }
+        if let Some(n) = &reply_notice {
+            eprintln!("wamon: {n}");
         }
         crate::headless::run(feed, args.redact, args.max_events, stop_tx.subscribe()).await?;
         // The printer may end first (stdout closed): the receiver stops with it.

@@ -292,3 +292,20 @@ async fn proxy_mode_answers_502_for_a_dead_bot_and_504_for_a_slow_one() {
     let reply = http(r.addr, "POST", "/", &[], WAHA_BODY.as_bytes()).await;
     assert_eq!(reply.status, 504);
 }
+
+#[tokio::test]
+async fn a_scripted_failure_is_answered_by_rule_and_still_forwarded_even_in_proxy_mode() {
+    let (url, seen) = bot(Bot::Answer(200)).await;
+    let mut cfg = forwarding(&url, Duration::from_secs(5), true);
+    cfg.replies = wamon::receiver::ReplyRules::parse(&["status=500"]).unwrap();
+    let mut r = start(cfg).await;
+    let reply = http(r.addr, "POST", "/", &[], WAHA_BODY.as_bytes()).await;
+    assert_eq!(reply.status, 500, "the rule wins over proxy mode");
+    let results = forward_results(&mut r, 1).await;
+    assert_eq!(results[0].status, Some(200));
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "the bot still sees the webhook"
+    );
+}

@@ -121,13 +121,14 @@ pub fn normalize_body(body: &[u8]) -> Normalized {
     }
 }
 
-/// Normalises a received request. Rejected requests (bad signature, too large) stay rejected.
+/// Normalises a received request. Rejected requests (bad signature, too large) stay rejected;
+/// one only answered by a `--reply` rule is normalised like any other.
 pub fn normalize(env: &Envelope) -> Normalized {
-    if let Some(note) = &env.note {
+    if let Some(note) = env.rejection() {
         let provider = parse::body(&env.body)
             .map(|v| detect(&v))
             .unwrap_or(Provider::Unknown);
-        return Normalized::problem(provider, Kind::Rejected, "rejected", note.clone());
+        return Normalized::problem(provider, Kind::Rejected, "rejected", note.to_owned());
     }
     normalize_body(&env.body)
 }
@@ -159,6 +160,24 @@ mod tests {
         let err = n.events[0].error.as_deref().unwrap();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("column"), "{err}");
+    }
+
+    #[test]
+    fn a_scripted_reply_is_not_a_rejection() {
+        let body = r#"{"event":"message","session":"s","payload":{"id":"x","from":"1@c.us"}}"#;
+        let mut env = Envelope::post(1, 0, body);
+        env.status = 500;
+        env.note = Some(format!(
+            "{}rule 1: status=500)",
+            crate::envelope::SCRIPTED_NOTE
+        ));
+        let n = normalize(&env);
+        assert_eq!(
+            (n.provider, n.events[0].kind),
+            (Provider::Waha, Kind::Message)
+        );
+        env.note = Some("X-Webhook-Hmac does not match".into());
+        assert_eq!(normalize(&env).events[0].kind, Kind::Rejected);
     }
 
     #[test]

@@ -25,6 +25,9 @@
 //!     so the capture and the screen show that a sender gave up mid-request. Only a declared or
 //!     received length over `--max-body` is ever 413;
 //!   - the capture file cannot be written: 503, so the provider retries later;
+//!   - a webhook that would get 200 and matches a `--reply` rule: the rule's status, body and
+//!     delay ([`reply_rules`]). It is recorded (with that status and a note naming the rule)
+//!     and handed on first; only the reply waits, holding no body budget;
 //! - GET and HEAD: `?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C` is Meta's handshake:
 //!   `C` is echoed when `T` equals `--verify-token` (constant-time) and `C` is a short token of
 //!   safe characters (Meta sends digits), 400 for any other challenge, 403 for a wrong token;
@@ -40,13 +43,14 @@
 
 mod limits;
 mod reply;
+pub mod reply_rules;
 mod server;
 pub(crate) mod signature;
 mod stats;
 mod token;
 
 pub use limits::{BodyBudget, Limits};
-
+pub use reply_rules::{ReplyRules, Scripted};
 pub use server::{fit_connection_cap, serve, SHUTDOWN_GRACE};
 pub use stats::{ReceiverStats, StatsSnapshot};
 pub use token::{validate as validate_token, TOKEN_HEADER};
@@ -73,6 +77,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 use token::Admission;
 use tokio::sync::{mpsc, watch};
@@ -95,6 +100,8 @@ pub struct ReceiverConfig {
     pub limits: Limits,
     /// `--forward-to`: where accepted webhooks go on to, and whether the provider waits for it.
     pub forward: Option<ForwardConfig>,
+    /// `--reply`: scripted answers for webhooks that would get 200.
+    pub replies: ReplyRules,
 }
 
 /// Forwarding to the bot.
@@ -116,6 +123,7 @@ impl Default for ReceiverConfig {
             max_body: 8 * 1024 * 1024,
             limits: Limits::default(),
             forward: None,
+            replies: ReplyRules::default(),
         }
     }
 }
@@ -504,17 +512,39 @@ async fn webhook(
     // provider hangs up meanwhile, hyper drops this handler, but the request still reaches the
     // capture file and the screen.
     let finishing = tokio::spawn(finish(rx, env, normalized, status, public_error, hold));
-    let (status, reply) = match finishing.await {
-        Ok(Finished::Reply(status, reply)) => (status, reply),
-        Ok(Finished::Proxied(r)) => return reply::proxied(&r),
-        Err(e) => {
-            tracing::error!("request task failed: {e}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                r#"{"ok":false,"error":"internal error"}"#.to_owned(),
-            )
+    let Answer {
+        status,
+        body: reply,
+        scripted,
+        proxied,
+    } = finishing.await.unwrap_or_else(|e| {
+        tracing::error!("request task failed: {e}");
+        Answer {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: r#"{"ok":false,"error":"internal error"}"#.to_owned(),
+            scripted: None,
+            proxied: None,
         }
-    };
+    });
+    if let Some(r) = proxied {
+        return reply::proxied(&r);
+    }
+    if let Some(s) = scripted {
+        // Recorded, handed on and the body budget given back: only this reply waits.
+        if let Some((delay, mut stop)) = s.delay {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                // Quitting answers at once rather than holding the shutdown.
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        }
+        // Exactly what the rule says: no Retry-After, the connection kept.
+        return if s.json {
+            reply::json(status, reply)
+        } else {
+            reply::text(status, reply)
+        };
+    }
     let mut response = reply::json(status, reply);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
@@ -533,18 +563,31 @@ async fn webhook(
     response
 }
 
-/// What a webhook is answered with.
-enum Finished {
-    /// wamon's own answer.
-    Reply(StatusCode, String),
-    /// Proxy mode: the bot's answer, or its failure.
-    Proxied(Arc<crate::forward::ForwardRecord>),
+/// What to answer a webhook.
+struct Answer {
+    status: StatusCode,
+    body: String,
+    /// Set when a `--reply` rule chose the answer.
+    scripted: Option<ScriptedAnswer>,
+    /// Proxy mode: the bot's answer (or failure), passed back instead.
+    proxied: Option<Arc<crate::forward::ForwardRecord>>,
+}
+
+/// How a scripted answer is sent.
+struct ScriptedAnswer {
+    /// How long to wait, and what tells that wamon is quitting.
+    delay: Option<(Duration, watch::Receiver<bool>)>,
+    /// The body is JSON (else plain text: a rule's body may be anything).
+    json: bool,
 }
 
 /// Records `env`, hands it to the consumer, queues an accepted one for the bot, and says what
-/// to answer. The answer depends on the capture alone (and in proxy mode on the bot): the
-/// consumer is offered the request without waiting (see [`crate::backlog`]). `hold` keeps the
-/// body counted against the budget until it is recorded and handed on.
+/// to answer. The answer depends on the capture alone (in proxy mode on the bot too): the
+/// consumer is offered the request without waiting (see [`crate::backlog`]).
+/// A webhook that would get 200 and matches a `--reply` rule is recorded with the rule's status
+/// (the capture holds what wamon answers); a failed capture write still makes it 503. Scripted
+/// answers win over proxy mode: such a request is still forwarded, in the background.
+/// `hold` keeps the body counted against the budget until it is recorded and handed on.
 async fn finish(
     rx: Arc<Receiver>,
     mut env: Envelope,
@@ -552,9 +595,23 @@ async fn finish(
     mut status: StatusCode,
     mut public_error: Option<String>,
     hold: Hold,
-) -> Finished {
-    let forwarding = status.is_success() && rx.forwarder.is_some();
-    let proxy = forwarding && rx.cfg.forward.as_ref().is_some_and(|f| f.proxy);
+) -> Answer {
+    // Accepted: what the bot gets (a scripted failure is still a webhook the provider sent).
+    let accepted = status == StatusCode::OK;
+    let mut scripted = None;
+    if accepted {
+        if let Some(s) = rx.cfg.replies.answer_for(&env, &normalized) {
+            // Rules only hold statuses 200–599, which are all valid.
+            status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
+            env.status = status.as_u16();
+            env.note = Some(s.note());
+            scripted = Some((s.delay, s.body.map(str::to_owned)));
+        }
+    }
+    let proxy = accepted
+        && scripted.is_none()
+        && rx.forwarder.is_some()
+        && rx.cfg.forward.as_ref().is_some_and(|f| f.proxy);
     if proxy {
         env.note = Some("answered with the bot's answer (--forward-mode proxy)".into());
     }
@@ -566,10 +623,31 @@ async fn finish(
             env.note = Some(format!("capture file write failed: {e}"));
             status = StatusCode::SERVICE_UNAVAILABLE;
             public_error = Some("the request could not be recorded; retry later".to_owned());
+            scripted = None;
             None
         }
     };
-    let reply = reply_body(&env, &normalized, status, public_error.as_deref());
+    let recorded = placed.is_some() || rx.capture.is_none();
+    let mut answer = match scripted {
+        Some((delay, body)) => {
+            let (body, json) = scripted_body(&env, &normalized, status, body);
+            Answer {
+                status,
+                body,
+                scripted: Some(ScriptedAnswer {
+                    delay: delay.map(|d| (d, rx.stopping.subscribe())),
+                    json,
+                }),
+                proxied: None,
+            }
+        }
+        None => Answer {
+            status,
+            body: reply_body(&env, &normalized, status, public_error.as_deref()),
+            scripted: None,
+            proxied: None,
+        },
+    };
     let env = Arc::new(env);
     rx.hand_on(Item::Request(Ingest {
         env: env.clone(),
@@ -583,15 +661,38 @@ async fn finish(
     match &rx.forwarder {
         // A request that could not be recorded is answered 503 and not forwarded: the
         // provider sends it again.
-        Some(f) if forwarding && status.is_success() => {
+        Some(f) if accepted && recorded => {
             if proxy {
-                return Finished::Proxied(f.forward_and_wait(env).await);
+                answer.proxied = Some(f.forward_and_wait(env).await);
+            } else {
+                f.forward(env).await;
             }
-            f.forward(env).await;
         }
         _ => {}
     }
-    Finished::Reply(status, reply)
+    answer
+}
+
+/// A scripted reply's body, and whether it is JSON: the rule's own, else wamon's usual reply for
+/// a 2xx and `{"ok":false,"error":"scripted reply"}` otherwise. Statuses that may carry no body
+/// (204, 205, 304) get none.
+fn scripted_body(
+    env: &Envelope,
+    n: &Normalized,
+    status: StatusCode,
+    own: Option<String>,
+) -> (String, bool) {
+    if matches!(status.as_u16(), 204 | 205 | 304) {
+        return (String::new(), false);
+    }
+    match own {
+        Some(b) => {
+            let json = serde_json::from_str::<serde::de::IgnoredAny>(&b).is_ok();
+            (b, json)
+        }
+        None if status.is_success() => (reply_body(env, n, StatusCode::OK, None), true),
+        None => (reply_rules::DEFAULT_ERROR_BODY.to_owned(), true),
+    }
 }
 
 async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<Placed>> {

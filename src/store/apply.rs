@@ -386,4 +386,41 @@ mod tests {
         assert_eq!(x0.reaction_counts(), vec![("🙂".to_string(), 1)]);
         assert_eq!(s.parked_count(), MAX_PARKED - 1);
     }
+
+    /// A request answered other than 200 marks its own rows and the messages they touched,
+    /// and nothing else.
+    #[test]
+    fn an_answer_marks_its_requests_rows_and_messages() {
+        let mut s = Store::new();
+        let msg = |id: &str| {
+            let mut m = Event::new(Kind::Message, "message");
+            m.chat = ChatId::parse("5511988881111@c.us");
+            m.message_id = Some(MessageId::new(id));
+            m
+        };
+        s.apply(Provider::Waha, 1, 0, &msg("A"));
+        s.note_answer(1, 200);
+        s.apply(Provider::Waha, 2, 0, &msg("B"));
+        s.apply(
+            Provider::Waha,
+            2,
+            0,
+            &Event::new(Kind::Session, "session.status"),
+        );
+        s.note_answer(2, 500);
+        s.apply(Provider::Waha, 3, 0, &msg("C"));
+        let answered: Vec<(u64, u16)> = s.events().iter().map(|e| (e.seq, e.answered)).collect();
+        assert_eq!(answered, vec![(1, 200), (2, 500), (2, 500), (3, 200)]);
+        let of = |s: &Store, id: &str| s.find_message(Provider::Waha, id).unwrap().answered();
+        assert_eq!(
+            (of(&s, "A"), of(&s, "B"), of(&s, "C")),
+            (None, Some(500), None)
+        );
+        // A later request touching A (a retry) answered 503 marks it.
+        s.apply(Provider::Waha, 4, 0, &msg("A"));
+        s.note_answer(4, 503);
+        assert_eq!(of(&s, "A"), Some(503));
+        // The row stays as small as it was.
+        assert!(std::mem::size_of::<crate::store::EventRow>() <= 64);
+    }
 }

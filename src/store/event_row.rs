@@ -18,6 +18,9 @@ pub struct EventRow {
     pub(super) note: Option<Box<str>>,
     pub(super) chat: u32,
     pub(super) message: u32,
+    /// The HTTP status wamon answered its request with (200 unless told otherwise by
+    /// [`Store::note_answer`](super::Store::note_answer)); fits in the row's padding.
+    pub answered: u16,
     pub provider: Provider,
     pub kind: Kind,
     pub(super) note_is_error: bool,

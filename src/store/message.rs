@@ -71,6 +71,8 @@ struct Extras {
     /// Of those statuses, the ones that were out of order.
     omitted_out_of_order: u32,
     seqs_omitted: u32,
+    /// The latest status other than 200 that a request touching it was answered with.
+    answered: Option<u16>,
 }
 
 /// A message in the store.
@@ -216,6 +218,17 @@ impl Message {
             x.seqs_omitted = x.seqs_omitted.saturating_add(1);
         }
         push_small(&mut self.seqs, seq);
+    }
+
+    /// Records that a request touching this message was answered `status` (not 200).
+    pub fn note_answer(&mut self, status: u16) {
+        self.extras_mut().answered = Some(status);
+    }
+
+    /// The latest status other than 200 that a request touching it was answered with (a
+    /// `--reply` rule, a rejection): wamon's side of a provider's retries.
+    pub fn answered(&self) -> Option<u16> {
+        self.extras.as_ref().and_then(|x| x.answered)
     }
 
     /// Statuses received but no longer in [`Message::ticks`] (past [`MAX_TICKS`]).

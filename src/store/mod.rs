@@ -183,6 +183,27 @@ impl Store {
         self.last_received_ms = self.last_received_ms.max(received_at_ms);
     }
 
+    /// Notes that request `seq`, whose events were just applied, was answered `status`: its
+    /// event rows, and the messages they touched, show it. Nothing to do for a 200.
+    pub fn note_answer(&mut self, seq: u64, status: u16) {
+        if status == 200 {
+            return;
+        }
+        let mut touched = Vec::new();
+        for row in self.events.iter_mut().rev() {
+            if row.seq != seq {
+                break;
+            }
+            row.answered = status;
+            touched.extend(row.message());
+        }
+        for h in touched {
+            if let Some(m) = self.messages.get_mut(h) {
+                m.note_answer(status);
+            }
+        }
+    }
+
     /// Applies one event from request `seq`, received at `received_at_ms`.
     pub fn apply(
         &mut self,
@@ -231,6 +252,7 @@ impl Store {
             note,
             chat: pack(chat_idx),
             message: NONE_IDX,
+            answered: 200,
             provider,
             kind: ev.kind,
             note_is_error,

@@ -243,6 +243,8 @@ impl App {
                     .apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
                 events += 1;
             }
+            // Rows show what wamon answered when it was not 200 (`--reply`, rejections).
+            self.store.note_answer(env.seq, env.status);
             self.raw.insert(
                 ing.env.clone(),
                 ing.capture_offset,

@@ -126,7 +126,13 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
         ]),
     ];
     if let Some(note) = &env.note {
-        lines.push(Line::styled(note.clone(), theme::ERROR));
+        // A `--reply` rule's note is a warning; anything else is why the request was rejected.
+        let style = if env.rejection().is_some() {
+            theme::ERROR
+        } else {
+            theme::WARN
+        };
+        lines.push(Line::styled(note.clone(), style));
     }
     lines.push(Line::raw(""));
     for (k, v) in &env.headers {

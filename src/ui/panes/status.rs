@@ -26,6 +26,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     if exposed {
         spans.push(Span::styled(" (no token!)", theme::ERROR));
     }
+    // `--reply` rules change what providers are told: never let that go unnoticed.
+    let rules = app.info.reply_rules;
+    if rules > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            match (compact, rules) {
+                (true, _) => format!("replies:{rules}"),
+                (false, 1) => "replies: 1 rule".to_owned(),
+                (false, _) => format!("replies: {rules} rules"),
+            },
+            theme::WARN,
+        ));
+    }
     spans.extend([
         sep(),
         Span::raw(if compact {

@@ -1,6 +1,9 @@
 //! The stream: one row per message (ticks, reactions, edits, revokes and poll tallies update it
 //! in place) or per event that belongs to no message; with the raw toggle, one row per event.
 //!
+//! A row whose request wamon answered with anything but 200 (a `--reply` rule, a rejection)
+//! ends with that status: ` ⇐ 500`.
+//!
 //! Only the rows that fit are built: from the cursor backwards when following (newest at the
 //! bottom), from the scroll offset forwards otherwise.
 
@@ -254,6 +257,9 @@ fn message_lines(
     if ooo > 0 {
         right.push(Span::styled(format!(" ↯{ooo}"), theme::WARN));
     }
+    if let Some(status) = m.answered() {
+        right.push(answered(status));
+    }
     if m.from_me {
         if let Some(ack) = m.ack() {
             let (glyph, style) = theme::tick(ack);
@@ -344,6 +350,17 @@ fn message_lines(
     lines
 }
 
+/// What wamon answered a request when it was not 200 (a `--reply` rule, a rejection):
+/// ` ⇐ 500`, red for 4xx and 5xx.
+fn answered(status: u16) -> Span<'static> {
+    let style = if status >= 400 {
+        theme::ERROR
+    } else {
+        theme::WARN
+    };
+    Span::styled(format!(" ⇐ {status}"), style)
+}
+
 fn width_of(s: &Span) -> usize {
     text_width(&s.content)
 }
@@ -399,7 +416,8 @@ fn event_line(
     if e.parked {
         flags.push_str(" parked");
     }
-    let used: usize = spans.iter().map(width_of).sum();
+    let answer = (e.answered != 200).then(|| answered(e.answered));
+    let used: usize = spans.iter().chain(&answer).map(width_of).sum();
     let forwarded_w = forwarded.as_ref().map_or(0, width_of);
     let text_w = width.saturating_sub(used + text_width(&flags) + forwarded_w + 1);
     spans.push(Span::styled(
@@ -413,6 +431,7 @@ fn event_line(
     if !flags.is_empty() {
         spans.push(Span::styled(flags, theme::WARN));
     }
+    spans.extend(answer);
     spans.extend(forwarded);
     Line::from(spans)
 }
