@@ -310,7 +310,20 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         .saturating_add(1);
     let reply_notice = reply_notice(&cfg.replies);
     let reply_rules = cfg.replies.len();
+    let forward_timeout = args.forward_timeout;
+    let capture_for_sends = capture.clone();
     let state = Receiver::new(cfg, first_seq, capture, ingest_tx.clone());
+    // The screen's sends (R, E) are recorded like forward results: through the capture first.
+    let resender = (!args.headless).then(|| {
+        crate::forward::resend::Resender::new(
+            crate::forward::ResultSink {
+                capture: capture_for_sends,
+                backlog: state.backlog(),
+                tx: ingest_tx.clone(),
+            },
+            forward_timeout,
+        )
+    });
     let info = RunInfo {
         listen: local,
         utc_offset_s,
@@ -377,7 +390,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         // The printer may end first (stdout closed): the receiver stops with it.
         let _ = stop_tx.send(true);
     } else {
-        crate::ui::run(feed, info, &args, stop_tx.subscribe()).await?;
+        crate::ui::run(feed, info, &args, stop_tx.subscribe(), resender).await?;
         let _ = stop_tx.send(true);
     }
     signals.abort();

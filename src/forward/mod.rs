@@ -3,6 +3,7 @@
 
 pub mod queue;
 pub mod record;
+pub mod resend;
 
 pub use queue::{ForwardSettings, ForwardStats, Forwarder, ResultSink};
 pub use record::ForwardRecord;

@@ -49,6 +49,8 @@ pub struct ForwardRecord {
     pub body: Bytes,
     /// The answer's body was longer than `body`.
     pub truncated: bool,
+    /// Sent from the screen with a body edited in `$EDITOR` (not the captured one).
+    pub edited: bool,
 }
 
 impl ForwardRecord {
@@ -65,6 +67,7 @@ impl ForwardRecord {
             headers: a.headers,
             body: a.body,
             truncated: a.truncated,
+            edited: false,
         }
     }
 
@@ -92,6 +95,7 @@ impl ForwardRecord {
             headers: Vec::new(),
             body: Bytes::new(),
             truncated: false,
+            edited: false,
         }
     }
 
@@ -133,6 +137,8 @@ struct LineOut<'a> {
     failure: Option<&'a str>,
     error: Option<&'a str>,
     truncated: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    edited: bool,
     headers: std::collections::BTreeMap<&'a str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<&'a str>,
@@ -156,6 +162,8 @@ struct LineIn {
     error: Option<String>,
     #[serde(default)]
     truncated: bool,
+    #[serde(default)]
+    edited: bool,
     #[serde(default)]
     headers: std::collections::BTreeMap<String, String>,
     #[serde(default)]
@@ -198,6 +206,7 @@ pub fn encode(r: &ForwardRecord) -> Vec<u8> {
         failure: r.failure.as_deref(),
         error: r.error.as_deref(),
         truncated: r.truncated,
+        edited: r.edited,
         headers,
         body,
         body_b64,
@@ -237,6 +246,7 @@ pub fn decode(line: &[u8], line_no: usize) -> Result<ForwardRecord, CaptureError
             .collect(),
         body: body.into(),
         truncated: l.truncated,
+        edited: l.edited,
     })
 }
 

@@ -120,6 +120,7 @@ fn display_copy(r: &ForwardRecord) -> ForwardRecord {
             .collect(),
         body: Bytes::from(clean_text(&body).into_owned()),
         truncated: r.truncated,
+        edited: r.edited,
     }
 }
 

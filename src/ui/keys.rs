@@ -33,6 +33,11 @@ pub enum Action {
     CopyBody,
     PrevRequest,
     NextRequest,
+    Resend,
+    EditAndSend,
+    CopyCurl,
+    WriteMatching,
+    ClearHistory,
 }
 
 /// Where a binding applies.
@@ -109,6 +114,46 @@ use Scope as S;
 /// Every key wamon knows. Pane scopes are consulted before global ones.
 pub const KEYMAP: &[Binding] = &[
     b(S::Global, &[k('q'), ctrl('c')], "q", A::Quit, "quit", true),
+    b(
+        S::Global,
+        &[k('R')],
+        "R",
+        A::Resend,
+        "send the selected request again (to --forward-to, or a URL asked once)",
+        false,
+    ),
+    b(
+        S::Global,
+        &[k('E')],
+        "E",
+        A::EditAndSend,
+        "edit the selected request's body in $EDITOR, then send it",
+        false,
+    ),
+    b(
+        S::Global,
+        &[k('C')],
+        "C",
+        A::CopyCurl,
+        "copy the selected request as a curl command",
+        false,
+    ),
+    b(
+        S::Global,
+        &[k('W')],
+        "W",
+        A::WriteMatching,
+        "write the requests the filter shows to a new capture file",
+        false,
+    ),
+    b(
+        S::Global,
+        &[k('X')],
+        "X",
+        A::ClearHistory,
+        "clear the screen's history (twice to confirm; the capture keeps it)",
+        false,
+    ),
     b(
         S::Global,
         &[code(KeyCode::Tab)],

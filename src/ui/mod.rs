@@ -37,6 +37,7 @@ use ratatui::buffer::Buffer;
 use ratatui::Frame;
 use std::io::Write;
 use std::time::Duration;
+use crate::forward::resend::Resender;
 use tokio::sync::watch;
 
 /// Draws one frame of `app` at time `now_ms`, then passes it through the last [`guard`].
@@ -49,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
 /// through the intake: the tests check that with this.
 pub fn draw_unguarded(frame: &mut Frame, app: &mut App, now_ms: i64) {
     let offset_s = app.info.utc_offset_s;
-    let typing = matches!(app.mode, Mode::Filter | Mode::Search);
+    let typing = matches!(app.mode, Mode::Filter | Mode::Search | Mode::Prompt);
     let areas = layout::areas(frame.area(), app.focus, typing);
     app.areas = app::PaneAreas {
         chats: areas.chats,
@@ -96,6 +97,16 @@ pub fn guard(buf: &mut Buffer) {
 }
 
 fn input_title(app: &App) -> (String, ratatui::style::Style) {
+    if app.mode == Mode::Prompt {
+        return match &app.prompt_error {
+            Some(e) => (format!(" {e} "), theme::BORDER_ERROR),
+            None => (
+                " send to which URL? (your bot's http:// address; asked once) · Enter send · Esc cancel "
+                    .to_owned(),
+                theme::BORDER_FOCUSED,
+            ),
+        };
+    }
     if app.mode == Mode::Search {
         return (
             " search the JSON · Enter keep · Esc back ".to_owned(),
@@ -123,6 +134,7 @@ pub async fn run(
     info: RunInfo,
     args: &RunArgs,
     stop: watch::Receiver<bool>,
+    resender: Option<Resender>,
 ) -> Result<()> {
     let mouse = !args.no_mouse;
     let mut terminal = ratatui::init();
@@ -135,7 +147,18 @@ pub async fn run(
         let _ = crossterm::execute!(out, EnableMouseCapture);
     }
     let mut app = App::new(info);
-    let result = event_loop(&mut terminal, &mut app, feed, stop, args.fps).await;
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        Loop {
+            feed,
+            stop,
+            fps: args.fps,
+            resender,
+            mouse,
+        },
+    )
+    .await;
     restore_terminal(mouse);
     result
 }
@@ -151,13 +174,29 @@ fn restore_terminal(mouse: bool) {
     ratatui::restore();
 }
 
+/// What the event loop runs with besides the terminal and the app.
+struct Loop {
+    feed: Feed,
+    stop: watch::Receiver<bool>,
+    fps: u16,
+    /// Carries out the screen's sends (none in tests).
+    resender: Option<Resender>,
+    /// Mouse capture is on (given back and taken again around the editor).
+    mouse: bool,
+}
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    mut feed: Feed,
-    mut stop: watch::Receiver<bool>,
-    fps: u16,
+    lp: Loop,
 ) -> Result<()> {
+    let Loop {
+        mut feed,
+        mut stop,
+        fps,
+        resender,
+        mouse,
+    } = lp;
     let mut events = EventStream::new();
     let mut frame_tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(fps)));
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -179,7 +218,13 @@ async fn event_loop(
             ev = events.next() => {
                 match ev {
                     Some(Ok(ev)) => {
-                        if handle_term_event(app, ev) {
+                        let redraw = handle_term_event(app, ev);
+                        if let Some(r) = &resender {
+                            for req in app.outbox.drain(..) {
+                                r.send(req);
+                            }
+                        }
+                        if redraw {
                             terminal.draw(|f| draw(f, app, now_ms()))?;
                             flush_osc(app);
                             dirty = false;
@@ -225,7 +270,71 @@ async fn event_loop(
                 }
             }
         }
+        if let Some(env) = app.edit_request.take() {
+            // The editor reads the terminal alone: no event reader may take its keys.
+            drop(events);
+            edit_in_editor(terminal, app, &env, mouse)?;
+            events = EventStream::new();
+            if let Some(r) = &resender {
+                for req in app.outbox.drain(..) {
+                    r.send(req);
+                }
+            }
+            terminal.draw(|f| draw(f, app, now_ms()))?;
+        }
     }
+    Ok(())
+}
+
+/// Opens `env`'s body in `$VISUAL` / `$EDITOR` (else `vi`) on a private temporary file, with the
+/// terminal given back meanwhile, and sends the result if it changed. Webhooks arriving while
+/// the editor is open wait in the capture (the receiver never waits for the screen).
+fn edit_in_editor(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    env: &crate::envelope::Envelope,
+    mouse: bool,
+) -> Result<()> {
+    let now = now_ms();
+    let dir = std::env::temp_dir().join(format!("wamon-edit-{}", std::process::id()));
+    let path = dir.join(format!("request-{}.json", env.seq));
+    let written = crate::private_files::create(&path, true)
+        .and_then(|mut f| f.write_all(&env.body));
+    if let Err(e) = written {
+        app.toast = Some((format!("cannot write a file to edit: {e}"), now));
+        return Ok(());
+    }
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| std::env::var("EDITOR").ok().filter(|e| !e.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_owned());
+    restore_terminal(mouse);
+    // The editor line may carry arguments (`code --wait`): run it through the shell, with the
+    // file as its last argument (quoted by the shell, never interpolated).
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("wamon-editor")
+        .arg(&path)
+        .status();
+    *terminal = ratatui::init();
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, EnableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(out, EnableMouseCapture);
+    }
+    terminal.clear()?;
+    match status {
+        Ok(s) if s.success() => match std::fs::read(&path) {
+            Ok(body) => app.edited(env, body, now_ms()),
+            Err(e) => app.toast = Some((format!("cannot read the edited file: {e}"), now)),
+        },
+        Ok(s) => app.toast = Some((format!("{editor} exited with {s}: nothing sent"), now)),
+        Err(e) => app.toast = Some((format!("cannot run {editor}: {e}"), now)),
+    }
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
     Ok(())
 }
 

@@ -30,6 +30,14 @@ impl App {
             },
             Mode::Filter => self.filter_key(key),
             Mode::Search => self.search_key(key),
+            Mode::Prompt => {
+                let ev = self.input.key(key);
+                match ev {
+                    InputEvent::Submitted(text) => self.submit_url(&text, now_ms),
+                    InputEvent::Cancelled(_) => self.cancel_url(),
+                    _ => self.prompt_error = None,
+                }
+            }
             Mode::Normal => {
                 if let Some(action) = keys::lookup(self.focus.scope(), &key) {
                     self.act(action, now_ms);
@@ -40,7 +48,7 @@ impl App {
 
     /// Handles pasted text (only meaningful while typing).
     pub fn on_paste(&mut self, text: &str) {
-        if matches!(self.mode, Mode::Filter | Mode::Search) {
+        if matches!(self.mode, Mode::Filter | Mode::Search | Mode::Prompt) {
             let ev = self.input.paste(text);
             self.input_changed(ev);
         }
@@ -203,6 +211,11 @@ impl App {
                     self.copy(body, Some(shown), "body", now_ms);
                 }
             }
+            Action::Resend => self.resend(false, now_ms),
+            Action::EditAndSend => self.resend(true, now_ms),
+            Action::CopyCurl => self.copy_curl(now_ms),
+            Action::WriteMatching => self.write_matching(now_ms),
+            Action::ClearHistory => self.clear_history(now_ms),
             Action::PrevRequest => {
                 self.detail.request_index = self.detail.request_index.saturating_sub(1);
             }
@@ -224,7 +237,7 @@ impl App {
 
     /// Queues an OSC 52 clipboard write of `text` (base64: nothing in it reaches the terminal
     /// as text) and says so in the status bar, quoting `shown` (or `text`) as shown.
-    fn copy(&mut self, text: String, shown: Option<String>, what: &str, now_ms: i64) {
+    pub(super) fn copy(&mut self, text: String, shown: Option<String>, what: &str, now_ms: i64) {
         use base64::Engine as _;
         let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
         self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));

@@ -6,7 +6,10 @@
 //! [`App::sync_detail`] (the request the detail pane shows: envelope, events and body). Panes
 //! draw only what the model holds, so they need no sanitising of their own.
 
+mod actions;
 mod input;
+
+pub use actions::AwaitingUrl;
 
 use super::filter_input::LineInput;
 use super::forwards::Forwards;
@@ -51,6 +54,8 @@ pub enum Mode {
     Filter,
     /// Typing a search in the detail pane.
     Search,
+    /// Typing the URL to send requests to (asked once).
+    Prompt,
     Help,
 }
 
@@ -169,11 +174,27 @@ pub struct App {
     view_stale: bool,
     /// The store's [`Store::chat_epoch`] the view was built at.
     chat_epoch: u64,
+    /// Where `R` and `E` send: `--forward-to`, or the URL typed at the prompt.
+    pub send_target: Option<crate::outbound::Target>,
+    /// A send waiting for the URL being typed.
+    pub awaiting_url: Option<AwaitingUrl>,
+    /// Why the URL typed does not work.
+    pub prompt_error: Option<String>,
+    /// Sends asked for, carried out by the event loop.
+    pub outbox: Vec<crate::forward::resend::SendRequest>,
+    /// A request whose body the event loop should open in `$EDITOR`.
+    pub edit_request: Option<Arc<Envelope>>,
+    /// When `X` was pressed once (the second press within 3 s clears).
+    pub clear_armed_at: Option<i64>,
 }
 
 impl App {
     pub fn new(info: RunInfo) -> App {
         let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
+        let send_target = info
+            .forward
+            .as_ref()
+            .and_then(|f| crate::outbound::Target::parse(&f.url).ok());
         let mut store = Store::with_max_events(info.max_events);
         store.report_evictions();
         App {
@@ -220,6 +241,12 @@ impl App {
             view_stale: false,
             chat_epoch: 0,
             help_scroll: 0,
+            send_target,
+            awaiting_url: None,
+            prompt_error: None,
+            outbox: Vec::new(),
+            edit_request: None,
+            clear_armed_at: None,
         }
     }
 
