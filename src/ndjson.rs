@@ -1,4 +1,5 @@
-//! The headless output contract: one JSON object per normalised event, schema version 1.
+//! The headless output contract: one JSON object per normalised event, schema version 1, and
+//! one per forward result ([`forward_line`], `kind` `forward`).
 //!
 //! Every line has every key (null when it does not apply), so `jq` filters never trip on a
 //! missing field. See the README for the field list. Adding keys is backwards compatible;
@@ -8,6 +9,7 @@
 
 use crate::capture::rfc3339_ms;
 use crate::envelope::Envelope;
+use crate::forward::ForwardRecord;
 use crate::model::{Event, Kind, Provider};
 use crate::store::poll::PollTally;
 use crate::store::{Outcome, Store};
@@ -43,6 +45,71 @@ pub struct Line<'a> {
     pub emoji: Option<&'a str>,
     pub poll: Option<&'a PollTally>,
     pub error: Option<&'a str>,
+    /// On `forward` lines (see [`forward_line`]): what became of sending the request to the bot.
+    pub forward: Option<Forward<'a>>,
+}
+
+/// The `forward` object of a `forward` line.
+#[derive(Debug, Serialize)]
+pub struct Forward<'a> {
+    /// The full URL the request went to.
+    pub to: &'a str,
+    /// The bot's HTTP status; null when it never answered.
+    pub status: Option<u16>,
+    /// Milliseconds to the end of the bot's answer; null when it never answered.
+    pub ms: Option<u64>,
+    /// Why it never answered, in words; null when it answered.
+    pub error: Option<&'a str>,
+}
+
+/// The keys a `forward` line fills; every other key of the schema is there, null.
+const FORWARD_KEYS: &[&str] = &["v", "seq", "received_at", "kind", "forward"];
+
+/// The NDJSON line for a forward result: `kind` `forward`, `seq` the forwarded request's,
+/// `received_at` when the result was known, `forward` `{to, status, ms, error}`, and every other
+/// key null, so that a line of either kind has every key.
+pub fn forward_line(r: &ForwardRecord) -> serde_json::Value {
+    let line = Line {
+        v: SCHEMA_VERSION,
+        seq: r.seq,
+        received_at: rfc3339_ms(r.at_ms),
+        provider: "",
+        event: "",
+        kind: "forward",
+        chat: None,
+        chat_name: None,
+        sender: None,
+        sender_name: None,
+        from_me: None,
+        message_id: None,
+        msg_type: None,
+        text: None,
+        status: None,
+        ack: None,
+        out_of_order: false,
+        duplicate: false,
+        parked: false,
+        target: None,
+        emoji: None,
+        poll: None,
+        error: None,
+        forward: Some(Forward {
+            to: &r.to,
+            status: r.status,
+            ms: r.ms,
+            error: r.error.as_deref(),
+        }),
+    };
+    // Serialising a struct of plain values cannot fail.
+    let mut value = serde_json::to_value(&line).unwrap_or_default();
+    if let Some(keys) = value.as_object_mut() {
+        for (key, v) in keys.iter_mut() {
+            if !FORWARD_KEYS.contains(&key.as_str()) {
+                *v = serde_json::Value::Null;
+            }
+        }
+    }
+    value
 }
 
 /// The NDJSON line for `ev`, the event of `env` that produced `outcome` in `store`.
@@ -97,5 +164,75 @@ pub fn line<'a>(
         emoji: ev.emoji.as_deref(),
         poll: outcome.poll.as_ref(),
         error: ev.error.as_deref(),
+        forward: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbound::{Answer, Failure};
+
+    fn event_line() -> serde_json::Value {
+        let env = Envelope::post(
+            3,
+            1_700_000_000_000,
+            &br#"{"event":"message","session":"default","payload":{"id":"false_111@c.us_A","from":"111@c.us","fromMe":false,"body":"hi"}}"#[..],
+        );
+        let n = crate::provider::normalize(&env);
+        let mut store = Store::new();
+        let outcome = store.apply(n.provider, env.seq, env.received_at_ms, &n.events[0]);
+        serde_json::to_value(line(&env, n.provider, &n.events[0], &outcome, &store)).unwrap()
+    }
+
+    fn keys(v: &serde_json::Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    #[test]
+    fn a_forward_line_has_every_key_of_an_event_line_and_says_what_the_bot_did() {
+        let event = event_line();
+        assert_eq!(event["forward"], serde_json::Value::Null);
+        let answered = ForwardRecord::answered(
+            3,
+            1_700_000_000_250,
+            "http://127.0.0.1:3000/waha".into(),
+            Answer {
+                status: 201,
+                headers: Vec::new(),
+                body: bytes::Bytes::new(),
+                truncated: false,
+                ms: 12,
+            },
+        );
+        let line = forward_line(&answered);
+        assert_eq!(keys(&line), keys(&event));
+        assert_eq!(line["v"], 1);
+        assert_eq!(line["seq"], 3);
+        assert_eq!(line["received_at"], "2023-11-14T22:13:20.250Z");
+        assert_eq!(line["kind"], "forward");
+        assert_eq!(
+            line["forward"],
+            serde_json::json!({"to": "http://127.0.0.1:3000/waha", "status": 201, "ms": 12, "error": null})
+        );
+        for (k, v) in line.as_object().unwrap() {
+            if !FORWARD_KEYS.contains(&k.as_str()) {
+                assert!(v.is_null(), "{k}: {v}");
+            }
+        }
+        let failed = forward_line(&ForwardRecord::failed(
+            4,
+            0,
+            "http://h/".into(),
+            &Failure::Refused,
+        ));
+        assert_eq!(failed["forward"]["status"], serde_json::Value::Null);
+        assert_eq!(failed["forward"]["ms"], serde_json::Value::Null);
+        assert_eq!(
+            failed["forward"]["error"],
+            "connection refused (is the bot running?)"
+        );
     }
 }
