@@ -114,14 +114,25 @@ pub fn curl_command(env: &Envelope, base_url: &str) -> String {
 }
 
 /// The comment above a request's command in a script: `# seq 12 · 2026-11-21T12:00:00.123Z ·
-/// waha/message`, on one line, with nothing a terminal acts on.
+/// waha/message`, and for a rejected request a second line with wamon's status and note; each
+/// line with nothing a terminal acts on.
 pub fn comment(env: &Envelope) -> String {
-    format!(
+    let mut c = format!(
         "# seq {} · {} · {}",
         env.seq,
         crate::capture::rfc3339_ms(env.received_at_ms),
         super::what(env)
-    )
+    );
+    // A rejected request may have lost its body (over --max-body, say): the command then sends
+    // what was kept, and the comment says why.
+    if let Some(note) = &env.note {
+        c.push_str(&format!(
+            "\n# wamon answered {}: {}",
+            env.status,
+            crate::display::clean(note)
+        ));
+    }
+    c
 }
 
 /// The head of a script of `count` commands from `source`, re-sending to `base_url`.
@@ -202,6 +213,13 @@ mod tests {
             "{c}"
         );
         assert!(crate::display::sanitize::is_clean(&c), "{c:?}");
+        e.status = 413;
+        e.note = Some("body over --max-body\n\x1b[2J".into());
+        let c = comment(&e);
+        let lines: Vec<&str> = c.lines().collect();
+        assert_eq!(lines.len(), 2, "{c}");
+        assert!(lines[1].starts_with("# wamon answered 413: body over --max-body"));
+        assert!(lines.iter().all(|l| crate::display::sanitize::is_clean(l)));
         let h = script_header("a\nb\x1b.jsonl", 2, DEFAULT_BASE_URL);
         assert_eq!(h.lines().count(), 4);
         assert!(!h.contains('\x1b'));
