@@ -21,6 +21,9 @@ pub enum Command {
     Send(SendArgs),
     /// Send a capture file's webhooks again, to your bot or another wamon, re-signed if asked.
     Replay(ReplayArgs),
+    /// Write the requests of a capture file (all, or those --filter and --seq select) as a
+    /// capture, NDJSON, a curl script or HAR.
+    Export(ExportArgs),
 }
 
 /// Flags of the monitor itself.
@@ -184,6 +187,44 @@ pub struct ReplayArgs {
     /// How long each request may take to be answered.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+/// Flags of `wamon export`.
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// The capture file to read.
+    pub file: PathBuf,
+    /// Only requests with an event this filter matches (the screen's filter language).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Only requests numbered N, A-B, A- or -B.
+    #[arg(long, value_parser = crate::select::parse_seq_range)]
+    pub seq: Option<std::ops::RangeInclusive<u64>>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to this new file (created 0600) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Overwrite OUT if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// curl: where the commands send the requests (default http://127.0.0.1:8080).
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+}
+
+/// What `wamon export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A capture file of the selected requests and their forward results (loads with --load).
+    Capture,
+    /// Headless mode's NDJSON lines for the selected requests, and a line per forward result.
+    Ndjson,
+    /// A shell script of one curl command per request, re-sending it exactly.
+    Curl,
+    /// HAR 1.2: the requests, wamon's replies and, when forwarded, the bot's answers.
+    Har,
 }
 
 /// Parses `1234`, `512KiB`, `8MiB`, `3MB`.

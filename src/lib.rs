@@ -14,6 +14,7 @@ pub mod demo;
 pub mod demo_script;
 pub mod display;
 pub mod envelope;
+pub mod export;
 pub mod feed;
 pub mod filter;
 pub mod forward;

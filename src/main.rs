@@ -75,6 +75,7 @@ async fn run(cli: Cli, utc_offset_s: i32) -> Result<()> {
             wamon::logging::to_stderr();
             wamon::replay::run_cli(&args).await
         }
+        Some(Command::Export(args)) => wamon::export::run(&args),
         None => {
             let _guard = if cli.run.headless {
                 wamon::logging::to_stderr();

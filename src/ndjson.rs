@@ -1,4 +1,5 @@
-//! The headless output contract: one JSON object per normalised event, schema version 1.
+//! The headless output contract: one JSON object per normalised event, schema version 1, and
+//! one per forward result ([`forward_line`], `kind` `forward`).
 //!
 //! Every line has every key (null when it does not apply), so `jq` filters never trip on a
 //! missing field. See the README for the field list. Adding keys is backwards compatible;
@@ -39,34 +40,38 @@ pub struct Line<'a> {
     pub text: Option<String>,
     pub status: Option<&'static str>,
     pub ack: Option<&'static str>,
-    pub out_of_order: bool,
-    pub duplicate: bool,
-    pub parked: bool,
+    /// Null on `forward` lines, like every event key.
+    pub out_of_order: Option<bool>,
+    pub duplicate: Option<bool>,
+    pub parked: Option<bool>,
     pub target: Option<&'a str>,
     pub emoji: Option<&'a str>,
     pub poll: Option<&'a PollTally>,
     pub error: Option<&'a str>,
-    /// On `forward` lines: what the bot answered.
+    /// On `forward` lines (see [`forward_line`]): what became of sending the request to the bot.
     pub forward: Option<Forward<'a>>,
 }
 
 /// The `forward` object of a `forward` line.
 #[derive(Debug, Serialize)]
 pub struct Forward<'a> {
-    /// The URL the request went to.
+    /// The full URL the request went to.
     pub to: &'a str,
     /// The bot's HTTP status; null when it never answered.
     pub status: Option<u16>,
+    /// Milliseconds to the end of the bot's answer; null when it never answered.
     pub ms: Option<u64>,
-    /// Why it never answered (`refused: ...`, `timeout: ...`, `not_forwarded: ...`).
+    /// Why it never answered: the short word, then in words (`refused: connection refused …`,
+    /// `timeout: …`, `not_forwarded: …`); null when it answered.
     pub error: Option<String>,
 }
 
 /// The `kind` of a forward result's line.
 pub const FORWARD_KIND: &str = "forward";
 
-/// The line for a forward result: `seq` is the forwarded request's, `received_at` when the
-/// result came, every event key null.
+/// The NDJSON line for a forward result: `kind` `forward`, `seq` the forwarded request's,
+/// `received_at` when the result was known, `forward` `{to, status, ms, error}`, and every other
+/// key null, so that a line of either kind has every key.
 pub fn forward_line(r: &ForwardRecord) -> Line<'_> {
     let error = r.failure.as_deref().map(|f| match &r.error {
         Some(e) => format!("{f}: {e}"),
@@ -89,9 +94,9 @@ pub fn forward_line(r: &ForwardRecord) -> Line<'_> {
         text: None,
         status: None,
         ack: None,
-        out_of_order: false,
-        duplicate: false,
-        parked: false,
+        out_of_order: None,
+        duplicate: None,
+        parked: None,
         target: None,
         emoji: None,
         poll: None,
@@ -145,9 +150,9 @@ pub fn line<'a>(
         text,
         status: ev.status.map(|a| a.as_str()),
         ack: outcome.ack.map(|a| a.as_str()),
-        out_of_order: outcome.out_of_order,
-        duplicate: outcome.duplicate,
-        parked: outcome.parked,
+        out_of_order: Some(outcome.out_of_order),
+        duplicate: Some(outcome.duplicate),
+        parked: Some(outcome.parked),
         // An interactive reply answers its prompt the way a vote answers a poll.
         target: ev
             .target
@@ -158,5 +163,78 @@ pub fn line<'a>(
         poll: outcome.poll.as_ref(),
         error: ev.error.as_deref(),
         forward: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbound::{Answer, Failure};
+
+    /// The keys a `forward` line fills; every other key of the schema is there, null.
+    const FORWARD_KEYS: &[&str] = &["v", "seq", "received_at", "kind", "forward"];
+
+    fn event_line() -> serde_json::Value {
+        let env = Envelope::post(
+            3,
+            1_700_000_000_000,
+            &br#"{"event":"message","session":"default","payload":{"id":"false_111@c.us_A","from":"111@c.us","fromMe":false,"body":"hi"}}"#[..],
+        );
+        let n = crate::provider::normalize(&env);
+        let mut store = Store::new();
+        let outcome = store.apply(n.provider, env.seq, env.received_at_ms, &n.events[0]);
+        serde_json::to_value(line(&env, n.provider, &n.events[0], &outcome, &store)).unwrap()
+    }
+
+    fn keys(v: &serde_json::Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    #[test]
+    fn a_forward_line_has_every_key_of_an_event_line_and_says_what_the_bot_did() {
+        let event = event_line();
+        assert_eq!(event["forward"], serde_json::Value::Null);
+        let answered = ForwardRecord::answered(
+            3,
+            1_700_000_000_250,
+            "http://127.0.0.1:3000/waha".into(),
+            Answer {
+                status: 201,
+                headers: Vec::new(),
+                body: bytes::Bytes::new(),
+                truncated: false,
+                ms: 12,
+            },
+        );
+        let line = serde_json::to_value(forward_line(&answered)).unwrap();
+        assert_eq!(keys(&line), keys(&event));
+        assert_eq!(line["v"], 1);
+        assert_eq!(line["seq"], 3);
+        assert_eq!(line["received_at"], "2023-11-14T22:13:20.250Z");
+        assert_eq!(line["kind"], "forward");
+        assert_eq!(
+            line["forward"],
+            serde_json::json!({"to": "http://127.0.0.1:3000/waha", "status": 201, "ms": 12, "error": null})
+        );
+        for (k, v) in line.as_object().unwrap() {
+            if !FORWARD_KEYS.contains(&k.as_str()) {
+                assert!(v.is_null(), "{k}: {v}");
+            }
+        }
+        let failed = serde_json::to_value(forward_line(&ForwardRecord::failed(
+            4,
+            0,
+            "http://h/".into(),
+            &Failure::Refused,
+        )))
+        .unwrap();
+        assert_eq!(failed["forward"]["status"], serde_json::Value::Null);
+        assert_eq!(failed["forward"]["ms"], serde_json::Value::Null);
+        assert_eq!(
+            failed["forward"]["error"],
+            "refused: connection refused (is the bot running?)"
+        );
     }
 }

@@ -59,6 +59,28 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// Creates `path` for writing, private like [`open_append`]; an existing file is an
+/// `AlreadyExists` error unless `overwrite`, when it is emptied and tightened to `0600`.
+pub fn create(path: &Path, overwrite: bool) -> io::Result<File> {
+    if let Some(dir) = path.parent() {
+        create_dirs(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        // One step: no window in which another process's file could be taken over.
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    options.mode(0o600);
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(file)
+}
+
 fn restrict(_dir: &Path, _mode: u32) -> io::Result<()> {
     #[cfg(unix)]
     std::fs::set_permissions(_dir, std::fs::Permissions::from_mode(_mode))?;
@@ -95,6 +117,19 @@ mod tests {
         std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
         open_append(&old).unwrap();
         assert_eq!(mode(&old), 0o600);
+
+        let out = base.join("c/export.har");
+        create(&out, false).unwrap();
+        assert_eq!(mode(&out), 0o600);
+        assert_eq!(
+            create(&out, false).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        std::fs::write(&old, b"old\n").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        create(&old, true).unwrap();
+        assert_eq!(mode(&old), 0o600, "overwriting tightens");
+        assert_eq!(std::fs::read(&old).unwrap(), b"", "and empties");
 
         own_dir(&base).unwrap();
         assert_eq!(mode(&base), 0o700, "wamon's own folders are tightened");

@@ -34,7 +34,11 @@ fn press(a: &mut App, c: char) {
 fn resend_asks_for_a_url_once_then_sends_the_selected_request() {
     let mut a = app_with_two();
     press(&mut a, 'R');
-    assert_eq!(a.mode, Mode::Prompt, "no --forward-to: the URL is asked for");
+    assert_eq!(
+        a.mode,
+        Mode::Prompt,
+        "no --forward-to: the URL is asked for"
+    );
     assert!(a.outbox.is_empty());
     type_text(&mut a, "https://example.com");
     key(&mut a, KeyCode::Enter);
@@ -50,7 +54,10 @@ fn resend_asks_for_a_url_once_then_sends_the_selected_request() {
     let sent = &a.outbox[0];
     assert_eq!(sent.env.seq, 1);
     assert_eq!(sent.env.body.as_ref(), A.as_bytes(), "the exact bytes");
-    assert_eq!(sent.target.uri_for(&sent.env.path, None), "http://127.0.0.1:3000/bot/waha");
+    assert_eq!(
+        sent.target.uri_for(&sent.env.path, None),
+        "http://127.0.0.1:3000/bot/waha"
+    );
     assert!(!sent.edited);
     // Asked once: the next resend goes straight out.
     a.outbox.clear();
@@ -65,7 +72,10 @@ fn edit_and_send_hands_the_body_to_the_editor_and_sends_only_a_change() {
     let mut a = app_with_two();
     a.send_target = Some(wamon::outbound::Target::parse("http://127.0.0.1:3000").unwrap());
     press(&mut a, 'E');
-    let env = a.edit_request.take().expect("the event loop opens the editor");
+    let env = a
+        .edit_request
+        .take()
+        .expect("the event loop opens the editor");
     assert_eq!(env.seq, 1);
     a.edited(&env, env.body.to_vec(), START_MS);
     assert!(a.outbox.is_empty(), "unchanged: nothing sent");
@@ -94,7 +104,10 @@ fn copy_as_curl_puts_a_runnable_command_on_the_clipboard() {
     )
     .unwrap();
     assert!(cmd.contains("curl"), "{cmd}");
-    assert!(cmd.contains("http://127.0.0.1:8080/waha"), "to wamon itself: {cmd}");
+    assert!(
+        cmd.contains("http://127.0.0.1:8080/waha"),
+        "to wamon itself: {cmd}"
+    );
     assert!(cmd.contains("x-webhook-hmac: abc"), "{cmd}");
 }
 

@@ -23,6 +23,7 @@ pub mod view;
 
 use crate::cli::RunArgs;
 use crate::feed::Feed;
+use crate::forward::resend::Resender;
 use crate::ingest::Item;
 use crate::receiver::now_ms;
 use crate::run::RunInfo;
@@ -37,7 +38,6 @@ use ratatui::buffer::Buffer;
 use ratatui::Frame;
 use std::io::Write;
 use std::time::Duration;
-use crate::forward::resend::Resender;
 use tokio::sync::watch;
 
 /// Draws one frame of `app` at time `now_ms`, then passes it through the last [`guard`].
@@ -298,8 +298,8 @@ fn edit_in_editor(
     let now = now_ms();
     let dir = std::env::temp_dir().join(format!("wamon-edit-{}", std::process::id()));
     let path = dir.join(format!("request-{}.json", env.seq));
-    let written = crate::private_files::create(&path, true)
-        .and_then(|mut f| f.write_all(&env.body));
+    let written =
+        crate::private_files::create(&path, true).and_then(|mut f| f.write_all(&env.body));
     if let Err(e) = written {
         app.toast = Some((format!("cannot write a file to edit: {e}"), now));
         return Ok(());
@@ -307,7 +307,11 @@ fn edit_in_editor(
     let editor = std::env::var("VISUAL")
         .ok()
         .filter(|e| !e.trim().is_empty())
-        .or_else(|| std::env::var("EDITOR").ok().filter(|e| !e.trim().is_empty()))
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|e| !e.trim().is_empty())
+        })
         .unwrap_or_else(|| "vi".to_owned());
     restore_terminal(mouse);
     // The editor line may carry arguments (`code --wait`): run it through the shell, with the

@@ -43,7 +43,8 @@ impl App {
         if self.send_target.is_none() {
             self.awaiting_url = Some(AwaitingUrl { env, edit });
             self.mode = Mode::Prompt;
-            self.input.open("", "http://127.0.0.1:3000 (your bot; asked once)");
+            self.input
+                .open("", "http://127.0.0.1:3000 (your bot; asked once)");
             return;
         }
         self.send_or_edit(env, edit, now_ms);
@@ -216,7 +217,10 @@ impl App {
         fresh.raw_events = self.raw_events;
         fresh.focus = self.focus;
         fresh.send_target = self.send_target.take();
-        fresh.toast = Some(("history cleared; the capture file keeps every request".into(), now_ms));
+        fresh.toast = Some((
+            "history cleared; the capture file keeps every request".into(),
+            now_ms,
+        ));
         *self = fresh;
     }
 }
