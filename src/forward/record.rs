@@ -10,7 +10,8 @@
 //!
 //! `status` and `ms` are null when the bot never answered; `failure` is then a short word
 //! (`refused`, `timeout`, `reset`, `invalid`, `error`, or `not_forwarded` when the forward queue
-//! was full) and `error` says it in words. The body is the first `--forward-body-limit` bytes of
+//! was full, `interrupted` when wamon quit mid-send) and `error` says it in words. `edited: true`
+//! (written only then) marks a send from the screen with a body edited in `$EDITOR`. The body is the first `--forward-body-limit` bytes of
 //! the bot's answer (`body_b64` when not UTF-8; `truncated` says whether there was more). Readers
 //! that predate forwarding skip these lines: they start with `{"forward_of":`, which no request
 //! line does.
