@@ -371,7 +371,7 @@ fn hostile_webhooks_neither_set_the_clipboard_nor_the_title_nor_clear_the_screen
     }
     s.keys(&["r"]);
     for _ in 0..10 {
-        s.keys(&["BTab", "j", "Enter", "Esc"]);
+        s.keys(&["BTab", "j", "Enter", "Escape"]);
         pause();
     }
     s.keys(&["?"]);
