@@ -267,15 +267,34 @@ pub fn header_line(started_at_ms: i64) -> Vec<u8> {
     v
 }
 
-/// One capture line for `env`, with its newline.
-pub fn encode(env: &Envelope) -> Vec<u8> {
-    let (body, body_b64) = match std::str::from_utf8(&env.body) {
+/// A body as a capture line holds it: `body` when its bytes are UTF-8, else `body_b64`.
+pub(crate) fn body_fields(bytes: &[u8]) -> (Option<&str>, Option<String>) {
+    match std::str::from_utf8(bytes) {
         Ok(s) => (Some(s), None),
         Err(_) => (
             None,
-            Some(base64::engine::general_purpose::STANDARD.encode(&env.body)),
+            Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
         ),
-    };
+    }
+}
+
+/// The body's bytes back from a line's `body` / `body_b64` (neither: empty).
+pub(crate) fn body_bytes(
+    body: Option<String>,
+    body_b64: Option<String>,
+) -> Result<Vec<u8>, String> {
+    match (body, body_b64) {
+        (Some(s), _) => Ok(s.into_bytes()),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .map_err(|e| format!("bad body_b64: {e}")),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+/// One capture line for `env`, with its newline.
+pub fn encode(env: &Envelope) -> Vec<u8> {
+    let (body, body_b64) = body_fields(&env.body);
     let headers = joined(&env.headers);
     let line = LineOut {
         seq: env.seq,
@@ -307,13 +326,7 @@ pub fn decode(line: &[u8], line_no: usize) -> Result<Envelope, CaptureError> {
     let l: LineIn = serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?;
     let received_at_ms = parse_rfc3339_ms(&l.received_at)
         .ok_or_else(|| bad(format!("bad received_at {:?}", l.received_at)))?;
-    let body = match (l.body, l.body_b64) {
-        (Some(s), _) => s.into_bytes(),
-        (None, Some(b)) => base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .map_err(|e| bad(format!("bad body_b64: {e}")))?,
-        (None, None) => Vec::new(),
-    };
+    let body = body_bytes(l.body, l.body_b64).map_err(bad)?;
     let mut headers = l.headers.0;
     for (name, b64) in l.headers_b64.unwrap_or_default() {
         let exact = base64::engine::general_purpose::STANDARD

@@ -12,6 +12,7 @@
 //!
 //! Edge module: hyper client over tokio.
 
+use crate::envelope::Envelope;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -133,6 +134,24 @@ pub struct Outgoing<'a> {
     /// Passed through [`forwardable`] on the way out.
     pub headers: &'a [(String, Vec<u8>)],
     pub body: Bytes,
+}
+
+impl<'a> Outgoing<'a> {
+    /// `env` as received, with `headers` in place of its own (re-signed ones, say).
+    pub fn with_headers(env: &'a Envelope, headers: &'a [(String, Vec<u8>)]) -> Outgoing<'a> {
+        Outgoing {
+            method: &env.method,
+            path: &env.path,
+            query: env.query.as_deref(),
+            headers,
+            body: env.body.clone(),
+        }
+    }
+
+    /// `env` exactly as received.
+    pub fn of(env: &'a Envelope) -> Outgoing<'a> {
+        Outgoing::with_headers(env, &env.headers)
+    }
 }
 
 /// What the target answered.

@@ -301,13 +301,7 @@ impl Shared {
             .settings
             .target
             .uri_for(&env.path, env.query.as_deref());
-        let out = Outgoing {
-            method: &env.method,
-            path: &env.path,
-            query: env.query.as_deref(),
-            headers: &env.headers,
-            body: env.body.clone(),
-        };
+        let out = Outgoing::of(env);
         let send = self.client.send(
             &self.settings.target,
             &out,

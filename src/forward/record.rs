@@ -20,7 +20,6 @@
 
 use crate::capture::{parse_rfc3339_ms, rfc3339_ms, CaptureError};
 use crate::outbound::{Answer, Failure};
-use base64::Engine as _;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
@@ -180,13 +179,7 @@ pub fn is_line(line: &[u8]) -> bool {
 
 /// The capture line for `r`, with its newline.
 pub fn encode(r: &ForwardRecord) -> Vec<u8> {
-    let (body, body_b64) = match std::str::from_utf8(&r.body) {
-        Ok(s) => (Some(s), None),
-        Err(_) => (
-            None,
-            Some(base64::engine::general_purpose::STANDARD.encode(&r.body)),
-        ),
-    };
+    let (body, body_b64) = crate::capture::body_fields(&r.body);
     let mut headers = std::collections::BTreeMap::new();
     for (k, v) in &r.headers {
         let v = String::from_utf8_lossy(v);
@@ -225,13 +218,7 @@ pub fn decode(line: &[u8], line_no: usize) -> Result<ForwardRecord, CaptureError
     };
     let l: LineIn = serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?;
     let at_ms = parse_rfc3339_ms(&l.at).ok_or_else(|| bad(format!("bad at {:?}", l.at)))?;
-    let body = match (l.body, l.body_b64) {
-        (Some(s), _) => s.into_bytes(),
-        (None, Some(b)) => base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .map_err(|e| bad(format!("bad body_b64: {e}")))?,
-        (None, None) => Vec::new(),
-    };
+    let body = crate::capture::body_bytes(l.body, l.body_b64).map_err(bad)?;
     Ok(ForwardRecord {
         seq: l.forward_of,
         at_ms,

@@ -42,13 +42,7 @@ impl Resender {
         let this = self.clone();
         tokio::spawn(async move {
             let env = &req.env;
-            let out = Outgoing {
-                method: &env.method,
-                path: &env.path,
-                query: env.query.as_deref(),
-                headers: &env.headers,
-                body: env.body.clone(),
-            };
+            let out = Outgoing::of(env);
             let to = req.target.uri_for(&env.path, env.query.as_deref());
             let now = crate::receiver::now_ms;
             let mut r = match this

@@ -151,13 +151,7 @@ pub async fn replay(path: &Path, opts: &Options) -> Result<Tally> {
     for (env, offset) in chosen.iter().zip(schedule) {
         tokio::time::sleep_until(start + offset).await;
         let headers = sign::headers(env, &opts.keys);
-        let req = Outgoing {
-            method: &env.method,
-            path: &env.path,
-            query: env.query.as_deref(),
-            headers: &headers,
-            body: env.body.clone(),
-        };
+        let req = Outgoing::with_headers(env, &headers);
         let result = outbound
             .send(&opts.target, &req, opts.timeout, REPLY_KEPT)
             .await;
