@@ -383,6 +383,17 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         if let Some(c) = &info.capture {
             eprintln!("wamon: capture {}", c.path().display());
         }
+        if let Some(f) = &info.forward {
+            eprintln!(
+                "wamon: forwarding every accepted webhook to {}{}",
+                f.url,
+                if f.proxy {
+                    " and answering with its answers (--forward-mode proxy)"
+                } else {
+                    ""
+                }
+            );
+        }
         if let Some(n) = &reply_notice {
             eprintln!("wamon: {n}");
         }

@@ -128,11 +128,14 @@ impl Forwarder {
         let queued_bytes = Arc::new(AtomicUsize::new(0));
         let stats = Arc::new(ForwardStats::default());
         let dispatcher = Dispatcher {
-            settings: settings.clone(),
-            sink: sink.clone(),
+            shared: Arc::new(Shared {
+                settings: settings.clone(),
+                sink: sink.clone(),
+                stats: stats.clone(),
+                client: Outbound::new(),
+                stop: stop.clone(),
+            }),
             queued_bytes: queued_bytes.clone(),
-            stats: stats.clone(),
-            client: Outbound::new(),
             stop,
         };
         tokio::spawn(dispatcher.run(rx));
@@ -221,25 +224,17 @@ impl Forwarder {
     }
 }
 
+/// Takes jobs off the queue in order and starts each send when a slot is free.
 struct Dispatcher {
-    settings: ForwardSettings,
-    sink: ResultSink,
+    shared: Arc<Shared>,
     queued_bytes: Arc<AtomicUsize>,
-    stats: Arc<ForwardStats>,
-    client: Outbound,
     stop: watch::Receiver<bool>,
 }
 
 impl Dispatcher {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
-        let this = Arc::new(Shared {
-            settings: self.settings.clone(),
-            sink: self.sink.clone(),
-            stats: self.stats.clone(),
-            client: self.client.clone(),
-            stop: self.stop.clone(),
-        });
+        let this = self.shared.clone();
         loop {
             // In arrival order: the next job is taken only once a send slot is free.
             let permit = tokio::select! {
@@ -272,7 +267,7 @@ impl Dispatcher {
             let r = Arc::new(ForwardRecord::unanswered(
                 job.env.seq,
                 crate::receiver::now_ms(),
-                self.settings
+                this.settings
                     .target
                     .uri_for(&job.env.path, job.env.query.as_deref()),
                 NOT_FORWARDED,
