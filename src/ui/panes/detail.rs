@@ -156,7 +156,18 @@ fn reply_lines(app: &App, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
         };
         return vec![Line::styled(why, theme::DIM)];
     };
-    let mut lines = vec![Line::styled(format!("↪ {}", r.to), theme::TITLE)];
+    let mut lines = vec![Line::styled(
+        format!(
+            "↪ {}{}",
+            r.to,
+            if r.edited {
+                " (sent with an edited body)"
+            } else {
+                ""
+            }
+        ),
+        theme::TITLE,
+    )];
     let when = clock(r.at_ms, offset_s);
     match r.status {
         Some(status) => lines.push(Line::from(vec![
