@@ -631,3 +631,44 @@ fn chats_with_nothing_left_go_and_are_reported() {
     apply(&mut s, &[lid_only("L3")]);
     assert_eq!(chats_of(&s, "L3").0, P1);
 }
+
+/// Wawp (WAHA-based, engine WEBJS) sends whatsapp-web.js-shaped edits and revokes that name the
+/// message itself by its serialized id: `{id, newBody, prevBody}` and `{id, revokedBy}`
+/// (api.wawp.net/en/docs/message.edited, .../message.revoked).
+#[test]
+fn webjs_style_edit_and_revoke_land_on_the_message() {
+    let mut s = Store::new();
+    let id = "false_5511988881111@c.us_3EB0WEBJS0000000001";
+    let webjs = |event: &str, payload: Value| {
+        json!({"event": event, "session": "default", "engine": "WEBJS",
+               "me": {"id": "5511977770000@c.us"}, "payload": payload})
+    };
+    let orig = webjs(
+        "message",
+        json!({"id": id, "timestamp": 1_700_000_000, "from": "5511988881111@c.us",
+               "to": "5511977770000@c.us", "fromMe": false, "body": "See you at 9",
+               "hasMedia": false, "_data": {"type": "chat"}}),
+    );
+    let edit = webjs(
+        "message.edited",
+        json!({"id": id, "newBody": "See you at 10", "prevBody": "See you at 9"}),
+    );
+    let revoke = webjs(
+        "message.revoked",
+        json!({"id": id, "revokedBy": "5511988881111@c.us"}),
+    );
+    let out = apply(&mut s, &[orig, edit, revoke]);
+    assert!(out.iter().all(|o| !o.parked && !o.duplicate), "{out:?}");
+    assert_eq!(
+        s.messages().len(),
+        1,
+        "the edit and revoke made no message of their own"
+    );
+    let m = s
+        .find_message(Provider::Waha, "3EB0WEBJS0000000001")
+        .unwrap();
+    assert_eq!(m.text.as_deref(), Some("See you at 10"));
+    assert_eq!(m.edits(), ["See you at 9".to_string()]);
+    assert!(m.is_edited());
+    assert!(m.deleted);
+}

@@ -1,6 +1,7 @@
 //! Non-message WAHA payloads: acks, revokes, poll votes, presence, session, group, call, label
 //! and archive events (providers.md §1.4–§1.7).
 
+use super::content::{content, Special};
 use super::{ack_of, error_text, id_parts, lid_pairs, message, party, resolve_lid, Ctx};
 use crate::model::{option_hash, ChatId, Event, Kind, MessageId, Vote};
 use crate::provider::json::{arr_at, bool_at, clip, first_str, millis_at, str_at};
@@ -38,20 +39,47 @@ pub(super) fn ack(ctx: &Ctx, p: &Value) -> Event {
     ev
 }
 
-/// `message.revoked`: `after` (the revoke) and/or `before` (the original, usually null);
-/// `revokedMessageId` is the bare id of the deleted message (absent before 2025 → the
-/// before/after id, which older WEBJS set to the deleted message itself).
+/// `message.revoked`, kind `revoke` aimed (`target`) at the deleted message. The shapes:
+/// - WAHA (docs, all engines): `{after, before, revokedMessageId}`; `after` is the revoke action
+///   (WEBJS: the deleted message itself, now of type "revoked"), `before` the original (usually
+///   null), `revokedMessageId` the bare id of the deleted message (absent before 2025).
+/// - WPP: `before`/`after` are message keys `{id, remoteJid, fromMe}` (bare ids).
+/// - whatsapp-web.js-shaped (Wawp, WEBJS): `{id, revokedBy}`, `id` being the deleted message.
 pub(super) fn revoked(ctx: &Ctx, p: &Value) -> Event {
-    let obj = |k: &str| p.get(k).filter(|v| v.is_object());
-    let msg = obj("after").or(obj("before")).unwrap_or(p);
+    // Hypersender's NOWEB example sends `"before": {}`: an empty object names nothing.
+    let obj = |k: &str| {
+        p.get(k)
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    };
+    let (after, before) = (obj("after"), obj("before"));
+    let msg = after.or(before).unwrap_or(p);
     let mut ev = message::base(ctx, msg, Kind::Revoke);
-    ev.target = first_str(
-        p,
-        &[&["revokedMessageId"], &["before", "id"], &["after", "id"]],
-    )
-    .map(MessageId::new);
+    let proto_target = |v: &Value| match content(v).special {
+        Special::Revoke { target } => target,
+        _ => None,
+    };
+    ev.target = str_at(p, &["revokedMessageId"])
+        .or_else(|| before.and_then(|b| str_at(b, &["id"])))
+        .map(MessageId::new)
+        // Older NOWEB/GOWS: the revoke proto's key, in `after._data` or the payload's `_data`;
+        // `after.id` there is the revoke action, not the deleted message.
+        .or_else(|| after.and_then(proto_target))
+        .or_else(|| proto_target(p))
+        .or_else(|| after.and_then(|a| str_at(a, &["id"])).map(MessageId::new))
+        .or_else(|| match (after, before) {
+            (None, None) => str_at(p, &["id"]).map(MessageId::new),
+            _ => None,
+        });
     if ev.target.is_none() && ev.message_id.is_none() {
         return unknown(ctx, p, "without message ids");
+    }
+    if ev.chat.is_none() {
+        ev.chat = party(msg, &["remoteJid"]);
+    }
+    if let Some(by) = party(p, &["revokedBy"]) {
+        // Who deleted it: the writer, or a group admin.
+        ev.sender = Some(by);
+        ev.sender_name = None;
     }
     ev
 }

@@ -62,7 +62,10 @@ pub(super) fn message(ctx: &Ctx, p: &Value) -> Event {
     ev
 }
 
-/// `message.edited`: `id` is the edit action, `editedMessageId` the (bare) original.
+/// `message.edited`. WAHA: `id` is the edit action, `editedMessageId` the (bare) original, `body`
+/// the new text; NOWEB/GOWS also carry the edit proto in `_data`. whatsapp-web.js-shaped bodies
+/// (Wawp's WEBJS `{id, newBody, prevBody}`, and WAHA WEBJS's `_data: {message, newBody,
+/// prevBody}`) name the edited message itself by `id` and the new text `newBody`.
 pub(super) fn edited(ctx: &Ctx, p: &Value) -> Event {
     let mut ev = base(ctx, p, Kind::Edit);
     let c = content(p);
@@ -72,8 +75,13 @@ pub(super) fn edited(ctx: &Ctx, p: &Value) -> Event {
     };
     ev.target = str_at(p, &["editedMessageId"])
         .map(MessageId::new)
-        .or(proto_target);
-    ev.text = body(p).or(proto_text);
+        .or(proto_target)
+        // WAHA's docs: the id "can be the same" as the edited message's, as in WEBJS; the
+        // engines that differ always send `editedMessageId` or the edit proto above.
+        .or_else(|| ev.message_id.clone());
+    ev.text = body(p)
+        .or_else(|| first_str(p, &[&["newBody"], &["_data", "newBody"]]).map(str::to_owned))
+        .or(proto_text);
     ev.msg_type = ev.text.as_ref().map(|_| T::Text);
     ev
 }

@@ -13,6 +13,8 @@
 //! - The chat of an ack is the chat part of the serialized id `{fromMe}_{chat}_{id}[_{participant}]`
 //!   (the one place every engine agrees on); `from`/`to` are the fallback.
 //! - Wappfy's webhook body is assumed to be the WAHA envelope (unverified, providers.md §1.10).
+//! - WAHA-based services on WEBJS may send whatsapp-web.js's own edit/revoke shapes (Wawp:
+//!   `{id, newBody, prevBody}`, `{id, revokedBy}`); there `id` is the edited or deleted message.
 //! - A payload with none of the fields its event needs (empty, or the docs' "revoked" example
 //!   sent as `message.ack` with only `before`/`after`) yields one event of kind `unknown` whose
 //!   text names the event and the payload keys: there is no message or tick to show.
@@ -416,6 +418,35 @@ mod flow_tests {
         assert_eq!(ev.kind, Kind::Revoke);
         assert_eq!(ev.target.unwrap().bare(), "OLD");
         assert_eq!(ev.chat.unwrap().as_str(), "1@c.us");
+    }
+
+    #[test]
+    fn webjs_style_group_revokes_name_who_deleted() {
+        // An admin deletes a member's message: the writer is in the id, the deleter in
+        // `revokedBy` (Wawp's `{id, revokedBy}`).
+        let ev = one(json!({"event": "message.revoked", "session": "s",
+            "payload": {"id": "false_1203@g.us_3EB0X_5511@c.us", "revokedBy": "5599@c.us"}}));
+        assert_eq!(ev.kind, Kind::Revoke);
+        assert_eq!(ev.target.unwrap().bare(), "3EB0X");
+        assert_eq!(ev.chat.unwrap().as_str(), "1203@g.us");
+        assert_eq!(ev.sender.unwrap().as_str(), "5599@c.us");
+        let empty = one(json!({"event": "message.revoked", "session": "s",
+            "payload": {"after": {}, "before": {}, "revokedBy": "5599@c.us"}}));
+        assert_eq!(
+            empty.kind,
+            Kind::Unknown,
+            "nothing names the deleted message"
+        );
+    }
+
+    #[test]
+    fn edits_without_an_edited_id_keep_the_payload_id_and_new_body() {
+        let ev = one(json!({"event": "message.edited", "session": "s",
+            "payload": {"id": "true_1@c.us_3EB0E", "newBody": "new", "prevBody": "old"}}));
+        assert_eq!(ev.kind, Kind::Edit);
+        assert_eq!(ev.target.unwrap().as_str(), "true_1@c.us_3EB0E");
+        assert_eq!(ev.text.as_deref(), Some("new"));
+        assert_eq!(ev.from_me, Some(true));
     }
 
     #[test]
