@@ -1,11 +1,12 @@
 //! wamon: a terminal live monitor for WhatsApp webhooks.
 //!
 //! The crate is layered by module. The **core** is pure and synchronous and imports no tokio,
-//! axum, ratatui or crossterm: [`model`], [`envelope`], [`provider`], [`store`], [`filter`],
+//! axum, ratatui or crossterm: [`model`], [`envelope`], [`body_encoding`], [`provider`], [`store`], [`filter`],
 //! [`display`], [`json_tree`] and [`capture`]. The **edges** are async or terminal-bound and build on the core: the HTTP
 //! receiver, the capture writer, headless NDJSON output, demo traffic and the screen.
 
 pub mod backlog;
+pub mod body_encoding;
 pub mod capture;
 pub mod capture_path;
 pub mod capture_writer;

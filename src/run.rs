@@ -276,6 +276,8 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
 pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
     let started = now_ms();
     let cfg = receiver_config(&args)?;
+    // Compressed bodies decode within --max-body everywhere: the screen and --load too.
+    crate::body_encoding::set_limit(args.max_body);
     let preload = match &args.load {
         Some(p) => Some(std::fs::read(p).wrap_err_with(|| format!("--load {}", p.display()))?),
         None => None,

@@ -14,14 +14,16 @@ use crate::store::subject::{BodySearch, RowSubject};
 use crate::store::{Row, Store};
 use std::collections::{BTreeSet, HashMap};
 
-/// Bodies by seq, for `word` terms that search raw JSON.
-struct Bodies<'a>(HashMap<u64, &'a [u8]>);
+/// Requests by seq, for `word` terms that search raw JSON (decoded, as the screen searches it).
+struct Bodies<'a>(HashMap<u64, &'a Envelope>);
 
 impl BodySearch for Bodies<'_> {
     fn body_contains(&self, seq: u64, needle_lower: &str) -> bool {
-        self.0
-            .get(&seq)
-            .is_some_and(|b| crate::ui::raw::contains_ignore_ascii_case(b, needle_lower.as_bytes()))
+        self.0.get(&seq).is_some_and(|env| {
+            crate::body_encoding::decoded(env).is_ok_and(|b| {
+                crate::ui::raw::contains_ignore_ascii_case(&b, needle_lower.as_bytes())
+            })
+        })
     }
 }
 
@@ -42,7 +44,7 @@ pub fn matching_seqs<'a>(
             store.apply(normalized.provider, env.seq, env.received_at_ms, ev);
         }
     }
-    let bodies = Bodies(envelopes.iter().map(|e| (e.seq, &e.body[..])).collect());
+    let bodies = Bodies(envelopes.iter().map(|e| (e.seq, *e)).collect());
     store
         .event_ids()
         .filter(|&id| {

@@ -14,7 +14,8 @@
 //! Bodies that are not JSON are shown as text, line by line: [`text_line`].
 //!
 //! The exact bytes stay exact elsewhere: the capture file, the store's raw bodies, body search in
-//! filters and the whole-body copy (`Y`, unless `--redact`) use the received bytes.
+//! filters and the whole-body copy (`Y`, unless `--redact`) use the received bytes (with their
+//! `Content-Encoding` undone, [`crate::body_encoding`]: the raw view shows that decoded body).
 
 use super::redact::{self, Redactor, CREDENTIAL_MASK};
 use super::sanitize;

@@ -13,7 +13,8 @@
 //! - printers (headless NDJSON, capture lines) escape what JSON allows raw ([`json_out`]).
 //!
 //! The data itself stays exact: the capture file, the store's raw bodies, body search and the
-//! whole-body copy use the received bytes.
+//! whole-body copy use the received bytes (a compressed body decoded,
+//! [`crate::body_encoding`]).
 //!
 //! Core module: pure functions, no I/O.
 

@@ -19,9 +19,11 @@ pub mod parse;
 pub mod waha;
 pub mod whapi;
 
+use crate::body_encoding::{self, DecodeError};
 use crate::envelope::Envelope;
 use crate::model::{Event, Kind, Provider};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The result of normalising one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,16 +123,32 @@ pub fn normalize_body(body: &[u8]) -> Normalized {
     }
 }
 
-/// Normalises a received request. Rejected requests (bad signature, too large) stay rejected;
+/// Normalises a received request, its `Content-Encoding` undone within `--max-body`
+/// ([`body_encoding::decoded`]). Rejected requests (bad signature, too large) stay rejected;
 /// one only answered by a `--reply` rule is normalised like any other.
 pub fn normalize(env: &Envelope) -> Normalized {
     if let Some(note) = env.rejection() {
-        let provider = parse::body(&env.body)
-            .map(|v| detect(&v))
-            .unwrap_or(Provider::Unknown);
+        let provider = body_encoding::decoded(env)
+            .ok()
+            .and_then(|b| parse::body(&b).ok())
+            .map_or(Provider::Unknown, |v| detect(&v));
         return Normalized::problem(provider, Kind::Rejected, "rejected", note.to_owned());
     }
-    normalize_body(&env.body)
+    normalize_decoded(body_encoding::decoded(env))
+}
+
+/// Normalises a body [`body_encoding::decoded_body`] gave: one that could not be decoded (an
+/// unknown coding, a corrupt stream, too large) is `malformed`, saying why.
+pub fn normalize_decoded(body: Result<Cow<'_, [u8]>, DecodeError>) -> Normalized {
+    match body {
+        Ok(b) => normalize_body(&b),
+        Err(e) => Normalized::problem(
+            Provider::Unknown,
+            Kind::Malformed,
+            "malformed",
+            e.to_string(),
+        ),
+    }
 }
 
 fn unknown_event_name(root: &Value) -> String {

@@ -16,6 +16,10 @@
 //!     ([`crate::provider::parse`], which also gives the line and column);
 //!   - a bad or (with `--require-signature`) missing signature: 401 saying which header and the
 //!     likely cause, never the computed value ([`signature`]); recorded as `rejected`;
+//!   - a `Content-Encoding: gzip` or `deflate` body is decoded for parsing (the envelope, the
+//!     capture and signatures keep the compressed bytes); one that decompresses past
+//!     `--max-body` is refused like a body that large, an unknown coding or a corrupt stream is
+//!     `malformed` ([`crate::body_encoding`]);
 //!   - a body over `--max-body`: 413; not received within `--body-timeout`: 408; more body bytes
 //!     in flight than `--max-buffered`: 503 with `Retry-After`. Each recorded as `rejected`,
 //!     without the body ([`limits`]);
@@ -56,6 +60,7 @@ pub use stats::{ReceiverStats, StatsSnapshot};
 pub use token::{validate as validate_token, TOKEN_HEADER};
 
 use crate::backlog::{Backlog, Handed};
+use crate::body_encoding::{self, DecodeError};
 use crate::capture_path::CapturePath;
 use crate::capture_writer::{CaptureWriter, Placed};
 use crate::display::clean;
@@ -345,12 +350,14 @@ enum BodyError {
     },
     /// Any other failure to read the body (a chunked encoding that does not parse).
     Broken(String),
+    /// The body, once its `Content-Encoding` (named) is undone, is over `--max-body`.
+    Inflates(&'static str),
 }
 
 impl BodyError {
     fn status(&self) -> StatusCode {
         match self {
-            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::TooLarge | BodyError::Inflates(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             BodyError::Timeout => StatusCode::REQUEST_TIMEOUT,
             BodyError::Disconnected { .. } | BodyError::Broken(_) => StatusCode::BAD_REQUEST,
@@ -362,6 +369,10 @@ impl BodyError {
         match self {
             BodyError::TooLarge => format!(
                 "body larger than --max-body ({} bytes); not stored",
+                cfg.max_body
+            ),
+            BodyError::Inflates(coding) => format!(
+                "{coding} body decompresses to more than --max-body ({} bytes); not stored",
                 cfg.max_body
             ),
             BodyError::Busy => format!(
@@ -409,6 +420,17 @@ impl BodyError {
             cause = c.source();
         }
         BodyError::Broken(e.to_string())
+    }
+}
+
+/// Normalises a received body with its `Content-Encoding` undone; one that decompresses past
+/// `limit` (`--max-body`) is refused like a body that large. The decoded copy lives only for
+/// this synchronous call: at most one per runtime thread exists at a time, whatever the number
+/// of requests in flight.
+fn normalize_within(env: &Envelope, limit: usize) -> Result<Normalized, BodyError> {
+    match body_encoding::decoded_body(env, limit) {
+        Err(DecodeError::TooLarge { coding, .. }) => Err(BodyError::Inflates(coding)),
+        decoded => Ok(provider::normalize_decoded(decoded)),
     }
 }
 
@@ -471,12 +493,20 @@ async fn webhook(
 ) -> Response {
     let mut env = rx.envelope(&parts, path, remote);
     let mut hold = rx.budget.hold();
-    let (status, normalized, public_error) = match read_body(&rx, &parts.headers, body, &mut hold)
-        .await
-    {
+    let received = match read_body(&rx, &parts.headers, body, &mut hold).await {
         Ok(bytes) => {
             env.body = bytes;
-            let normalized = provider::normalize(&env);
+            let normalized = normalize_within(&env, rx.cfg.max_body);
+            if normalized.is_err() {
+                // Like any body over the limit, a zip bomb is not stored.
+                env.body = Bytes::new();
+            }
+            normalized
+        }
+        Err(e) => Err(e),
+    };
+    let (status, normalized, public_error) = match received {
+        Ok(normalized) => {
             let secrets = signature::Secrets {
                 meta_app_secret: rx.cfg.meta_app_secret.as_deref(),
                 waha_hmac_key: rx.cfg.waha_hmac_key.as_deref(),
@@ -630,7 +660,7 @@ async fn finish(
     let recorded = placed.is_some() || rx.capture.is_none();
     let mut answer = match scripted {
         Some((delay, body)) => {
-            let (body, json) = scripted_body(&env, &normalized, status, body);
+            let (body, json) = scripted_body(&env, &normalized, status, body, rx.cfg.max_body);
             Answer {
                 status,
                 body,
@@ -643,7 +673,13 @@ async fn finish(
         }
         None => Answer {
             status,
-            body: reply_body(&env, &normalized, status, public_error.as_deref()),
+            body: reply_body(
+                &env,
+                &normalized,
+                status,
+                public_error.as_deref(),
+                rx.cfg.max_body,
+            ),
             scripted: None,
             proxied: None,
         },
@@ -681,6 +717,7 @@ fn scripted_body(
     n: &Normalized,
     status: StatusCode,
     own: Option<String>,
+    max_body: usize,
 ) -> (String, bool) {
     if matches!(status.as_u16(), 204 | 205 | 304) {
         return (String::new(), false);
@@ -690,7 +727,7 @@ fn scripted_body(
             let json = serde_json::from_str::<serde::de::IgnoredAny>(&b).is_ok();
             (b, json)
         }
-        None if status.is_success() => (reply_body(env, n, StatusCode::OK, None), true),
+        None if status.is_success() => (reply_body(env, n, StatusCode::OK, None, max_body), true),
         None => (reply_rules::DEFAULT_ERROR_BODY.to_owned(), true),
     }
 }
@@ -703,12 +740,13 @@ async fn record(rx: &Receiver, env: &Envelope) -> std::io::Result<Option<Placed>
 }
 
 /// The reply body. Errors carry only `public_error`, which never holds a computed signature
-/// or anything local (paths, OS errors).
+/// or anything local (paths, OS errors). `max_body` bounds decoding a compressed body again.
 fn reply_body(
     env: &Envelope,
     n: &Normalized,
     status: StatusCode,
     public_error: Option<&str>,
+    max_body: usize,
 ) -> String {
     if status == StatusCode::OK {
         if n.provider == Provider::Meta {
@@ -730,9 +768,13 @@ fn reply_body(
     // Where the body stops being JSON, by the same parser that called it malformed (a body
     // error, such as a hang-up, has no position).
     if n.events.iter().any(|e| e.kind == Kind::Malformed) {
-        if let Err(e) = provider::parse::body(&env.body) {
-            v["line"] = e.line.into();
-            v["column"] = e.column.into();
+        // Of the decoded body, which is what was parsed (decoded again only for this answer);
+        // one that could not be decoded has no position either.
+        if let Ok(body) = body_encoding::decoded_body(env, max_body) {
+            if let Err(e) = provider::parse::body(&body) {
+                v["line"] = e.line.into();
+                v["column"] = e.column.into();
+            }
         }
     }
     v.to_string()

@@ -159,8 +159,11 @@ impl RawStore {
 
 impl crate::store::subject::BodySearch for RawStore {
     fn body_contains(&self, seq: u64, needle_lower: &str) -> bool {
-        self.get(seq)
-            .is_some_and(|env| contains_ignore_ascii_case(&env.body, needle_lower.as_bytes()))
+        // The decoded body: a compressed one is searched for what it says.
+        self.get(seq).is_some_and(|env| {
+            crate::body_encoding::decoded(&env)
+                .is_ok_and(|b| contains_ignore_ascii_case(&b, needle_lower.as_bytes()))
+        })
     }
 }
 

@@ -199,14 +199,14 @@ impl App {
                 }
             }
             Action::CopyBody => {
-                // The exact bytes, unless redacting (then what is shown); the notice quotes
-                // what is shown either way, credentials masked.
+                // The exact bytes (decoded when compressed: those are no text), unless
+                // redacting (then what is shown); the notice quotes what is shown either way,
+                // credentials masked.
                 if let (Some(j), Some(env)) = (&self.detail.json, &self.detail.env) {
                     let shown = j.shown_text();
-                    let body = if self.intake.redacts() {
-                        shown.clone()
-                    } else {
-                        String::from_utf8_lossy(&env.body).into_owned()
+                    let body = match crate::body_encoding::decoded(env) {
+                        Ok(b) if !self.intake.redacts() => String::from_utf8_lossy(&b).into_owned(),
+                        _ => shown.clone(),
                     };
                     self.copy(body, Some(shown), "body", now_ms);
                 }

@@ -482,10 +482,16 @@ impl App {
                 intake.normalized(&mut n);
                 n
             });
-            self.detail.json = env.as_ref().map(|e| match intake.body(&e.body) {
-                Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
-                None => JsonView::new(&e.body).with_redacted_text(intake.redacts()),
-            });
+            self.detail.json = env
+                .as_ref()
+                .map(|e| match crate::body_encoding::decoded(e) {
+                    Ok(body) => match intake.body(&body) {
+                        Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
+                        None => JsonView::new(&body).with_redacted_text(intake.redacts()),
+                    },
+                    // Compressed bytes mean nothing on screen: say why they are not shown.
+                    Err(why) => JsonView::new(format!("({why})").as_bytes()),
+                });
             self.detail.env = env;
             if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
                 j.set_search(&self.search_query);

@@ -104,6 +104,12 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
         Some(q) => format!("{} {}?{}", env.method, env.path, q),
         None => format!("{} {}", env.method, env.path),
     };
+    // The size is of the bytes received, compressed when a coding is named (the raw view
+    // shows them decoded).
+    let coding = env
+        .header("content-encoding")
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
     let mut lines = vec![
         Line::styled(target, theme::TITLE),
         Line::raw(format!(
@@ -122,7 +128,7 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
                     theme::ERROR
                 },
             ),
-            Span::raw(format!(" · body {} bytes", env.body.len())),
+            Span::raw(format!(" · body {} bytes{coding}", env.body.len())),
         ]),
     ];
     if let Some(note) = &env.note {
