@@ -24,6 +24,20 @@ pub struct AwaitingUrl {
     pub edit: bool,
 }
 
+/// What the editor gets: the request with a compressed body decoded (and its
+/// `Content-Encoding` dropped, so the edited text is sent as plain bytes); else as received.
+fn editable(env: Arc<Envelope>) -> Arc<Envelope> {
+    let plain = match crate::body_encoding::decoded(&env) {
+        Ok(std::borrow::Cow::Owned(plain)) => plain,
+        _ => return env,
+    };
+    let mut e = (*env).clone();
+    e.body = plain.into();
+    e.headers
+        .retain(|(k, _)| !k.eq_ignore_ascii_case("content-encoding"));
+    Arc::new(e)
+}
+
 impl App {
     /// The request the detail pane shows, exactly as received.
     fn selected_request(&mut self, now_ms: i64) -> Option<Arc<Envelope>> {
@@ -55,7 +69,7 @@ impl App {
             return;
         };
         if edit {
-            self.edit_request = Some(env);
+            self.edit_request = Some(editable(env));
             return;
         }
         self.toast = Some((
