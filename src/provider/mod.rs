@@ -3,7 +3,9 @@
 //! Detection follows the shape rules of each format (first match wins): Meta's
 //! `object: "whatsapp_business_account"`, Whapi's object-valued `event` with `channel_id`, WAHA's
 //! `event` + `session` + `payload`, Evolution's `event` + `instance` + `data`, and the
-//! `{event, instanceId, data}` provider. Headers are never required. JSON of no known shape is an
+//! `{event, instanceId, data}` provider. Headers are never required. The one exception to "the
+//! body alone": a Whapi body sent in its "path" or "method" mode has no `event`, and the request
+//! path and method name it ([`normalize`], [`whapi::route`]). JSON of no known shape is an
 //! event of kind `unknown`; bytes that are not JSON are kind `malformed` with the parser's line
 //! and column. Neither is an error: both are shown and counted like any other event. What is JSON
 //! is RFC 8259's answer, not serde_json's defaults: a BOM, numbers beyond f64 and deep nesting
@@ -82,7 +84,7 @@ pub fn detect(root: &Value) -> Provider {
 /// Normalises an already parsed body.
 pub fn normalize_value(root: &Value) -> Normalized {
     let provider = detect(root);
-    let mut events = match provider {
+    let events = match provider {
         Provider::Waha => waha::normalize(root),
         Provider::Whapi => whapi::normalize(root),
         Provider::Meta => meta::normalize(root),
@@ -90,9 +92,14 @@ pub fn normalize_value(root: &Value) -> Normalized {
         Provider::Instance => instance::normalize(root),
         Provider::Unknown => Vec::new(),
     };
+    finish(provider, events, || unknown_event_name(root))
+}
+
+/// `events`, or when there are none one event of kind `unknown` called `name()`: a recognised
+/// envelope with nothing we understand inside is still one visible event.
+fn finish(provider: Provider, mut events: Vec<Event>, name: impl FnOnce() -> String) -> Normalized {
     if events.is_empty() {
-        // A recognised envelope with nothing we understand inside is still one visible event.
-        let mut ev = Event::new(Kind::Unknown, unknown_event_name(root));
+        let mut ev = Event::new(Kind::Unknown, name());
         ev.text = Some(match provider {
             Provider::Unknown => "no known provider shape".to_owned(),
             p => format!("{p} envelope with no recognised content"),
@@ -102,24 +109,31 @@ pub fn normalize_value(root: &Value) -> Normalized {
     Normalized { provider, events }
 }
 
-/// Normalises raw body bytes.
-pub fn normalize_body(body: &[u8]) -> Normalized {
+/// The parsed body, or the `malformed` event it is.
+fn parse_body(body: &[u8]) -> Result<Value, Normalized> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Normalized::problem(
+        return Err(Normalized::problem(
             Provider::Unknown,
             Kind::Malformed,
             "malformed",
             "empty body".to_owned(),
-        );
+        ));
     }
-    match parse::body(body) {
-        Ok(root) => normalize_value(&root),
-        Err(e) => Normalized::problem(
+    parse::body(body).map_err(|e| {
+        Normalized::problem(
             Provider::Unknown,
             Kind::Malformed,
             "malformed",
             format!("invalid JSON: {e}"),
-        ),
+        )
+    })
+}
+
+/// Normalises raw body bytes.
+pub fn normalize_body(body: &[u8]) -> Normalized {
+    match parse_body(body) {
+        Ok(root) => normalize_value(&root),
+        Err(problem) => problem,
     }
 }
 
@@ -131,24 +145,50 @@ pub fn normalize(env: &Envelope) -> Normalized {
         let provider = body_encoding::decoded(env)
             .ok()
             .and_then(|b| parse::body(&b).ok())
-            .map_or(Provider::Unknown, |v| detect(&v));
+            .map_or(Provider::Unknown, |v| match whapi_route(env, &v) {
+                Some(_) => Provider::Whapi,
+                None => detect(&v),
+            });
         return Normalized::problem(provider, Kind::Rejected, "rejected", note.to_owned());
     }
-    normalize_decoded(body_encoding::decoded(env))
+    normalize_decoded(env, body_encoding::decoded(env))
 }
 
-/// Normalises a body [`body_encoding::decoded_body`] gave: one that could not be decoded (an
-/// unknown coding, a corrupt stream, too large) is `malformed`, saying why.
-pub fn normalize_decoded(body: Result<Cow<'_, [u8]>, DecodeError>) -> Normalized {
-    match body {
-        Ok(b) => normalize_body(&b),
-        Err(e) => Normalized::problem(
-            Provider::Unknown,
-            Kind::Malformed,
-            "malformed",
-            e.to_string(),
-        ),
+/// Normalises `env` given its body as [`body_encoding::decoded_body`] gave it: one that could
+/// not be decoded (an unknown coding, a corrupt stream, too large) is `malformed`, saying why. A
+/// body of no known shape may still be Whapi's in its "path" or "method" webhook mode, where the
+/// request's path and method name the event ([`whapi::route`]); every other body is read on its
+/// own.
+pub fn normalize_decoded(env: &Envelope, body: Result<Cow<'_, [u8]>, DecodeError>) -> Normalized {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return Normalized::problem(
+                Provider::Unknown,
+                Kind::Malformed,
+                "malformed",
+                e.to_string(),
+            )
+        }
+    };
+    let root = match parse_body(&body) {
+        Ok(root) => root,
+        Err(problem) => return problem,
+    };
+    if let Some((ty, action)) = whapi_route(env, &root) {
+        let events = whapi::normalize_as(&root, ty, action);
+        return finish(Provider::Whapi, events, || format!("{ty}.{action}"));
     }
+    normalize_value(&root)
+}
+
+/// The Whapi event type and action `env` names for a body of no known shape (path or method
+/// mode); never for a body any provider's shape already claims.
+fn whapi_route(env: &Envelope, root: &Value) -> Option<(&'static str, &'static str)> {
+    if detect(root) != Provider::Unknown {
+        return None;
+    }
+    whapi::route::event(&env.method, &env.path, root)
 }
 
 fn unknown_event_name(root: &Value) -> String {
@@ -196,6 +236,44 @@ mod tests {
         );
         env.note = Some("X-Webhook-Hmac does not match".into());
         assert_eq!(normalize(&env).events[0].kind, Kind::Rejected);
+    }
+
+    #[test]
+    fn a_whapi_body_without_event_is_named_by_its_request() {
+        let at = |method: &str, path: &str, body: &str| {
+            let mut env = Envelope::post(1, 0, body.to_owned());
+            env.method = method.into();
+            env.path = path.into();
+            normalize(&env)
+        };
+        let bare = r#"{"statuses":[{"id":"S","status":"read","recipient_id":"1@s.whatsapp.net"}],"channel_id":"C"}"#;
+        let n = at("POST", "/hooks/statuses/put", bare);
+        assert_eq!(
+            (n.provider, n.events[0].kind),
+            (Provider::Whapi, Kind::Status)
+        );
+        assert_eq!(n.events[0].event, "statuses.put");
+        assert_eq!(at("POST", "/", bare).provider, Provider::Unknown);
+        assert_eq!(normalize_body(bare.as_bytes()).provider, Provider::Unknown);
+        // The body's own event wins over the path.
+        let body_mode =
+            r#"{"statuses":[],"event":{"type":"statuses","event":"post"},"channel_id":"C"}"#;
+        assert_eq!(
+            at("PATCH", "/messages/put", body_mode).events[0].event,
+            "statuses.post"
+        );
+        // Nothing inside is still one event, named by the path.
+        let empty = at("DELETE", "/chats", r#"{"channel_id":"C"}"#);
+        assert_eq!(
+            (empty.provider, empty.events[0].kind),
+            (Provider::Whapi, Kind::Unknown)
+        );
+        assert_eq!(empty.events[0].event, "chats.delete");
+        // A rejected request keeps its provider.
+        let mut rejected = Envelope::post(1, 0, bare.to_owned());
+        rejected.path = "/statuses/post".into();
+        rejected.note = Some("X-Hub-Signature-256 does not match".into());
+        assert_eq!(normalize(&rejected).provider, Provider::Whapi);
     }
 
     #[test]

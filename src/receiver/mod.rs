@@ -430,7 +430,7 @@ impl BodyError {
 fn normalize_within(env: &Envelope, limit: usize) -> Result<Normalized, BodyError> {
     match body_encoding::decoded_body(env, limit) {
         Err(DecodeError::TooLarge { coding, .. }) => Err(BodyError::Inflates(coding)),
-        decoded => Ok(provider::normalize_decoded(decoded)),
+        decoded => Ok(provider::normalize_decoded(env, decoded)),
     }
 }
 

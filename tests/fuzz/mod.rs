@@ -90,10 +90,22 @@ pub struct Seed {
     pub body: Vec<u8>,
     /// The body as a tree, when it is JSON.
     pub tree: Option<J>,
-    /// Method, path and headers the demo step sends (fixtures: a plain POST to `/`).
+    /// Method, path and headers the demo step sends (fixtures: a plain POST to `/`, unless the
+    /// expect file names a `request`, as Whapi's path and method modes need).
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+}
+
+/// The method and path a fixture is sent with: its expect file's `request`, else `POST /`.
+fn fixture_request(fixture: &Path) -> (String, String) {
+    let expect = std::fs::read(fixture.with_extension("expect.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .unwrap_or_default();
+    let field =
+        |k: &str, default: &str| expect["request"][k].as_str().unwrap_or(default).to_owned();
+    (field("method", "POST"), field("path", "/"))
 }
 
 /// Every fixture and demo request, in a stable order.
@@ -121,6 +133,7 @@ pub fn seeds() -> &'static [Seed] {
             files.sort();
             for f in files {
                 let body = std::fs::read(&f).unwrap();
+                let (method, path) = fixture_request(&f);
                 out.push(Seed {
                     provider,
                     name: format!(
@@ -129,8 +142,8 @@ pub fn seeds() -> &'static [Seed] {
                     ),
                     tree: J::parse(&body),
                     body,
-                    method: "POST".into(),
-                    path: "/".into(),
+                    method,
+                    path,
                     headers: Vec::new(),
                 });
             }

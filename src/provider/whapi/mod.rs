@@ -3,7 +3,8 @@
 //! Every collection in the body is read and every item becomes one [`Event`] named
 //! `"<type>.<event>"` (e.g. `messages.post`). Messages, actions, statuses and `messages.patch`
 //! updates live in `messages`; this file dispatches and handles the chat/group/presence/
-//! channel collections.
+//! channel collections. In the "path" and "method" webhook modes the body has no `event` and
+//! the request names it instead ([`route`]).
 //!
 //! Assumptions (providers.md §2):
 //! - Verified: `messages`, `statuses`, `messages_updates`, `health`, `user` and their shapes.
@@ -17,19 +18,26 @@
 //! - Calls (the `calls` collection and `type:"call"` messages) are kind `call`, type `call`.
 
 mod messages;
+pub mod route;
 mod updates;
 
 use super::json::{arr_at, at, bool_at, chat_at, id_at, millis_at, num_at, str_at, string_at};
 use crate::model::{ChatId, Event, Kind, MessageType};
 use serde_json::Value;
 
-/// Every event in a Whapi body.
+/// Every event in a Whapi body, named by its `event` object ("body" mode).
 pub fn normalize(root: &Value) -> Vec<Event> {
+    let ty = str_at(root, &["event", "type"]).unwrap_or("?");
+    let action = str_at(root, &["event", "event"]).unwrap_or("?");
+    normalize_as(root, ty, action)
+}
+
+/// Every event in a Whapi body whose event type and action are `ty` and `action`: from its
+/// `event` object, or from the request in "path" and "method" modes ([`route`]).
+pub fn normalize_as(root: &Value, ty: &str, action: &str) -> Vec<Event> {
     let Some(obj) = root.as_object() else {
         return Vec::new();
     };
-    let ty = str_at(root, &["event", "type"]).unwrap_or("?");
-    let action = str_at(root, &["event", "event"]).unwrap_or("?");
     let event = format!("{ty}.{action}");
     let mut out = Vec::new();
     for (key, val) in obj {
