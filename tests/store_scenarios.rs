@@ -672,3 +672,99 @@ fn webjs_style_edit_and_revoke_land_on_the_message() {
     assert!(m.is_edited());
     assert!(m.deleted);
 }
+
+/// A Meta `messages` change with `value` (metadata added).
+fn meta_change(value: Value) -> Value {
+    let mut v = json!({"messaging_product":"whatsapp",
+        "metadata":{"display_phone_number":"15550000000","phone_number_id":"1"}});
+    v.as_object_mut()
+        .unwrap()
+        .extend(value.as_object().unwrap().clone());
+    json!({"object":"whatsapp_business_account","entry":[{"id":"WABA","changes":[{"field":"messages","value":v}]}]})
+}
+
+const BSUID: &str = "US.13491208655302741918";
+
+/// A user with a username writes without a phone number (`from: ""`, Meta's business-scoped
+/// user id only); the business answers and its ticks arrive by `recipient_user_id`; later a
+/// change carries the phone number too. One chat, with everything in it.
+#[test]
+fn a_username_only_user_merges_into_the_phone_chat_once_the_number_is_revealed() {
+    let mut s = Store::new();
+    let contact =
+        |wa_id: &str| json!([{"profile":{"username":"@maria"},"wa_id":wa_id,"user_id":BSUID}]);
+    let out = apply(
+        &mut s,
+        &[
+            meta_change(json!({"contacts": contact(""),
+                "messages":[{"from":"","from_user_id":BSUID,"id":"wamid.U1","timestamp":"1749416383",
+                             "type":"text","text":{"body":"hi, no number"}}]})),
+            meta_change(json!({"contacts": contact(""),
+                "statuses":[{"id":"wamid.B1","status":"delivered","timestamp":"1749416390",
+                             "recipient_id":"","recipient_user_id":BSUID}]})),
+            meta_change(json!({"contacts": contact("16505551234"),
+                "messages":[{"from":"16505551234","from_user_id":BSUID,"id":"wamid.U2",
+                             "timestamp":"1749416400","type":"text","text":{"body":"now with my number"}}]})),
+        ],
+    );
+    let bsuid_chat = format!("{BSUID}@bsuid");
+    assert_eq!(
+        out[0].chat.as_ref().map(|c| c.to_string()),
+        Some(bsuid_chat.clone())
+    );
+    assert_eq!(
+        s.find_message(Provider::Meta, "wamid.U1")
+            .unwrap()
+            .sender_name
+            .as_deref(),
+        Some("@maria")
+    );
+    // The business's message was never seen: its tick shows on a placeholder in that chat.
+    assert_eq!(out[1].ack, Some(Ack::Delivered));
+    assert_eq!(
+        out[1].chat.as_ref().map(|c| c.to_string()),
+        Some(bsuid_chat.clone())
+    );
+    let live: Vec<_> = s.chats().live().map(|(_, c)| c.id.to_string()).collect();
+    assert_eq!(live, vec!["16505551234@c.us".to_string()]);
+    let chat = |id: &str| {
+        s.chats()
+            .index_of(&wamon::model::ChatId::parse(id).unwrap())
+            .unwrap()
+    };
+    let i = chat(&bsuid_chat);
+    assert_eq!(i, chat("16505551234@c.us"));
+    assert_eq!(s.chats().message_count(i), 3);
+    assert_eq!(s.chats().title(i), "@maria");
+}
+
+/// A status for an unseen message of ours shows its state in `ack` whatever names its recipient:
+/// a phone, a business-scoped user id, or nothing wamon can read.
+#[test]
+fn every_unseen_status_shows_its_state_whatever_its_identity() {
+    let mut s = Store::new();
+    let status = |id: &str, recipient: Value| {
+        let mut st = json!({"id": id, "status": "read", "timestamp": "1749416390"});
+        st.as_object_mut()
+            .unwrap()
+            .extend(recipient.as_object().unwrap().clone());
+        meta_change(json!({ "statuses": [st] }))
+    };
+    let out = apply(
+        &mut s,
+        &[
+            status("wamid.P", json!({"recipient_id": "16505551234"})),
+            status(
+                "wamid.B",
+                json!({"recipient_id": "", "recipient_user_id": BSUID}),
+            ),
+            status("wamid.N", json!({"recipient_id": ""})),
+            status("wamid.X", json!({})),
+        ],
+    );
+    for (o, id) in out.iter().zip(["P", "B", "N", "X"]) {
+        assert_eq!(o.ack, Some(Ack::Read), "wamid.{id}");
+        assert!(!o.parked, "wamid.{id}");
+    }
+    assert_eq!(out[2].chat, None);
+}

@@ -63,9 +63,9 @@ impl Term {
             Pred::Is(sels) => sels.iter().any(|sel| match *sel {
                 IsSel::Flag(f) => s.has_flag(f),
                 IsSel::Group => s.chat().is_some_and(|c| c.kind() == ChatKind::Group),
-                IsSel::Dm => s
-                    .chat()
-                    .is_some_and(|c| matches!(c.kind(), ChatKind::User | ChatKind::Lid)),
+                IsSel::Dm => s.chat().is_some_and(|c| {
+                    matches!(c.kind(), ChatKind::User | ChatKind::Lid | ChatKind::Bsuid)
+                }),
                 IsSel::Chat(k) => s.chat().is_some_and(|c| c.kind() == k),
             }),
             Pred::Id(ns) => ns.iter().any(|n| n.in_str(s.message_id())),

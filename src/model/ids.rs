@@ -12,9 +12,20 @@ pub enum ChatKind {
     Group,
     Channel,
     Lid,
+    /// A Meta business-scoped user id (`<BSUID>@bsuid`): a user known without a phone number.
+    Bsuid,
     Broadcast,
     Status,
     Other,
+}
+
+impl ChatKind {
+    /// An id that names a user only until their phone is known: a `@lid` or a Meta business-scoped
+    /// user id (`@bsuid`). Its chat folds into the phone's chat once a payload pairs them (see
+    /// [`crate::store::chats`]).
+    pub fn is_alias(self) -> bool {
+        matches!(self, ChatKind::Lid | ChatKind::Bsuid)
+    }
 }
 
 /// A canonical chat or user id.
@@ -22,6 +33,11 @@ pub enum ChatKind {
 /// Users are `<digits>@c.us` whatever the provider wrote (`@s.whatsapp.net`, bare digits, `+`
 /// prefixes and `:<device>` suffixes all fold into it); groups (`@g.us`), channels
 /// (`@newsletter`), `status@broadcast`, broadcast lists and `@lid` ids keep their server.
+///
+/// A Meta business-scoped user id (BSUID: `US.13491208655302741918`, `US.ENT.…` for a parent
+/// BSUID), the only id Meta gives for a user with a username who hides their number, is
+/// `<BSUID>@bsuid` (see [`ChatId::bsuid`]): the `@bsuid` server keeps it apart from every phone
+/// and lid, and like a lid it folds into the phone's chat once a payload names both.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct ChatId(String);
@@ -64,6 +80,19 @@ impl ChatId {
         Some(ChatId(canonical))
     }
 
+    /// The chat of a Meta business-scoped user id as Meta wrote it (`US.134…` becomes
+    /// `US.134…@bsuid`, case kept: BSUIDs are opaque). `None` when empty, longer than
+    /// [`MAX_BSUID_LEN`], or holding `@`, `:`, blanks or control characters: such a value is not a
+    /// BSUID, and read as one it could turn into another party's id (`1@c.us`, a device suffix).
+    pub fn bsuid(raw: &str) -> Option<ChatId> {
+        let raw = raw.trim();
+        let bad = |c: char| c == '@' || c == ':' || c.is_whitespace() || c.is_control();
+        if raw.is_empty() || raw.len() > MAX_BSUID_LEN || raw.contains(bad) {
+            return None;
+        }
+        Some(ChatId(format!("{raw}@bsuid")))
+    }
+
     /// The canonical string form.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -88,6 +117,7 @@ impl ChatId {
             "g.us" => ChatKind::Group,
             "newsletter" => ChatKind::Channel,
             "lid" => ChatKind::Lid,
+            "bsuid" => ChatKind::Bsuid,
             "broadcast" if self.0 == "status@broadcast" => ChatKind::Status,
             "broadcast" => ChatKind::Broadcast,
             _ => ChatKind::Other,
@@ -111,6 +141,10 @@ impl fmt::Display for ChatId {
         f.write_str(&self.0)
     }
 }
+
+/// Longest business-scoped user id kept: Meta's are a country code, an optional `ENT.` and up to
+/// 128 alphanumerics.
+pub const MAX_BSUID_LEN: usize = 160;
 
 /// A provider message id, as the provider wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

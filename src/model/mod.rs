@@ -76,7 +76,9 @@ pub struct Event {
     pub poll_snapshot: Option<PollSnapshot>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interactive: Option<InteractiveReply>,
-    /// A `(lid, phone)` pair this payload reveals; the store merges the two chats.
+    /// An `(alias, phone)` pair this payload reveals: a `@lid` id or a Meta business-scoped user
+    /// id (`@bsuid`) and the phone id of the same party; the store folds the alias's chat into
+    /// the phone's. (Named for lids, which came first.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lid_map: Option<(ChatId, ChatId)>,
 }

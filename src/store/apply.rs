@@ -152,7 +152,7 @@ impl Store {
             let pi = match self.lookup(&key(provider, &prompt)) {
                 Some(pi) => pi,
                 None => {
-                    let pi = self.placeholder(provider, prompt, chat, seq, at_ms);
+                    let pi = self.placeholder(provider, prompt, Some(chat), seq, at_ms);
                     self.msg_mut(pi).msg_type = Some(MessageType::Interactive);
                     pi
                 }
@@ -196,8 +196,11 @@ impl Store {
             None => {
                 let outgoing_status = ev.kind == Kind::Status && ev.from_me != Some(false);
                 let snapshot = ev.poll_snapshot.is_some();
-                if let (true, Some(chat)) = (outgoing_status || snapshot, chat_idx) {
-                    self.placeholder(provider, target.clone(), chat, seq, at_ms)
+                if outgoing_status || snapshot {
+                    // Whatever identity it carries: one without a chat (a status naming its
+                    // recipient by an id wamon cannot read) goes to the stand-in chat, so its
+                    // state still shows rather than waiting for a message that never comes.
+                    self.placeholder(provider, target.clone(), chat_idx, seq, at_ms)
                 } else {
                     self.park(
                         k,
@@ -224,12 +227,12 @@ impl Store {
         &mut self,
         provider: Provider,
         id: MessageId,
-        chat: usize,
+        chat: Option<usize>,
         seq: u64,
         at_ms: i64,
     ) -> usize {
         let k = key(provider, &id);
-        let i = self.create_message(provider, id, Some(chat), seq, at_ms);
+        let i = self.create_message(provider, id, chat, seq, at_ms);
         let m = self.msg_mut(i);
         m.placeholder = true;
         m.from_me = true;

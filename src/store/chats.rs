@@ -1,5 +1,8 @@
 //! The chat table: one entry per canonical chat id, with `@lid` chats folded into phone chats.
 //!
+//! Meta's business-scoped user ids (`<BSUID>@bsuid`, a user with a username known without their
+//! number) fold exactly like lids: below, "lid" means either ([`ChatKind::is_alias`]).
+//!
 //! Ids arrive already canonical (see [`crate::model::ChatId`]). Every event and message keeps
 //! the chat it arrived under, a `@lid` chat included. When a payload reveals that a lid and a
 //! phone id are the same party, the lid chat is *folded* into the phone chat: it is marked
@@ -178,7 +181,7 @@ impl Chats {
     /// Records that `lid` and `phone` are the same party, folding the lid's chat (if any) into
     /// the phone's. True when a lid chat now shows under another chat than before.
     pub fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) -> bool {
-        if lid.kind() != ChatKind::Lid || phone.kind() == ChatKind::Lid {
+        if !lid.kind().is_alias() || phone.kind().is_alias() {
             return false;
         }
         if self.lid_to_phone.get(lid) == Some(phone) {

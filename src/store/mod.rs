@@ -11,9 +11,12 @@
 //!   applied when it arrives — except a status for an unseen *outgoing* message (every message
 //!   you send through Meta's API), which makes a placeholder message so its ticks still show
 //!   (as do a provider's poll tally and an interactive reply for an unseen prompt); whatever
-//!   was parked for it is applied to the placeholder then, in arrival order;
+//!   was parked for it is applied to the placeholder then, in arrival order. A status whose
+//!   recipient wamon cannot read (no chat) still makes one, in the `unknown@unknown` stand-in
+//!   chat, so every such status shows its state;
 //! - every event also becomes an [`EventRow`], so nothing received is ever invisible;
-//! - events and messages keep the chat they arrived under; a `@lid` chat is folded into its
+//! - events and messages keep the chat they arrived under; a `@lid` (or Meta `@bsuid`) chat is
+//!   folded into its
 //!   phone's chat on read (see [`chats`]), so a later pair can move it without rewriting rows.
 //!
 //! **Memory is bounded** by [`Store::with_max_events`] (`--max-events`): the store holds at most
@@ -327,7 +330,9 @@ impl Store {
         let c = self.chats.get_mut(i);
         if let Some(name) = &ev.chat_name {
             c.name = Some(name.clone());
-        } else if matches!(c.kind(), ChatKind::User | ChatKind::Lid) && ev.from_me == Some(false) {
+        } else if matches!(c.kind(), ChatKind::User | ChatKind::Lid | ChatKind::Bsuid)
+            && ev.from_me == Some(false)
+        {
             // In a one-to-one chat the other party's push name is the chat's name.
             if let Some(n) = &ev.sender_name {
                 c.name = Some(n.clone());

@@ -2,6 +2,7 @@
 //! delivery statuses, and change-level errors.
 
 use super::super::json::{arr_at, chat_at, first_str, id_at, millis_at, num_at, str_at, string_at};
+use super::party::nonempty;
 use super::{errors_text, Ctx};
 use crate::model::{Ack, ChatId, Event, InteractiveReply, Kind, Media, MessageType};
 use serde_json::Value;
@@ -28,20 +29,30 @@ pub(super) fn messages_change(value: &Value, ctx: &Ctx, out: &mut Vec<Event>) {
 /// One `messages[]` (or `message_echoes[]`) item.
 pub(super) fn message(m: &Value, ctx: &Ctx, event: &str, echo: bool) -> Event {
     let mut ev = Event::new(Kind::Message, event);
-    let from = str_at(m, &["from"]);
+    let from = nonempty(m, &["from"]);
     ev.message_id = id_at(m, &["id"]);
     ev.timestamp_ms = millis_at(m, &["timestamp"]);
     if echo {
-        // Echoes: `from` is the business, `to` the customer.
+        // Echoes: `from` is the business, `to` (or `to_user_id`) the customer.
         ev.from_me = Some(true);
-        ev.chat = chat_at(m, &["to"]);
+        let to = ctx.party(
+            nonempty(m, &["to"]),
+            first_nonempty(m, &[&["to_user_id"], &["to_parent_user_id"]]),
+        );
+        ev.chat = to.id();
+        ev.chat_name = to.name.clone();
+        ev.lid_map = to.pair();
         ev.sender = from.and_then(ChatId::parse).or_else(|| ctx.me.clone());
-        ev.chat_name = str_at(m, &["to"]).and_then(|to| ctx.name_of(to));
     } else {
         ev.from_me = Some(false);
-        ev.sender = from.and_then(ChatId::parse);
-        ev.sender_name = from.and_then(|f| ctx.name_of(f));
-        match str_at(m, &["group_id"]) {
+        let sender = ctx.party(
+            from,
+            first_nonempty(m, &[&["from_user_id"], &["from_parent_user_id"]]),
+        );
+        ev.sender = sender.id();
+        ev.sender_name = sender.name.clone();
+        ev.lid_map = sender.pair();
+        match nonempty(m, &["group_id"]) {
             Some(g) => ev.chat = ChatId::parse(&format!("{g}@g.us")),
             None => {
                 ev.chat = ev.sender.clone();
@@ -248,13 +259,18 @@ fn status(s: &Value, ctx: &Ctx) -> Event {
     ev.from_me = Some(true);
     ev.sender = ctx.me.clone();
     ev.timestamp_ms = millis_at(s, &["timestamp"]);
-    let recipient = str_at(s, &["recipient_id"]);
+    let recipient = nonempty(s, &["recipient_id"]);
     if str_at(s, &["recipient_type"]) == Some("group") {
         ev.chat = recipient.and_then(|g| ChatId::parse(&format!("{g}@g.us")));
         ev.participant = chat_at(s, &["recipient_participant_id"]);
     } else {
-        ev.chat = recipient.and_then(ChatId::parse);
-        ev.chat_name = recipient.and_then(|r| ctx.name_of(r));
+        let to = ctx.party(
+            recipient,
+            first_nonempty(s, &[&["recipient_user_id"], &["parent_recipient_user_id"]]),
+        );
+        ev.chat = to.id();
+        ev.chat_name = to.name.clone();
+        ev.lid_map = to.pair();
     }
     let label = str_at(s, &["status"]).unwrap_or("");
     ev.status_label = (!label.is_empty()).then(|| label.to_owned());
@@ -267,4 +283,9 @@ fn status(s: &Value, ctx: &Ctx) -> Event {
     }
     ev.error = errors_text(s);
     ev
+}
+
+/// The first of `paths` that holds a non-blank string.
+fn first_nonempty<'a>(v: &'a Value, paths: &[&[&str]]) -> Option<&'a str> {
+    paths.iter().find_map(|p| nonempty(v, p))
 }

@@ -2,7 +2,7 @@
 //!
 //! Every `entry[] × changes[]` is read. `field: "messages"` carries `value.messages[]` (one event
 //! each, event name "messages") and `value.statuses[]` (event "statuses"); `contacts[]` names the
-//! senders by `wa_id`. `smb_message_echoes` (Coexistence: messages the business sent from the
+//! senders by `wa_id` and, since usernames, by business-scoped user id (see `party.rs`). `smb_message_echoes` (Coexistence: messages the business sent from the
 //! WhatsApp Business app) become outgoing messages; `calls` become call events; every other field
 //! (templates, account, quality, alerts…) is an account-level `session` event with a summary.
 //!
@@ -12,6 +12,10 @@
 //! Assumptions:
 //! - Within one change, messages are emitted before statuses: the parsed JSON does not keep key
 //!   order, and Meta normally sends them in separate changes anyway.
+//! - A user with a username may come without a phone number (`from: ""`, `recipient_id: ""`,
+//!   `wa_id: ""`): their chat is `<BSUID>@bsuid`, folded into the phone's chat once a change names
+//!   both (`party.rs`). `to_user_id` on echoes is taken from the username announcement, not from
+//!   a documented example.
 //! - The business number (`metadata.display_phone_number`) is "me": the sender of statuses and
 //!   echoes.
 //! - `context.id` of an interactive reply is the prompt it answers; it goes to
@@ -23,8 +27,9 @@
 
 mod account;
 mod messages;
+mod party;
 
-use super::json::{arr_at, chat_at, first_str, millis_at, num_at, str_at, string_at};
+use super::json::{arr_at, chat_at, first_str, millis_at, num_at, str_at};
 use crate::model::{ChatId, Event};
 use account::{account_event, calls_change};
 use messages::{message, messages_change};
@@ -68,15 +73,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// `contacts[].profile.name` of the contact whose `wa_id` is `wa_id`.
+    /// `contacts[].profile.name` (else `profile.username`) of the contact whose `wa_id` is
+    /// `wa_id`; a single contact names the only party of the change.
     fn name_of(&self, wa_id: &str) -> Option<String> {
-        let contacts = arr_at(self.value, &["contacts"]);
-        let hit = contacts
-            .iter()
-            .find(|c| str_at(c, &["wa_id"]) == Some(wa_id))
-            // A single contact without wa_id still names the only sender of the change.
-            .or_else(|| (contacts.len() == 1).then(|| &contacts[0]))?;
-        string_at(hit, &["profile", "name"])
+        self.party(Some(wa_id), None).name
     }
 }
 

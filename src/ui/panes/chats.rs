@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 ChatKind::Group => " [g]",
                 ChatKind::Channel => " [ch]",
                 ChatKind::Lid => " (lid)",
+                ChatKind::Bsuid => " (user id)",
                 ChatKind::Status => " [st]",
                 ChatKind::Broadcast => " [bc]",
                 ChatKind::User | ChatKind::Other => "",
