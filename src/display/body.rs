@@ -83,6 +83,9 @@ const TEXT_KEYS: &[&str] = &[
     "matchedtext",
     "quotedcontent",
     "editedcontent",
+    // whatsapp-web.js edits (WAHA WEBJS, Wawp): `{id, newBody, prevBody}`.
+    "newbody",
+    "prevbody",
     "address",
     "loc",
     "vcard",
