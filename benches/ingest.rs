@@ -169,6 +169,29 @@ enum Variant {
     NoCapture,
     /// The consumer only counts requests (no store, no NDJSON).
     DrainOnly,
+    /// Full, with `--forward-to` an in-process bot that answers at once.
+    Forward(SocketAddr),
+    /// Full, with `--forward-to` the bot and `--forward-mode proxy`.
+    Proxy(SocketAddr),
+}
+
+/// A bot for the forwarding variants: answers 200 at once and counts what it got.
+async fn start_bot() -> (SocketAddr, Arc<AtomicUsize>) {
+    let got = Arc::new(AtomicUsize::new(0));
+    let counter = got.clone();
+    let app = Router::new().fallback(move |_body: Bytes| {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::Relaxed);
+            (StatusCode::OK, r#"{"ok":true}"#)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, got)
 }
 
 struct WamonRound {
@@ -191,8 +214,19 @@ async fn round_wamon(
     let writer = CaptureWriter::open(capture, receiver::now_ms()).expect("capture file");
     let writer = (variant != Variant::NoCapture).then_some(writer);
     let (tx, mut rx) = mpsc::channel::<wamon::ingest::Item>(INGEST_CAPACITY);
+    let forward = match variant {
+        Variant::Forward(bot) | Variant::Proxy(bot) => Some(receiver::ForwardConfig {
+            settings: wamon::forward::ForwardSettings {
+                target: wamon::outbound::Target::parse(&format!("http://{bot}")).expect("bot"),
+                timeout: Duration::from_secs(10),
+            },
+            proxy: matches!(variant, Variant::Proxy(_)),
+        }),
+        _ => None,
+    };
     let cfg = ReceiverConfig {
         max_body: 8 << 20,
+        forward,
         ..ReceiverConfig::default()
     };
     let state = Receiver::new(cfg, 1, writer, tx);
@@ -270,8 +304,8 @@ fn count_capture_lines(capture: &Path) -> usize {
     let mut seqs: Vec<u64> = loaded.envelopes.iter().map(|(e, _)| e.seq).collect();
     seqs.sort_unstable();
     seqs.dedup();
-    // Every line after the header.
-    let lines = text.iter().filter(|b| **b == b'\n').count() - 1;
+    // Every line after the header but the forward results (`--forward-to` variants).
+    let lines = text.iter().filter(|b| **b == b'\n').count() - 1 - loaded.forwards.len();
     assert_eq!(loaded.envelopes.len(), lines, "unreadable capture lines");
     assert_eq!(seqs.len(), lines, "repeated seqs in the capture");
     lines
@@ -481,15 +515,39 @@ fn main() {
         println!("diagnostics (one round each, not budgeted):");
         println!("| wamon variant | req/s | vs bare (same moment) |");
         println!("|---|---:|---:|");
+        let (bot, bot_got) = start_bot().await;
         for (name, v) in [
             ("full (capture on, store + NDJSON)", Variant::Full),
             ("no capture writer", Variant::NoCapture),
             ("capture on, consumer only counts", Variant::DrainOnly),
+            ("full + --forward-to a bot answering at once", Variant::Forward(bot)),
+            ("full + --forward-mode proxy", Variant::Proxy(bot)),
         ] {
+            let before = bot_got.load(Ordering::Relaxed);
             let b = round_bare(load.clone(), conns).await;
+            let t0 = Instant::now();
             let w = round_wamon(load.clone(), conns, &capture, v).await;
             assert_eq!(w.store_requests, n as u64, "LOST in variant {name}");
-            println!("| {name} | {:.0} | {:.2} |", w.rps, w.rps / b);
+            let mut forwarded = String::new();
+            if matches!(v, Variant::Forward(_) | Variant::Proxy(_)) {
+                // Until the bot has every request: forwarding's own throughput.
+                let mut last = (usize::MAX, Instant::now());
+                while bot_got.load(Ordering::Relaxed) - before < n && last.1.elapsed() < Duration::from_secs(2) {
+                    let got = bot_got.load(Ordering::Relaxed);
+                    if got != last.0 {
+                        last = (got, Instant::now());
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                // Past the forward queue's bounds a request is recorded `not_forwarded`
+                // rather than waited for: say how many got through.
+                let got = bot_got.load(Ordering::Relaxed) - before;
+                forwarded = format!(
+                    " (the bot got {got} of {n}, the last after {} ms)",
+                    t0.elapsed().as_millis()
+                );
+            }
+            println!("| {name} | {:.0} | {:.2} |{forwarded}", w.rps, w.rps / b);
         }
     });
     let _ = std::fs::remove_dir_all(&dir);
