@@ -26,6 +26,9 @@ pub struct Line<'a> {
     pub received_at: String,
     /// Null on `forward` lines.
     pub provider: Option<&'static str>,
+    /// The account the event arrived for; null when the body names none, and on `forward`
+    /// lines.
+    pub account: Option<&'a str>,
     /// Null on `forward` lines.
     pub event: Option<&'a str>,
     pub kind: &'static str,
@@ -82,6 +85,7 @@ pub fn forward_line(r: &ForwardRecord) -> Line<'_> {
         seq: r.seq,
         received_at: rfc3339_ms(r.at_ms),
         provider: None,
+        account: None,
         event: None,
         kind: FORWARD_KIND,
         chat: None,
@@ -135,6 +139,7 @@ pub fn line<'a>(
         seq: env.seq,
         received_at: rfc3339_ms(env.received_at_ms),
         provider: Some(provider.as_str()),
+        account: ev.account.as_deref(),
         event: Some(&ev.event),
         kind: ev.kind.as_str(),
         chat: outcome.chat.as_ref().map(|c| c.as_str()),
@@ -196,6 +201,7 @@ mod tests {
     fn a_forward_line_has_every_key_of_an_event_line_and_says_what_the_bot_did() {
         let event = event_line();
         assert_eq!(event["forward"], serde_json::Value::Null);
+        assert_eq!(event["account"], "default");
         let answered = ForwardRecord::answered(
             3,
             1_700_000_000_250,
