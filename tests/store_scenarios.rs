@@ -482,7 +482,7 @@ fn events_parked_for_our_message_apply_to_its_placeholder() {
     );
     assert!(out[0].parked);
     assert_eq!(s.parked_count(), 0);
-    assert!(!s.events()[0].parked);
+    assert!(!s.events()[0].parked());
     let m = s.find_message(Provider::Meta, "wamid.OUT").unwrap();
     assert!(m.placeholder);
     assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);

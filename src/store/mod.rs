@@ -44,6 +44,7 @@
 //!
 //! Core module: pure and synchronous.
 
+mod accounts;
 mod apply;
 pub mod chats;
 mod event_row;
@@ -121,7 +122,16 @@ pub struct Counters {
     pub evicted_messages: u64,
 }
 
-type MsgKey = (Provider, String);
+/// Where an event came from: its provider and its account (an index into
+/// [`Store::accounts`]). Message ids are unique within one, and so are chats: the same customer
+/// writing to two sessions is two chats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub provider: Provider,
+    pub account: u16,
+}
+
+type MsgKey = (Origin, String);
 
 #[derive(Debug, Clone)]
 struct Parked {
@@ -135,6 +145,7 @@ struct Parked {
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     chats: Chats,
+    accounts: accounts::Accounts,
     messages: table::MessageTable,
     by_id: index::MessageIndex,
     parking: parking::Parking,
@@ -161,8 +172,8 @@ pub struct Store {
     took_parked: Vec<usize>,
 }
 
-fn key(provider: Provider, id: &MessageId) -> MsgKey {
-    (provider, id.bare().to_owned())
+fn key(origin: Origin, id: &MessageId) -> MsgKey {
+    (origin, id.bare().to_owned())
 }
 
 impl Store {
@@ -225,6 +236,10 @@ impl Store {
         if let Some((lid, phone)) = &ev.lid_map {
             self.learn_lid(lid, phone, provider);
         }
+        let origin = Origin {
+            provider,
+            account: self.accounts.intern(ev.account.as_deref()),
+        };
         let chat = ev.chat.as_ref().map(|c| self.chats.resolve(c).clone());
         let chat_idx = ev
             .chat
@@ -256,12 +271,14 @@ impl Store {
             chat: pack(chat_idx),
             message: NONE_IDX,
             answered: 200,
+            account: origin.account,
             provider,
             kind: ev.kind,
-            note_is_error,
-            out_of_order: false,
-            duplicate: false,
-            parked: false,
+            flags: if note_is_error {
+                event_row::NOTE_IS_ERROR
+            } else {
+                0
+            },
         });
         let mut out = Outcome {
             chat,
@@ -269,10 +286,10 @@ impl Store {
         };
         match ev.kind {
             Kind::Message => {
-                self.apply_message(provider, seq, received_at_ms, ev, chat_idx, &mut out)
+                self.apply_message(origin, seq, received_at_ms, ev, chat_idx, &mut out)
             }
             Kind::Status | Kind::Reaction | Kind::Edit | Kind::Revoke | Kind::PollVote => {
-                self.apply_to_target(provider, seq, received_at_ms, ev, chat_idx, row, &mut out)
+                self.apply_to_target(origin, seq, received_at_ms, ev, chat_idx, row, &mut out)
             }
             _ => self.rows.push_back(Row::Event(row)),
         }
@@ -281,9 +298,9 @@ impl Store {
         }
         let er = self.events.back_mut().expect("pushed above");
         er.message = pack(out.message);
-        er.out_of_order = out.out_of_order;
-        er.duplicate = out.duplicate;
-        er.parked = out.parked;
+        er.set(event_row::OUT_OF_ORDER, out.out_of_order);
+        er.set(event_row::DUPLICATE, out.duplicate);
+        er.set(event_row::PARKED, out.parked);
         if out.duplicate {
             self.counters.duplicates += 1;
         }

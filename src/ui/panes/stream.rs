@@ -407,13 +407,13 @@ fn event_line(
         text.push_str(&format!(" · {err}"));
     }
     let mut flags = String::new();
-    if e.duplicate {
+    if e.duplicate() {
         flags.push_str(" dup");
     }
-    if e.out_of_order {
+    if e.out_of_order() {
         flags.push_str(" ↯");
     }
-    if e.parked {
+    if e.parked() {
         flags.push_str(" parked");
     }
     let answer = (e.answered != 200).then(|| answered(e.answered));
