@@ -122,11 +122,10 @@ pub fn line<'a>(
     outcome: &'a Outcome,
     store: &'a Store,
 ) -> Line<'a> {
-    let chat_name = ev.chat_name.clone().or_else(|| {
-        let chat = outcome.chat.as_ref()?;
-        let idx = store.chats().index_of(chat)?;
-        store.chats().name(idx).map(str::to_owned)
-    });
+    let chat_name = ev
+        .chat_name
+        .clone()
+        .or_else(|| store.chats().name(outcome.chat_index?).map(str::to_owned));
     // Reactions, revokes, votes and statuses say nothing themselves: show what they refer to.
     let text = match ev.kind {
         Kind::Reaction | Kind::Revoke | Kind::PollVote | Kind::Status if ev.text.is_none() => {
@@ -147,7 +146,10 @@ pub fn line<'a>(
         sender: ev
             .sender
             .as_ref()
-            .map(|c| store.chats().resolve(c).as_str()),
+            .map(|c| match store.origin(provider, ev.account.as_deref()) {
+                Some(o) => store.chats().resolve(o, c).as_str(),
+                None => c.as_str(),
+            }),
         sender_name: ev.sender_name.as_deref(),
         from_me: ev.from_me,
         message_id: ev.message_id.as_ref().map(|m| m.as_str()),

@@ -475,7 +475,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     }
     for (ci, chat) in chats.live() {
         prop_assert_eq!(
-            chats.index_of(&chat.id),
+            chats.index_in(chats.origin(ci), &chat.id),
             Some(ci),
             "chat {} is not found by id",
             chat.id
@@ -508,7 +508,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
             prop_assert!(target.merged_into.is_none(), "folded into a folded chat");
             prop_assert!(target.kind() != ChatKind::Lid, "folded into {}", target.id);
             prop_assert!(target.aliases.contains(&i));
-            prop_assert_eq!(chats.index_of(&c.id), Some(into));
+            prop_assert_eq!(chats.index_in(chats.origin(i), &c.id), Some(into));
         }
     }
 

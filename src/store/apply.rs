@@ -99,7 +99,7 @@ impl Store {
             // Messages always live in a chat; an id-less chat gets a visible stand-in.
             None => self.chats.get_or_create(
                 &ChatId::parse("unknown@unknown").expect("non-empty"),
-                origin.provider,
+                origin,
             ),
         };
         let bare = id.bare().to_owned();
@@ -245,6 +245,7 @@ impl Store {
         // The table field alone, so the chat table stays readable below (vote resolution).
         let m = self.messages.get_mut(i).expect("a held message");
         m.note_request(seq);
+        let origin = m.origin();
         out.message = Some(i);
         out.target_text = Some(m.summary().into_owned());
         match ev.kind {
@@ -299,7 +300,7 @@ impl Store {
                         out.out_of_order = true;
                     }
                 } else if let Some(vote) = &ev.vote {
-                    let voter = self.chats.resolve(&vote.voter).clone();
+                    let voter = self.chats.resolve(origin, &vote.voter).clone();
                     if p.vote(vote, voter) == VoteOutcome::Stale {
                         out.out_of_order = true;
                     }

@@ -4,7 +4,9 @@
 //! ([`Outcome`]): the message's ack after applying, whether the event was a duplicate or out of
 //! order, the live poll tally. Semantics (see the module docs of [`message`], [`poll`] and
 //! [`chats`] for the details):
-//! - messages are keyed by provider and bare message id, so WAHA's bare-id references find their
+//! - chats and messages are kept per provider and account ([`Origin`]): the same customer
+//!   writing to two sessions is two chats, and lids fold within their account;
+//! - messages are keyed by provider, account and bare message id, so WAHA's bare-id references find their
 //!   message; the same message seen twice (`message` + `message.any`, retries) is counted, not
 //!   doubled;
 //! - statuses, reactions, edits, revokes and votes for a message not seen yet are parked and
@@ -92,6 +94,8 @@ pub enum Row {
 pub struct Outcome {
     /// The event's chat as shown: a lid's phone once the pair is known.
     pub chat: Option<ChatId>,
+    /// That chat's index in [`Store::chats`].
+    pub chat_index: Option<usize>,
     /// The message the event created or changed.
     pub message: Option<usize>,
     /// That message's state after applying.
@@ -233,18 +237,21 @@ impl Store {
             Kind::Unknown => self.counters.unknown += 1,
             _ => {}
         }
-        if let Some((lid, phone)) = &ev.lid_map {
-            self.learn_lid(lid, phone, provider);
-        }
         let origin = Origin {
             provider,
             account: self.accounts.intern(ev.account.as_deref()),
         };
-        let chat = ev.chat.as_ref().map(|c| self.chats.resolve(c).clone());
+        if let Some((lid, phone)) = &ev.lid_map {
+            self.learn_lid(lid, phone, origin);
+        }
+        let chat = ev
+            .chat
+            .as_ref()
+            .map(|c| self.chats.resolve(origin, c).clone());
         let chat_idx = ev
             .chat
             .as_ref()
-            .map(|c| self.touch_chat(c, provider, seq, received_at_ms, ev));
+            .map(|c| self.touch_chat(c, origin, seq, received_at_ms, ev));
         let row = self.events_base + self.events.len();
         let event = match self.event_names.get(ev.event.as_str()) {
             Some(name) => name.clone(),
@@ -282,6 +289,7 @@ impl Store {
         });
         let mut out = Outcome {
             chat,
+            chat_index: chat_idx.map(|c| self.chats.root(c)),
             ..Outcome::default()
         };
         match ev.kind {
@@ -317,9 +325,9 @@ impl Store {
         self.messages.touch(h, now);
     }
 
-    fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) {
+    fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, origin: Origin) {
         // Rows keep the chat they arrived under: folding only changes how chats resolve.
-        if self.chats.learn_lid(lid, phone, provider) {
+        if self.chats.learn_lid(lid, phone, origin) {
             self.chat_epoch += 1;
         }
     }
@@ -329,16 +337,15 @@ impl Store {
     fn touch_chat(
         &mut self,
         chat: &ChatId,
-        provider: Provider,
+        origin: Origin,
         seq: u64,
         at_ms: i64,
         ev: &Event,
     ) -> usize {
-        let i = self.chats.get_or_create(chat, provider);
+        let i = self.chats.get_or_create(chat, origin);
         let root = self.chats.root(i);
         for j in [i, root] {
             let c = self.chats.get_mut(j);
-            c.provider = provider;
             if seq >= c.last_seq {
                 c.last_seq = seq;
                 c.last_activity_ms = at_ms;

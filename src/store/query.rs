@@ -78,6 +78,15 @@ impl Store {
             .map(|h| self.message(h))
     }
 
+    /// The origin of events from `provider` for `account`, once the store has seen it.
+    pub fn origin(&self, provider: Provider, account: Option<&str>) -> Option<Origin> {
+        let account = match account {
+            None => 0,
+            Some(a) => self.accounts.find(a)?,
+        };
+        Some(Origin { provider, account })
+    }
+
     /// The name of account `i` (of a message, event row or chat); `None` for no account.
     pub fn account(&self, i: u16) -> Option<&str> {
         self.accounts.name(i)

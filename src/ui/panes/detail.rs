@@ -341,7 +341,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         for (name, who) in by_option {
             let names: Vec<String> = who
                 .iter()
-                .map(|w| app.store.chats().resolve(w).label())
+                .map(|w| app.store.chats().resolve(m.origin(), w).label())
                 .collect();
             lines.push(Line::styled(
                 format!("  {name}: {}", names.join(", ")),
