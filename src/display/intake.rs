@@ -286,5 +286,8 @@ mod tests {
         assert!(!a.contains("5511988881111"), "{a}");
         assert_eq!(shown(&mut intake, "5511988881111"), a);
         assert_ne!(shown(&mut intake, "5511988882222"), a);
+        // A Meta phone number id is a long number too.
+        let meta = shown(&mut intake, "106540352242922");
+        assert!(!meta.contains("106540352242922"), "{meta}");
     }
 }
