@@ -26,6 +26,9 @@ pub struct Line<'a> {
     pub received_at: String,
     /// Null on `forward` lines.
     pub provider: Option<&'static str>,
+    /// The account the event arrived for; null when the body names none, and on `forward`
+    /// lines.
+    pub account: Option<&'a str>,
     /// Null on `forward` lines.
     pub event: Option<&'a str>,
     pub kind: &'static str,
@@ -82,6 +85,7 @@ pub fn forward_line(r: &ForwardRecord) -> Line<'_> {
         seq: r.seq,
         received_at: rfc3339_ms(r.at_ms),
         provider: None,
+        account: None,
         event: None,
         kind: FORWARD_KIND,
         chat: None,
@@ -118,11 +122,10 @@ pub fn line<'a>(
     outcome: &'a Outcome,
     store: &'a Store,
 ) -> Line<'a> {
-    let chat_name = ev.chat_name.clone().or_else(|| {
-        let chat = outcome.chat.as_ref()?;
-        let idx = store.chats().index_of(chat)?;
-        store.chats().name(idx).map(str::to_owned)
-    });
+    let chat_name = ev
+        .chat_name
+        .clone()
+        .or_else(|| store.chats().name(outcome.chat_index?).map(str::to_owned));
     // Reactions, revokes, votes and statuses say nothing themselves: show what they refer to.
     let text = match ev.kind {
         Kind::Reaction | Kind::Revoke | Kind::PollVote | Kind::Status if ev.text.is_none() => {
@@ -135,6 +138,7 @@ pub fn line<'a>(
         seq: env.seq,
         received_at: rfc3339_ms(env.received_at_ms),
         provider: Some(provider.as_str()),
+        account: ev.account.as_deref(),
         event: Some(&ev.event),
         kind: ev.kind.as_str(),
         chat: outcome.chat.as_ref().map(|c| c.as_str()),
@@ -142,7 +146,10 @@ pub fn line<'a>(
         sender: ev
             .sender
             .as_ref()
-            .map(|c| store.chats().resolve(c).as_str()),
+            .map(|c| match store.origin(provider, ev.account.as_deref()) {
+                Some(o) => store.chats().resolve(o, c).as_str(),
+                None => c.as_str(),
+            }),
         sender_name: ev.sender_name.as_deref(),
         from_me: ev.from_me,
         message_id: ev.message_id.as_ref().map(|m| m.as_str()),
@@ -196,6 +203,7 @@ mod tests {
     fn a_forward_line_has_every_key_of_an_event_line_and_says_what_the_bot_did() {
         let event = event_line();
         assert_eq!(event["forward"], serde_json::Value::Null);
+        assert_eq!(event["account"], "default");
         let answered = ForwardRecord::answered(
             3,
             1_700_000_000_250,

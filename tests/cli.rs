@@ -304,6 +304,7 @@ fn headless_prints_the_right_ndjson_for_every_providers_demo() {
             "seq",
             "received_at",
             "provider",
+            "account",
             "event",
             "kind",
             "chat",

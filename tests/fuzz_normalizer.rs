@@ -135,7 +135,7 @@ fn normalize_checked(env: &Envelope) -> Result<Normalized, TestCaseError> {
 // ---- the store's promises ----------------------------------------------------------------------
 
 /// The keys of a headless line (README, "Headless NDJSON").
-const NDJSON_KEYS: [&str; 23] = [
+const NDJSON_KEYS: [&str; 24] = [
     "v",
     "seq",
     "received_at",
@@ -155,6 +155,7 @@ const NDJSON_KEYS: [&str; 23] = [
     "out_of_order",
     "duplicate",
     "parked",
+    "account",
     "target",
     "emoji",
     "poll",
@@ -168,19 +169,26 @@ struct Watch {
     /// Per message handle: its state after the previous event, and the best ranked state it
     /// showed.
     acks: HashMap<usize, (Option<Ack>, Option<u8>)>,
-    /// Per parked event row: the provider and the message id it waits for.
-    parked: HashMap<usize, (Provider, String)>,
-    /// Per target message (provider, bare id), folding every reaction and edit received in
+    /// Per parked event row: the provider, account and message id it waits for.
+    parked: HashMap<usize, MsgKey>,
+    /// Per target message (provider, account, bare id), folding every reaction and edit received in
     /// arrival order, whether it applied at once or was parked: per reactor the latest emoji,
     /// and the latest edit's text.
-    reactions: HashMap<(Provider, String), HashMap<String, String>>,
-    last_edit: HashMap<(Provider, String), Option<String>>,
+    reactions: HashMap<MsgKey, HashMap<String, String>>,
+    last_edit: HashMap<MsgKey, Option<String>>,
 }
+
+/// What a message id is unique within, and the id: provider, account, (bare) id.
+type MsgKey = (Provider, Option<String>, String);
 
 impl Watch {
     fn received(&mut self, provider: Provider, ev: &Event) {
         let Some(target) = target_of(ev) else { return };
-        let k = (provider, wamon::model::bare_message_id(target).to_owned());
+        let k = (
+            provider,
+            ev.account.clone(),
+            wamon::model::bare_message_id(target).to_owned(),
+        );
         match ev.kind {
             Kind::Reaction => {
                 // Who reacted, as the store names them.
@@ -286,8 +294,10 @@ fn apply_checked(
         if out.parked {
             prop_assert!(out.message.is_none());
             let target = target_of(ev).expect("only events with a target park");
-            w.parked
-                .insert(store.event_ids().end - 1, (n.provider, target.to_owned()));
+            w.parked.insert(
+                store.event_ids().end - 1,
+                (n.provider, ev.account.clone(), target.to_owned()),
+            );
         }
         if let Some(t) = &out.poll {
             check_tally(t)?;
@@ -327,17 +337,18 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     }
     prop_assert_eq!(
         s.parked_count(),
-        s.events().iter().filter(|e| e.parked).count(),
+        s.events().iter().filter(|e| e.parked()).count(),
         "parked events are the held rows marked parked"
     );
 
     // A parked event waits for a message the store does not have (placeholders included).
     for id in ids.clone() {
         let e = s.event(id);
-        if e.parked {
-            let (provider, target) = &w.parked[&id];
+        if e.parked() {
+            let (provider, account, target) = &w.parked[&id];
             prop_assert!(
-                s.find_message(*provider, target).is_none(),
+                s.find_message_in(*provider, account.as_deref(), target)
+                    .is_none(),
                 "event {} ({:?}) still waits for {}, which the store has",
                 id,
                 e.kind,
@@ -370,7 +381,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     for id in ids.clone() {
         let e = s.event(id);
         prop_assert!(
-            e.parked || e.message().is_some() || event_rows.contains(&id),
+            e.parked() || e.message().is_some() || event_rows.contains(&id),
             "event {} ({:?}) is nowhere",
             id,
             e.kind
@@ -387,13 +398,13 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
         }
     }
 
-    // Messages: one per (provider, bare id), each shown in a live chat.
+    // Messages: one per (provider, account, bare id), each shown in a live chat.
     let mut keys = HashMap::new();
     for (i, m) in s.messages() {
         prop_assert!(message_rows.contains_key(&i));
         // Messages without an id are keyed by their request (`#seq`) and may share it.
         if m.id.as_str() != format!("#{}", m.first_seq) {
-            if let Some(j) = keys.insert((m.provider, m.id.bare().to_owned()), i) {
+            if let Some(j) = keys.insert((m.provider, m.account, m.id.bare().to_owned()), i) {
                 return Err(TestCaseError::fail(format!(
                     "messages {j} and {i} are both {:?} {:?}",
                     m.provider, m.id
@@ -402,7 +413,8 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
         }
         if m.id.as_str() != format!("#{}", m.first_seq) {
             // WAHA's bare-id references find the message by any of its id forms.
-            let found = s.find_message(m.provider, m.id.as_str());
+            let account = s.account(m.account);
+            let found = s.find_message_in(m.provider, account, m.id.as_str());
             prop_assert_eq!(found.map(|f| &f.id), Some(&m.id), "lookup by its own id");
         }
         // Per reactor the latest emoji; an empty one removed the reaction.
@@ -415,7 +427,11 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
         // message), in arrival order. (Not once anything was evicted: an evicted message comes
         // back without its past, and events parked for it may have gone with their rows.)
         if !evicted {
-            let k = (m.provider, m.id.bare().to_owned());
+            let k = (
+                m.provider,
+                s.account(m.account).map(str::to_owned),
+                m.id.bare().to_owned(),
+            );
             let want = w.reactions.get(&k).cloned().unwrap_or_default();
             let have: HashMap<String, String> = m.reactions().iter().cloned().collect();
             prop_assert_eq!(have, want, "reactions of {}", m.id);
@@ -459,7 +475,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     }
     for (ci, chat) in chats.live() {
         prop_assert_eq!(
-            chats.index_of(&chat.id),
+            chats.index_in(chats.origin(ci), &chat.id),
             Some(ci),
             "chat {} is not found by id",
             chat.id
@@ -492,7 +508,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
             prop_assert!(target.merged_into.is_none(), "folded into a folded chat");
             prop_assert!(target.kind() != ChatKind::Lid, "folded into {}", target.id);
             prop_assert!(target.aliases.contains(&i));
-            prop_assert_eq!(chats.index_of(&c.id), Some(into));
+            prop_assert_eq!(chats.index_in(chats.origin(i), &c.id), Some(into));
         }
     }
 

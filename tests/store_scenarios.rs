@@ -482,7 +482,7 @@ fn events_parked_for_our_message_apply_to_its_placeholder() {
     );
     assert!(out[0].parked);
     assert_eq!(s.parked_count(), 0);
-    assert!(!s.events()[0].parked);
+    assert!(!s.events()[0].parked());
     let m = s.find_message(Provider::Meta, "wamid.OUT").unwrap();
     assert!(m.placeholder);
     assert_eq!(m.reaction_counts(), vec![("❤️".to_string(), 1)]);
@@ -767,4 +767,89 @@ fn every_unseen_status_shows_its_state_whatever_its_identity() {
         assert!(!o.parked, "wamid.{id}");
     }
     assert_eq!(out[2].chat, None);
+}
+
+/// One customer writing to two WAHA sessions is two chats, each with its own messages; the same
+/// message id in both is two messages; a lid pair learnt in one session folds only there.
+#[test]
+fn two_accounts_sharing_a_customer_make_two_chats() {
+    let in_session = |session: &str, id: &str, from: &str, body: &str| {
+        json!({"event": "message", "session": session, "engine": "NOWEB", "payload": {
+            "id": format!("false_{from}_{id}"), "timestamp": 1_700_000_000, "from": from,
+            "fromMe": false, "body": body, "hasMedia": false}})
+    };
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            in_session("sales", "AAA", "5511988881111@c.us", "hi sales"),
+            in_session("support", "AAA", "5511988881111@c.us", "hi support"),
+            in_session("support", "BBB", "5511988881111@c.us", "again"),
+        ],
+    );
+    assert!(out.iter().all(|o| !o.duplicate), "{out:?}");
+    let live: Vec<(String, Option<&str>)> = s
+        .chats()
+        .live()
+        .map(|(_, c)| (c.id.to_string(), s.account(c.account)))
+        .collect();
+    assert_eq!(
+        live,
+        vec![
+            ("5511988881111@c.us".to_string(), Some("sales")),
+            ("5511988881111@c.us".to_string(), Some("support")),
+        ]
+    );
+    let (sales, support) = (out[0].chat_index.unwrap(), out[1].chat_index.unwrap());
+    assert_ne!(sales, support);
+    assert_eq!(out[2].chat_index, Some(support));
+    assert_eq!(s.chats().message_count(sales), 1);
+    assert_eq!(s.chats().message_count(support), 2);
+    let sales_msg = s
+        .find_message_in(Provider::Waha, Some("sales"), "AAA")
+        .unwrap();
+    let support_msg = s
+        .find_message_in(Provider::Waha, Some("support"), "AAA")
+        .unwrap();
+    assert_eq!(sales_msg.text.as_deref(), Some("hi sales"));
+    assert_eq!(support_msg.text.as_deref(), Some("hi support"));
+
+    // A lid paired with the phone in "support" folds there, and stays its own chat in "sales".
+    let evo = |instance: &str, key: Value| {
+        json!({"event":"messages.upsert","instance":instance,"data":{"key":key,"pushName":"Gerald",
+            "message":{"conversation":"x"},"messageType":"conversation","messageTimestamp":1_700_000_000},
+            "sender":"5511999990000@s.whatsapp.net"})
+    };
+    let mut s = Store::new();
+    apply(
+        &mut s,
+        &[
+            evo(
+                "a",
+                json!({"remoteJid":"123456789@lid","fromMe":false,"id":"M1"}),
+            ),
+            evo(
+                "b",
+                json!({"remoteJid":"123456789@lid","fromMe":false,"id":"M2"}),
+            ),
+            evo(
+                "b",
+                json!({"remoteJid":"123456789@lid","remoteJidAlt":"5511988881111@s.whatsapp.net",
+                       "addressingMode":"lid","fromMe":false,"id":"M3"}),
+            ),
+        ],
+    );
+    let mut live: Vec<(String, Option<&str>)> = s
+        .chats()
+        .live()
+        .map(|(_, c)| (c.id.to_string(), s.account(c.account)))
+        .collect();
+    live.sort();
+    assert_eq!(
+        live,
+        vec![
+            ("123456789@lid".to_string(), Some("a")),
+            ("5511988881111@c.us".to_string(), Some("b")),
+        ]
+    );
 }

@@ -14,6 +14,8 @@ use crate::model::{
 pub enum Field {
     /// The provider's event name (`message.any`).
     EventName,
+    /// The account an event arrived for (a session or instance name, a provider's id).
+    Account,
     /// A canonical chat or user id: chats, senders, participants, voters, lid maps.
     ChatId,
     /// A chat's or a sender's name.
@@ -47,6 +49,7 @@ pub enum Field {
 pub fn visit_mut(ev: &mut Event, f: &mut impl FnMut(Field, &mut String)) {
     let Event {
         kind,
+        account,
         event,
         chat,
         chat_name,
@@ -72,6 +75,7 @@ pub fn visit_mut(ev: &mut Event, f: &mut impl FnMut(Field, &mut String)) {
         lid_map,
     } = ev;
     f(Field::EventName, event);
+    opt(account.as_mut(), Field::Account, f);
     chat_id(chat.as_mut(), f);
     opt(chat_name.as_mut(), Field::Name, f);
     chat_id(sender.as_mut(), f);

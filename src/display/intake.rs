@@ -151,7 +151,9 @@ fn mask(r: &Redactor, field: Field, s: &str, names: &[String]) -> Option<String>
     };
     match field {
         Field::ChatId => owned(r.chat_id(s)),
-        Field::MessageId => owned(r.phones_in(s)),
+        // Session and instance names are the operator's own words and provider ids are not
+        // personal, but an operator may name a session after its number: phones in it masked.
+        Field::MessageId | Field::Account => owned(r.phones_in(s)),
         Field::Error => match unquoted(s) {
             Some(u) => Some(r.phones_in(&u).into_owned()),
             None => owned(r.phones_in(s)),
@@ -266,5 +268,26 @@ mod tests {
         assert_eq!(ev.message_id.unwrap().bare(), "AAA");
         assert_eq!(ev.text.as_deref(), Some("•• •••••"));
         assert!(ev.sender_name.unwrap().starts_with("name·"));
+    }
+
+    /// Session names stay (the operator chose them); a number in one is masked like a phone,
+    /// the same way every time so two accounts stay two.
+    #[test]
+    fn redacted_accounts_mask_only_numbers() {
+        let mut intake = Intake::printer(true);
+        let shown = |intake: &mut Intake, acc: &str| {
+            let mut ev = Event::new(Kind::Message, "message");
+            ev.account = Some(acc.into());
+            intake.event(&mut ev);
+            ev.account.unwrap()
+        };
+        assert_eq!(shown(&mut intake, "loja-centro"), "loja-centro");
+        let a = shown(&mut intake, "5511988881111");
+        assert!(!a.contains("5511988881111"), "{a}");
+        assert_eq!(shown(&mut intake, "5511988881111"), a);
+        assert_ne!(shown(&mut intake, "5511988882222"), a);
+        // A Meta phone number id is a long number too.
+        let meta = shown(&mut intake, "106540352242922");
+        assert!(!meta.contains("106540352242922"), "{meta}");
     }
 }

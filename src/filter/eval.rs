@@ -52,6 +52,7 @@ impl Term {
         match &self.pred {
             Pred::Me => s.from_me(),
             Pred::Provider(ps) => ps.contains(&s.provider()),
+            Pred::Account(ns) => ns.iter().any(|n| n.in_account(s.account())),
             Pred::Kind(ks) => ks.contains(&s.kind()),
             Pred::Type(ts) => s.msg_type().is_some_and(|mt| {
                 ts.iter().any(|t| match *t {
@@ -107,6 +108,17 @@ impl AckSel {
 impl Needle {
     fn in_str(&self, hay: Option<&str>) -> bool {
         hay.is_some_and(|h| contains_ci(h, &self.lower))
+    }
+
+    /// The account contains it (as text or, for numbers, as digits).
+    fn in_account(&self, account: Option<&str>) -> bool {
+        account.is_some_and(|a| {
+            contains_ci(a, &self.lower)
+                || self
+                    .digits
+                    .as_deref()
+                    .is_some_and(|d| digits_contain(a, d.as_bytes()))
+        })
     }
 
     /// Name contains it, or id contains it (as text or, for numbers, as digits).

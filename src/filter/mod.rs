@@ -20,6 +20,7 @@
 //! | `type:T` | message type: `text`, `image`, `poll`, ... or `media` (image, video, gif, audio, voice, document, sticker) |
 //! | `kind:K` | event kind: `message`, `status`, `reaction`, `edit`, `revoke`, `poll_vote`, ... |
 //! | `provider:P` | `waha`, `whapi`, `meta`, `evolution`, `instance`, `unknown` |
+//! | `account:X` | the account (WAHA session, Whapi channel, Meta phone number id, Evolution instance, `instanceId`) contains `X`; a number matches its digits |
 //! | `ack:A` | current ack is `A` (`pending`, `sent`, `delivered`, `read`, `played`, `failed`) |
 //! | `ack:<A` `ack:<=A` `ack:>A` `ack:>=A` | ack compared in delivery order (`failed` never compares) |
 //! | `me` | sent by me (`!me`: received) |
@@ -34,8 +35,8 @@
 //! - Keys and values are case-insensitive; `_` and `-` in values are optional
 //!   (`type:live-location`, `is:out_of_order`).
 //! - `is:dm` covers both phone and `@lid` chats.
-//! - Items without a message type, ack, id or chat never match a `type:`, `ack:`, `id:` or
-//!   `chat:` term (so they do match its negation).
+//! - Items without a message type, ack, id, chat or account never match a `type:`, `ack:`,
+//!   `id:`, `chat:` or `account:` term (so they do match its negation).
 //!
 //! Examples: `chat:"Dev group" type:poll`, `from:+5511 !me ack:<read`, `is:group|dm timeout`.
 
@@ -95,6 +96,8 @@ impl Flag {
 /// Chat-list rows implement it too: they answer `None` / `false` for what a chat does not have.
 pub trait Subject {
     fn provider(&self) -> Provider;
+    /// The account the item arrived for ([`crate::model::Event::account`]).
+    fn account(&self) -> Option<&str>;
     fn kind(&self) -> Kind;
     fn msg_type(&self) -> Option<MessageType>;
     fn chat(&self) -> Option<&ChatId>;

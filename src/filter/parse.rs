@@ -64,8 +64,8 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
     Ok(tokens)
 }
 
-const KEYS: [&str; 8] = [
-    "chat", "from", "type", "kind", "provider", "ack", "is", "id",
+const KEYS: [&str; 9] = [
+    "chat", "from", "type", "kind", "provider", "account", "ack", "is", "id",
 ];
 
 const IS_NAMES: [(&str, IsSel); 11] = [
@@ -133,7 +133,7 @@ pub(super) fn parse_term(token: &Token) -> Result<Term, String> {
         return Err(match suggest(&key, KEYS) {
             Some(s) => format!("unknown key \"{key}:\" — did you mean {s}:?"),
             None => format!(
-                "unknown key \"{key}:\" — try chat: from: type: kind: provider: ack: is: id:"
+                "unknown key \"{key}:\" — try chat: from: type: kind: provider: account: ack: is: id:"
             ),
         });
     };
@@ -153,6 +153,7 @@ pub(super) fn parse_term(token: &Token) -> Result<Term, String> {
     let pred = match key {
         "chat" => Pred::Chat(alts.iter().map(|a| Needle::new(a, true)).collect()),
         "from" => Pred::From(alts.iter().map(|a| Needle::new(a, true)).collect()),
+        "account" => Pred::Account(alts.iter().map(|a| Needle::new(a, true)).collect()),
         "id" => Pred::Id(alts.iter().map(|a| Needle::new(a, false)).collect()),
         "type" => Pred::Type(
             alts.iter()
@@ -241,6 +242,7 @@ fn example(key: &str) -> &'static str {
         "type" => "text or media",
         "kind" => "message or status",
         "provider" => "waha or meta",
+        "account" => "default or a phone number id",
         "ack" => "read or <read",
         "is" => "group or edited",
         _ => "part of a message id",

@@ -14,6 +14,7 @@ pub(super) struct Term {
 pub(super) enum Pred {
     Me,
     Provider(Vec<Provider>),
+    Account(Vec<Needle>),
     Kind(Vec<Kind>),
     Type(Vec<TypeSel>),
     Ack(Vec<AckSel>),
@@ -30,6 +31,7 @@ impl Pred {
         match self {
             Pred::Me => 0,
             Pred::Provider(_) => 1,
+            Pred::Account(_) => 1,
             Pred::Kind(_) => 2,
             Pred::Type(_) => 3,
             Pred::Ack(_) => 4,

@@ -7,6 +7,7 @@ use std::cell::Cell;
 #[derive(Default)]
 struct Item {
     provider: Option<Provider>,
+    account: Option<String>,
     kind: Option<Kind>,
     msg_type: Option<MessageType>,
     chat: Option<ChatId>,
@@ -25,6 +26,9 @@ struct Item {
 impl Subject for Item {
     fn provider(&self) -> Provider {
         self.provider.unwrap_or(Provider::Waha)
+    }
+    fn account(&self) -> Option<&str> {
+        self.account.as_deref()
     }
     fn kind(&self) -> Kind {
         self.kind.unwrap_or(Kind::Message)
@@ -73,6 +77,7 @@ fn id(s: &str) -> Option<ChatId> {
 fn group_text() -> Item {
     Item {
         provider: Some(Provider::Waha),
+        account: Some("Loja-Centro".into()),
         kind: Some(Kind::Message),
         msg_type: Some(MessageType::Text),
         chat: id("120363-777@g.us"),
@@ -92,6 +97,7 @@ fn group_text() -> Item {
 fn dm_poll() -> Item {
     Item {
         provider: Some(Provider::Meta),
+        account: Some("106540352242922".into()),
         kind: Some(Kind::Message),
         msg_type: Some(MessageType::Poll),
         chat: id("+55 21 98888-7777"),
@@ -165,7 +171,7 @@ fn parse_failures() {
     for (input, message, at) in [
         (
             "foo:bar",
-            "unknown key \"foo:\" — try chat: from: type: kind: provider: ack: is: id:",
+            "unknown key \"foo:\" — try chat: from: type: kind: provider: account: ack: is: id:",
             0,
         ),
         ("x frm:ana", "unknown key \"frm:\" — did you mean from:?", 2),
@@ -236,7 +242,7 @@ fn parse_failures() {
         // Offsets count chars, not bytes.
         (
             "ção bad:x",
-            "unknown key \"bad:\" — try chat: from: type: kind: provider: ack: is: id:",
+            "unknown key \"bad:\" — try chat: from: type: kind: provider: account: ack: is: id:",
             4,
         ),
     ] {
@@ -332,6 +338,11 @@ fn type_kind_provider() {
     sel("provider:waha|meta", [true, true, false]);
     sel("provider:WHAPI", [false, false, true]);
     sel("!provider:whapi", [true, true, false]);
+    // Accounts: part of the name (any case), or a number's digits; none never matches.
+    sel("account:loja", [true, false, false]);
+    sel("account:\"106 540\"", [false, true, false]);
+    sel("account:loja|1065", [true, true, false]);
+    sel("!account:loja", [false, true, true]);
 
     let mut img = bare_status();
     img.msg_type = Some(MessageType::Voice);

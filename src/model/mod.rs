@@ -20,6 +20,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     pub kind: Kind,
+    /// The account the webhook arrived for: WAHA's session name, Whapi's `channel_id`, Meta's
+    /// `phone_number_id`, Evolution's instance name, the `instanceId` of the `{event,
+    /// instanceId, data}` provider. Chats and messages are keyed per provider and account.
+    /// `None` when the body names none.
+    pub account: Option<String>,
     /// The provider's own event name or type (`message.any`, `messages.upsert`, `statuses.post`).
     pub event: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +93,7 @@ impl Event {
     pub fn new(kind: Kind, event: impl Into<String>) -> Event {
         Event {
             kind,
+            account: None,
             event: event.into(),
             chat: None,
             chat_name: None,

@@ -13,6 +13,7 @@
 //!
 //! Core module: pure functions, no I/O.
 
+pub mod account;
 pub mod evolution;
 pub mod instance;
 pub mod json;
@@ -92,12 +93,18 @@ pub fn normalize_value(root: &Value) -> Normalized {
         Provider::Instance => instance::normalize(root),
         Provider::Unknown => Vec::new(),
     };
-    finish(provider, events, || unknown_event_name(root))
+    finish(provider, root, events, || unknown_event_name(root))
 }
 
 /// `events`, or when there are none one event of kind `unknown` called `name()`: a recognised
-/// envelope with nothing we understand inside is still one visible event.
-fn finish(provider: Provider, mut events: Vec<Event>, name: impl FnOnce() -> String) -> Normalized {
+/// envelope with nothing we understand inside is still one visible event. Every event without
+/// an account gets the envelope's ([`account::of`]).
+fn finish(
+    provider: Provider,
+    root: &Value,
+    mut events: Vec<Event>,
+    name: impl FnOnce() -> String,
+) -> Normalized {
     if events.is_empty() {
         let mut ev = Event::new(Kind::Unknown, name());
         ev.text = Some(match provider {
@@ -105,6 +112,11 @@ fn finish(provider: Provider, mut events: Vec<Event>, name: impl FnOnce() -> Str
             p => format!("{p} envelope with no recognised content"),
         });
         events.push(ev);
+    }
+    if let Some(acc) = account::of(provider, root) {
+        for ev in events.iter_mut().filter(|e| e.account.is_none()) {
+            ev.account = Some(acc.clone());
+        }
     }
     Normalized { provider, events }
 }
@@ -177,7 +189,7 @@ pub fn normalize_decoded(env: &Envelope, body: Result<Cow<'_, [u8]>, DecodeError
     };
     if let Some((ty, action)) = whapi_route(env, &root) {
         let events = whapi::normalize_as(&root, ty, action);
-        return finish(Provider::Whapi, events, || format!("{ty}.{action}"));
+        return finish(Provider::Whapi, &root, events, || format!("{ty}.{action}"));
     }
     normalize_value(&root)
 }

@@ -4,13 +4,13 @@
 
 use super::message::{AckOutcome, Message, Tick};
 use super::poll::{PollState, VoteOutcome};
-use super::{key, pack, MsgKey, Outcome, Parked, Row, Store, MAX_PARKED};
-use crate::model::{Ack, ChatId, Event, Kind, MessageId, MessageType, Provider};
+use super::{event_row, key, pack, MsgKey, Origin, Outcome, Parked, Row, Store, MAX_PARKED};
+use crate::model::{Ack, ChatId, Event, Kind, MessageId, MessageType};
 
 impl Store {
     pub(super) fn apply_message(
         &mut self,
-        provider: Provider,
+        origin: Origin,
         seq: u64,
         at_ms: i64,
         ev: &Event,
@@ -20,7 +20,7 @@ impl Store {
         let Some(id) = &ev.message_id else {
             // A message without an id cannot be referenced; it is still a row.
             let i = self.create_message(
-                provider,
+                origin,
                 MessageId::new(format!("#{seq}")),
                 chat_idx,
                 seq,
@@ -30,7 +30,7 @@ impl Store {
             self.finish_message_outcome(i, prompt, out);
             return;
         };
-        let k = key(provider, id);
+        let k = key(origin, id);
         let mut prompt = None;
         let i = match self.lookup(&k) {
             Some(i) if !self.message(i).placeholder => {
@@ -63,7 +63,7 @@ impl Store {
                 i
             }
             None => {
-                let i = self.create_message(provider, id.clone(), chat_idx, seq, at_ms);
+                let i = self.create_message(origin, id.clone(), chat_idx, seq, at_ms);
                 prompt = self.fill_message(i, ev, seq, at_ms);
                 i
             }
@@ -88,7 +88,7 @@ impl Store {
 
     fn create_message(
         &mut self,
-        provider: Provider,
+        origin: Origin,
         id: MessageId,
         chat_idx: Option<usize>,
         seq: u64,
@@ -99,15 +99,16 @@ impl Store {
             // Messages always live in a chat; an id-less chat gets a visible stand-in.
             None => self.chats.get_or_create(
                 &ChatId::parse("unknown@unknown").expect("non-empty"),
-                provider,
+                origin,
             ),
         };
         let bare = id.bare().to_owned();
-        let m = Message::new(provider, id, chat, seq, at_ms);
+        let mut m = Message::new(origin.provider, id, chat, seq, at_ms);
+        m.account = origin.account;
         let i = self
             .messages
             .push(m, self.events_base + self.events.len() - 1);
-        self.by_id.insert(provider, &bare, i);
+        self.by_id.insert(origin, &bare, i);
         let c = self.chats.get_mut(chat);
         c.received += 1;
         c.held_messages += 1;
@@ -144,15 +145,15 @@ impl Store {
                 m.note_initial_ack(ack, seq, at_ms, &label);
             }
         }
-        let (chat, provider) = (m.chat, m.provider);
+        let (chat, origin) = (m.chat, m.origin());
         if let Some(reply) = &ev.interactive {
             // The prompt being answered gets the tally; the reply itself stays a message.
             let prompt = reply.prompt.clone();
             let voter = ev.sender.clone().or_else(|| ev.chat.clone());
-            let pi = match self.lookup(&key(provider, &prompt)) {
+            let pi = match self.lookup(&key(origin, &prompt)) {
                 Some(pi) => pi,
                 None => {
-                    let pi = self.placeholder(provider, prompt, Some(chat), seq, at_ms);
+                    let pi = self.placeholder(origin, prompt, Some(chat), seq, at_ms);
                     self.msg_mut(pi).msg_type = Some(MessageType::Interactive);
                     pi
                 }
@@ -171,7 +172,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn apply_to_target(
         &mut self,
-        provider: Provider,
+        origin: Origin,
         seq: u64,
         at_ms: i64,
         ev: &Event,
@@ -190,7 +191,7 @@ impl Store {
             self.rows.push_back(Row::Event(row));
             return;
         };
-        let k = key(provider, target);
+        let k = key(origin, target);
         let i = match self.lookup(&k) {
             Some(i) => i,
             None => {
@@ -200,7 +201,7 @@ impl Store {
                     // Whatever identity it carries: one without a chat (a status naming its
                     // recipient by an id wamon cannot read) goes to the stand-in chat, so its
                     // state still shows rather than waiting for a message that never comes.
-                    self.placeholder(provider, target.clone(), chat_idx, seq, at_ms)
+                    self.placeholder(origin, target.clone(), chat_idx, seq, at_ms)
                 } else {
                     self.park(
                         k,
@@ -225,14 +226,14 @@ impl Store {
     /// later events applied to the stand-in would be overtaken by them when the message came.
     fn placeholder(
         &mut self,
-        provider: Provider,
+        origin: Origin,
         id: MessageId,
         chat: Option<usize>,
         seq: u64,
         at_ms: i64,
     ) -> usize {
-        let k = key(provider, &id);
-        let i = self.create_message(provider, id, chat, seq, at_ms);
+        let k = key(origin, &id);
+        let i = self.create_message(origin, id, chat, seq, at_ms);
         let m = self.msg_mut(i);
         m.placeholder = true;
         m.from_me = true;
@@ -244,6 +245,7 @@ impl Store {
         // The table field alone, so the chat table stays readable below (vote resolution).
         let m = self.messages.get_mut(i).expect("a held message");
         m.note_request(seq);
+        let origin = m.origin();
         out.message = Some(i);
         out.target_text = Some(m.summary().into_owned());
         match ev.kind {
@@ -298,7 +300,7 @@ impl Store {
                         out.out_of_order = true;
                     }
                 } else if let Some(vote) = &ev.vote {
-                    let voter = self.chats.resolve(&vote.voter).clone();
+                    let voter = self.chats.resolve(origin, &vote.voter).clone();
                     if p.vote(vote, voter) == VoteOutcome::Stale {
                         out.out_of_order = true;
                     }
@@ -338,9 +340,9 @@ impl Store {
             let mut out = Outcome::default();
             self.apply_to_message(i, p.seq, p.at_ms, &p.event, &mut out);
             let row = self.event_mut(p.row);
-            row.parked = false;
+            row.set(event_row::PARKED, false);
             row.message = pack(Some(i));
-            row.out_of_order = out.out_of_order;
+            row.set(event_row::OUT_OF_ORDER, out.out_of_order);
         }
     }
 
@@ -352,7 +354,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ChatId;
+    use crate::model::{ChatId, Provider};
 
     fn reaction(target: &str, emoji: &str) -> Event {
         let mut ev = Event::new(Kind::Reaction, "reaction");

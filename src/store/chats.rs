@@ -1,4 +1,9 @@
-//! The chat table: one entry per canonical chat id, with `@lid` chats folded into phone chats.
+//! The chat table: one entry per canonical chat id within each provider and account
+//! ([`Origin`]), with `@lid` chats folded into phone chats.
+//!
+//! The same customer writing to two WAHA sessions (two Evolution instances, two Meta phone
+//! numbers) is two chats: each account is its own WhatsApp number, with its own conversation.
+//! Lid pairs are learnt, and lid chats folded, within one account only.
 //!
 //! Meta's business-scoped user ids (`<BSUID>@bsuid`, a user with a username known without their
 //! number) fold exactly like lids: below, "lid" means either ([`ChatKind::is_alias`]).
@@ -21,6 +26,7 @@
 //! slot is reused by a later chat — once the consumer that keeps chat indexes has been told
 //! (see [`Store::report_evictions`](super::Store::report_evictions)).
 
+use super::Origin;
 use crate::model::{ChatId, ChatKind, Provider};
 use std::collections::HashMap;
 
@@ -30,6 +36,8 @@ pub struct Chat {
     pub id: ChatId,
     pub name: Option<String>,
     pub provider: Provider,
+    /// The account it belongs to (index into [`Store::account`](super::Store::account)).
+    pub account: u16,
     /// Time of the latest event in this chat or a lid chat folded into it (ms), by arrival.
     pub last_activity_ms: i64,
     /// Seq of that event, for ordering chats with equal times.
@@ -62,8 +70,10 @@ impl Chat {
 #[derive(Debug, Default, Clone)]
 pub struct Chats {
     list: Vec<Chat>,
-    by_id: HashMap<ChatId, usize>,
-    lid_to_phone: HashMap<ChatId, ChatId>,
+    by_id: HashMap<(Origin, ChatId), usize>,
+    lid_to_phone: HashMap<(Origin, ChatId), ChatId>,
+    /// Every origin a chat was made for, for lookups by id alone ([`Chats::index_of`]).
+    origins: Vec<Origin>,
     /// Vacant slots free for reuse.
     free: Vec<usize>,
     /// Vacant slots not yet reported to the consumer, when reuse is deferred.
@@ -71,21 +81,30 @@ pub struct Chats {
 }
 
 impl Chats {
-    /// The id events under `id` are shown under: a lid's phone once the pair is known.
-    pub fn resolve<'a>(&'a self, id: &'a ChatId) -> &'a ChatId {
-        self.lid_to_phone.get(id).unwrap_or(id)
+    /// The id events of `origin` under `id` are shown under: a lid's phone once the pair is
+    /// known.
+    pub fn resolve<'a>(&'a self, origin: Origin, id: &'a ChatId) -> &'a ChatId {
+        if self.lid_to_phone.is_empty() {
+            return id;
+        }
+        self.lid_to_phone.get(&(origin, id.clone())).unwrap_or(id)
     }
 
     /// The index of the chat for `id` itself (a lid keeps its own chat), creating it. A new lid
     /// chat whose phone is known is folded into the phone's chat at once.
-    pub fn get_or_create(&mut self, id: &ChatId, provider: Provider) -> usize {
-        if let Some(&i) = self.by_id.get(id) {
+    pub fn get_or_create(&mut self, id: &ChatId, origin: Origin) -> usize {
+        let key = (origin, id.clone());
+        if let Some(&i) = self.by_id.get(&key) {
             return i;
+        }
+        if !self.origins.contains(&origin) {
+            self.origins.push(origin);
         }
         let chat = Chat {
             id: id.clone(),
             name: None,
-            provider,
+            provider: origin.provider,
+            account: origin.account,
             last_activity_ms: 0,
             last_seq: 0,
             received: 0,
@@ -105,9 +124,11 @@ impl Chats {
                 self.list.len() - 1
             }
         };
-        self.by_id.insert(id.clone(), i);
-        if let Some(phone) = self.lid_to_phone.get(id).cloned() {
-            self.fold(i, &phone, provider);
+        if let Some(phone) = self.lid_to_phone.get(&key).cloned() {
+            self.by_id.insert(key, i);
+            self.fold(i, &phone, origin);
+        } else {
+            self.by_id.insert(key, i);
         }
         i
     }
@@ -118,12 +139,27 @@ impl Chats {
         self.list[i].merged_into.unwrap_or(i)
     }
 
-    /// The shown chat for `id` (a lid resolves to its phone's chat), if it exists.
-    pub fn index_of(&self, id: &ChatId) -> Option<usize> {
+    /// The shown chat for `id` in `origin` (a lid resolves to its phone's chat), if it exists.
+    pub fn index_in(&self, origin: Origin, id: &ChatId) -> Option<usize> {
         self.by_id
-            .get(id)
-            .or_else(|| self.by_id.get(self.resolve(id)))
+            .get(&(origin, id.clone()))
+            .or_else(|| self.by_id.get(&(origin, self.resolve(origin, id).clone())))
             .map(|&i| self.root(i))
+    }
+
+    /// The shown chat for `id` in any origin (the first made, when several accounts have
+    /// one), if it exists. Walks every origin: for tests and one-off lookups.
+    pub fn index_of(&self, id: &ChatId) -> Option<usize> {
+        self.origins.iter().find_map(|&o| self.index_in(o, id))
+    }
+
+    /// The origin of chat `i`.
+    pub fn origin(&self, i: usize) -> Origin {
+        let c = &self.list[i];
+        Origin {
+            provider: c.provider,
+            account: c.account,
+        }
     }
 
     pub fn get(&self, i: usize) -> &Chat {
@@ -180,17 +216,19 @@ impl Chats {
 
     /// Records that `lid` and `phone` are the same party, folding the lid's chat (if any) into
     /// the phone's. True when a lid chat now shows under another chat than before.
-    pub fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) -> bool {
+    /// Within `origin` only.
+    pub fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, origin: Origin) -> bool {
         if !lid.kind().is_alias() || phone.kind().is_alias() {
             return false;
         }
-        if self.lid_to_phone.get(lid) == Some(phone) {
+        let key = (origin, lid.clone());
+        if self.lid_to_phone.get(&key) == Some(phone) {
             return false;
         }
-        self.lid_to_phone.insert(lid.clone(), phone.clone());
-        match self.by_id.get(lid) {
+        self.lid_to_phone.insert(key.clone(), phone.clone());
+        match self.by_id.get(&key) {
             Some(&from) => {
-                self.fold(from, phone, provider);
+                self.fold(from, phone, origin);
                 true
             }
             None => false,
@@ -229,8 +267,9 @@ impl Chats {
             return;
         }
         let into = c.merged_into;
-        if self.by_id.get(&c.id) == Some(&i) {
-            self.by_id.remove(&c.id);
+        let key = (self.origin(i), self.list[i].id.clone());
+        if self.by_id.get(&key) == Some(&i) {
+            self.by_id.remove(&key);
         }
         let c = &mut self.list[i];
         c.vacant = true;
@@ -248,8 +287,8 @@ impl Chats {
     }
 
     /// Folds lid chat `from` into the chat of `phone` (unfolding it from a previous phone).
-    fn fold(&mut self, from: usize, phone: &ChatId, provider: Provider) {
-        let into = self.get_or_create(phone, provider);
+    fn fold(&mut self, from: usize, phone: &ChatId, origin: Origin) {
+        let into = self.get_or_create(phone, origin);
         if let Some(old) = self.list[from].merged_into.take() {
             self.list[old].aliases.retain(|&a| a != from);
             // A phone chat made only to host this lid (a wrong pair) goes with it.
@@ -270,6 +309,13 @@ impl Chats {
 mod tests {
     use super::*;
 
+    fn o(provider: Provider) -> Origin {
+        Origin {
+            provider,
+            account: 0,
+        }
+    }
+
     fn id(s: &str) -> ChatId {
         ChatId::parse(s).unwrap()
     }
@@ -277,10 +323,10 @@ mod tests {
     #[test]
     fn lid_chats_fold_into_the_phone_chat() {
         let mut chats = Chats::default();
-        let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        let lid = chats.get_or_create(&id("777@lid"), o(Provider::Waha));
         chats.get_mut(lid).received = 1;
         chats.get_mut(lid).name = Some("Gerald".into());
-        assert!(chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha));
+        assert!(chats.learn_lid(&id("777@lid"), &id("5511@c.us"), o(Provider::Waha)));
         let into = chats.index_of(&id("5511@c.us")).unwrap();
         assert_eq!(chats.root(lid), into);
         assert_eq!(chats.message_count(into), 1);
@@ -288,7 +334,7 @@ mod tests {
         assert_eq!(chats.index_of(&id("777@lid")), Some(into));
         assert_eq!(chats.live().count(), 1);
         // The lid keeps its own chat: rows stay where they arrived.
-        assert_eq!(chats.get_or_create(&id("777@lid"), Provider::Waha), lid);
+        assert_eq!(chats.get_or_create(&id("777@lid"), o(Provider::Waha)), lid);
         assert_eq!(chats.get(lid).id, id("777@lid"));
     }
 
@@ -298,11 +344,11 @@ mod tests {
     #[test]
     fn a_lid_paired_with_another_phone_never_merges_two_phone_chats() {
         let mut chats = Chats::default();
-        let lid = chats.get_or_create(&id("98765432109876@lid"), Provider::Instance);
+        let lid = chats.get_or_create(&id("98765432109876@lid"), o(Provider::Instance));
         chats.learn_lid(
             &id("98765432109876@lid"),
             &id("644@c.us"),
-            Provider::Instance,
+            o(Provider::Instance),
         );
         let first = chats.index_of(&id("644@c.us")).unwrap();
         chats.get_mut(first).received = 1;
@@ -310,7 +356,7 @@ mod tests {
         assert!(chats.learn_lid(
             &id("98765432109876@lid"),
             &id("wamid.X@c.us"),
-            Provider::Instance
+            o(Provider::Instance)
         ));
         let second = chats.index_of(&id("wamid.X@c.us")).unwrap();
         assert_eq!(chats.get(first).merged_into, None);
@@ -327,24 +373,27 @@ mod tests {
     #[test]
     fn a_phone_chat_left_empty_by_a_corrected_pair_goes() {
         let mut chats = Chats::default();
-        let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        let lid = chats.get_or_create(&id("777@lid"), o(Provider::Waha));
         chats.get_mut(lid).held_events = 1;
-        chats.learn_lid(&id("777@lid"), &id("5500@c.us"), Provider::Waha);
+        chats.learn_lid(&id("777@lid"), &id("5500@c.us"), o(Provider::Waha));
         let wrong = chats.index_of(&id("5500@c.us")).unwrap();
-        chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha);
+        chats.learn_lid(&id("777@lid"), &id("5511@c.us"), o(Provider::Waha));
         assert!(chats.get(wrong).vacant);
         assert_eq!(chats.index_of(&id("5500@c.us")), None);
         let live: Vec<&str> = chats.live().map(|(_, c)| c.id.as_str()).collect();
         assert_eq!(live, vec!["5511@c.us"]);
         // The slot is reused by the next chat.
-        assert_eq!(chats.get_or_create(&id("5522@c.us"), Provider::Waha), wrong);
+        assert_eq!(
+            chats.get_or_create(&id("5522@c.us"), o(Provider::Waha)),
+            wrong
+        );
     }
 
     #[test]
     fn a_lid_chat_made_after_its_pair_is_known_is_folded_at_once() {
         let mut chats = Chats::default();
-        assert!(!chats.learn_lid(&id("777@lid"), &id("5511@c.us"), Provider::Waha));
-        let lid = chats.get_or_create(&id("777@lid"), Provider::Waha);
+        assert!(!chats.learn_lid(&id("777@lid"), &id("5511@c.us"), o(Provider::Waha)));
+        let lid = chats.get_or_create(&id("777@lid"), o(Provider::Waha));
         assert_eq!(chats.get(chats.root(lid)).id, id("5511@c.us"));
         assert_eq!(chats.live().count(), 1);
     }
@@ -352,10 +401,10 @@ mod tests {
     #[test]
     fn only_a_lid_folds_and_only_into_a_phone() {
         let mut chats = Chats::default();
-        let a = chats.get_or_create(&id("5511@c.us"), Provider::Waha);
-        let b = chats.get_or_create(&id("777@lid"), Provider::Waha);
-        assert!(!chats.learn_lid(&id("5511@c.us"), &id("5522@c.us"), Provider::Waha));
-        assert!(!chats.learn_lid(&id("777@lid"), &id("888@lid"), Provider::Waha));
+        let a = chats.get_or_create(&id("5511@c.us"), o(Provider::Waha));
+        let b = chats.get_or_create(&id("777@lid"), o(Provider::Waha));
+        assert!(!chats.learn_lid(&id("5511@c.us"), &id("5522@c.us"), o(Provider::Waha)));
+        assert!(!chats.learn_lid(&id("777@lid"), &id("888@lid"), o(Provider::Waha)));
         assert_eq!((chats.root(a), chats.root(b)), (a, b));
     }
 }

@@ -1,5 +1,5 @@
 //! The per-event row of the store: one per received event, a million of them is normal, so
-//! it is kept to 64 bytes.
+//! it is kept to 64 bytes (its four flags share a byte, which leaves room for the account).
 
 use crate::model::{Kind, Provider};
 use std::sync::Arc;
@@ -21,14 +21,23 @@ pub struct EventRow {
     /// The HTTP status wamon answered its request with (200 unless told otherwise by
     /// [`Store::note_answer`](super::Store::note_answer)); fits in the row's padding.
     pub answered: u16,
+    /// The account it arrived for (index into the store's accounts, see
+    /// [`Store::account`](super::Store::account)).
+    pub(super) account: u16,
     pub provider: Provider,
     pub kind: Kind,
-    pub(super) note_is_error: bool,
-    pub out_of_order: bool,
-    pub duplicate: bool,
-    /// Waiting for a message not seen yet.
-    pub parked: bool,
+    /// [`NOTE_IS_ERROR`], [`OUT_OF_ORDER`], [`DUPLICATE`], [`PARKED`].
+    pub(super) flags: u8,
 }
+
+/// The note is an error, not a summary.
+pub(super) const NOTE_IS_ERROR: u8 = 1;
+/// A status that would step back, or a vote older than the voter's last.
+pub(super) const OUT_OF_ORDER: u8 = 2;
+/// The same event seen again.
+pub(super) const DUPLICATE: u8 = 4;
+/// Waiting for a message not seen yet.
+pub(super) const PARKED: u8 = 8;
 
 /// No chat or message. Message handles are never reused, so a run making more than four billion
 /// messages would leave the newest events without their link (the message keeps its own row).
@@ -53,13 +62,47 @@ impl EventRow {
         unpack(self.message)
     }
 
+    /// The account it arrived for, as an index: see [`Store::account`](super::Store::account).
+    pub fn account(&self) -> u16 {
+        self.account
+    }
+
     /// The event's own summary text; for message events see the message.
     pub fn text(&self) -> Option<&str> {
-        self.note.as_deref().filter(|_| !self.note_is_error)
+        self.note.as_deref().filter(|_| !self.has(NOTE_IS_ERROR))
     }
 
     /// What went wrong (parse error, rejection, delivery failure).
     pub fn error(&self) -> Option<&str> {
-        self.note.as_deref().filter(|_| self.note_is_error)
+        self.note.as_deref().filter(|_| self.has(NOTE_IS_ERROR))
+    }
+
+    /// A status that would step back (recorded, not applied), or a vote older than the
+    /// voter's last.
+    pub fn out_of_order(&self) -> bool {
+        self.has(OUT_OF_ORDER)
+    }
+
+    /// The same event seen again: counted, not doubled.
+    pub fn duplicate(&self) -> bool {
+        self.has(DUPLICATE)
+    }
+
+    /// Waiting for a message not seen yet.
+    pub fn parked(&self) -> bool {
+        self.has(PARKED)
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Sets or clears `flag`.
+    pub(super) fn set(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
     }
 }

@@ -97,7 +97,7 @@ impl Store {
                 kept.push((h, m, last_event));
                 continue;
             }
-            self.by_id.remove(m.provider, m.id.bare(), h);
+            self.by_id.remove(m.origin(), m.id.bare(), h);
             self.chats.get_mut(m.chat).held_messages -= 1;
             chats.push(m.chat);
             self.counters.evicted_messages += 1;

@@ -12,7 +12,7 @@
 
 use super::message::Message;
 use super::table::MessageTable;
-use crate::model::Provider;
+use super::Origin;
 use std::collections::hash_map::Entry;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -37,12 +37,12 @@ impl Hasher for Identity {
     }
 }
 
-/// Finds messages by `(provider, bare id)`.
+/// Finds messages by `(provider and account, bare id)`.
 #[derive(Default, Clone)]
 pub(super) struct MessageIndex {
     keys: RandomState,
     primary: HashMap<u64, u32, BuildHasherDefault<Identity>>,
-    overflow: HashMap<(Provider, String), usize>,
+    overflow: HashMap<(Origin, String), usize>,
 }
 
 impl std::fmt::Debug for MessageIndex {
@@ -54,55 +54,50 @@ impl std::fmt::Debug for MessageIndex {
 }
 
 impl MessageIndex {
-    fn hash(&self, provider: Provider, bare: &str) -> u64 {
-        self.keys.hash_one((provider, bare))
+    fn hash(&self, origin: Origin, bare: &str) -> u64 {
+        self.keys.hash_one((origin, bare))
     }
 
-    fn is(m: &Message, provider: Provider, bare: &str) -> bool {
-        m.provider == provider && m.id.bare() == bare
+    fn is(m: &Message, origin: Origin, bare: &str) -> bool {
+        m.origin() == origin && m.id.bare() == bare
     }
 
-    /// The message with this provider and bare id.
-    pub(super) fn get(
-        &self,
-        provider: Provider,
-        bare: &str,
-        messages: &MessageTable,
-    ) -> Option<usize> {
-        let h = self.hash(provider, bare);
+    /// The message with this origin and bare id.
+    pub(super) fn get(&self, origin: Origin, bare: &str, messages: &MessageTable) -> Option<usize> {
+        let h = self.hash(origin, bare);
         match self.primary.get(&h) {
             Some(&i)
                 if messages
                     .get(i as usize)
-                    .is_some_and(|m| Self::is(m, provider, bare)) =>
+                    .is_some_and(|m| Self::is(m, origin, bare)) =>
             {
                 Some(i as usize)
             }
             // A colliding id, a handle past 32 bits, or a primary entry removed while a
             // colliding one stayed in the overflow.
             _ if !self.overflow.is_empty() => {
-                self.overflow.get(&(provider, bare.to_owned())).copied()
+                self.overflow.get(&(origin, bare.to_owned())).copied()
             }
             _ => None,
         }
     }
 
     /// Records message `i` (with this provider and bare id, not indexed yet).
-    pub(super) fn insert(&mut self, provider: Provider, bare: &str, i: usize) {
-        let h = self.hash(provider, bare);
+    pub(super) fn insert(&mut self, origin: Origin, bare: &str, i: usize) {
+        let h = self.hash(origin, bare);
         match (self.primary.entry(h), u32::try_from(i)) {
             (Entry::Vacant(v), Ok(slot)) => {
                 v.insert(slot);
             }
             _ => {
-                self.overflow.insert((provider, bare.to_owned()), i);
+                self.overflow.insert((origin, bare.to_owned()), i);
             }
         }
     }
 
     /// Forgets message `i` (evicted), if it is the one indexed under this id.
-    pub(super) fn remove(&mut self, provider: Provider, bare: &str, i: usize) {
-        let h = self.hash(provider, bare);
+    pub(super) fn remove(&mut self, origin: Origin, bare: &str, i: usize) {
+        let h = self.hash(origin, bare);
         if let Entry::Occupied(o) = self.primary.entry(h) {
             if *o.get() as usize == i && u32::try_from(i).is_ok() {
                 o.remove();
@@ -110,7 +105,7 @@ impl MessageIndex {
             }
         }
         if !self.overflow.is_empty() {
-            let k = (provider, bare.to_owned());
+            let k = (origin, bare.to_owned());
             if self.overflow.get(&k) == Some(&i) {
                 self.overflow.remove(&k);
             }
@@ -127,7 +122,40 @@ impl MessageIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::MessageId;
+    use crate::model::{MessageId, Provider};
+
+    fn o(p: Provider) -> Origin {
+        Origin {
+            provider: p,
+            account: 0,
+        }
+    }
+
+    #[test]
+    fn the_same_id_in_two_accounts_is_two_messages() {
+        let mut messages = MessageTable::default();
+        let mut idx = MessageIndex::default();
+        for account in [1, 2] {
+            let mut m = Message::new(Provider::Waha, MessageId::new("AAA"), 0, 0, 0);
+            m.account = account;
+            let i = messages.push(m, 0);
+            idx.insert(
+                Origin {
+                    provider: Provider::Waha,
+                    account,
+                },
+                "AAA",
+                i,
+            );
+        }
+        let at = |account| Origin {
+            provider: Provider::Waha,
+            account,
+        };
+        assert_eq!(idx.get(at(1), "AAA", &messages), Some(0));
+        assert_eq!(idx.get(at(2), "AAA", &messages), Some(1));
+        assert_eq!(idx.get(at(0), "AAA", &messages), None);
+    }
 
     #[test]
     fn finds_by_provider_and_bare_id_and_survives_collisions() {
@@ -141,25 +169,25 @@ mod tests {
             let m = Message::new(p, MessageId::new(id), 0, 0, 0);
             let bare = m.id.bare().to_owned();
             let i = messages.push(m, 0);
-            idx.insert(p, &bare, i);
+            idx.insert(o(p), &bare, i);
         }
-        assert_eq!(idx.get(Provider::Waha, "AAA", &messages), Some(0));
-        assert_eq!(idx.get(Provider::Meta, "AAA", &messages), Some(1));
-        assert_eq!(idx.get(Provider::Waha, "CCC", &messages), None);
+        assert_eq!(idx.get(o(Provider::Waha), "AAA", &messages), Some(0));
+        assert_eq!(idx.get(o(Provider::Meta), "AAA", &messages), Some(1));
+        assert_eq!(idx.get(o(Provider::Waha), "CCC", &messages), None);
         // Force a collision: the slot of BBB now answers for a different id.
-        let h = idx.hash(Provider::Waha, "BBB");
+        let h = idx.hash(o(Provider::Waha), "BBB");
         idx.primary.insert(h, 1);
-        assert_eq!(idx.get(Provider::Waha, "BBB", &messages), None);
-        idx.overflow.insert((Provider::Waha, "BBB".into()), 2);
-        assert_eq!(idx.get(Provider::Waha, "BBB", &messages), Some(2));
+        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), None);
+        idx.overflow.insert((o(Provider::Waha), "BBB".into()), 2);
+        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), Some(2));
         // Removing the primary entry leaves the colliding one findable.
-        idx.remove(Provider::Waha, "BBB", 1);
-        assert_eq!(idx.get(Provider::Waha, "BBB", &messages), Some(2));
-        idx.remove(Provider::Waha, "BBB", 2);
-        assert_eq!(idx.get(Provider::Waha, "BBB", &messages), None);
+        idx.remove(o(Provider::Waha), "BBB", 1);
+        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), Some(2));
+        idx.remove(o(Provider::Waha), "BBB", 2);
+        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), None);
         // Removing an id indexed for another message leaves it.
-        idx.remove(Provider::Meta, "AAA", 0);
-        assert_eq!(idx.get(Provider::Meta, "AAA", &messages), Some(1));
+        idx.remove(o(Provider::Meta), "AAA", 0);
+        assert_eq!(idx.get(o(Provider::Meta), "AAA", &messages), Some(1));
         assert_eq!(idx.len(), 2);
     }
 
@@ -167,12 +195,12 @@ mod tests {
     fn handles_past_32_bits_are_indexed_too() {
         let mut idx = MessageIndex::default();
         let big = u32::MAX as usize + 7;
-        idx.insert(Provider::Meta, "X", big);
+        idx.insert(o(Provider::Meta), "X", big);
         assert_eq!(
-            idx.overflow.get(&(Provider::Meta, "X".to_owned())),
+            idx.overflow.get(&(o(Provider::Meta), "X".to_owned())),
             Some(&big)
         );
-        idx.remove(Provider::Meta, "X", big);
+        idx.remove(o(Provider::Meta), "X", big);
         assert_eq!(idx.len(), 0);
     }
 }

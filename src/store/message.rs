@@ -79,6 +79,8 @@ struct Extras {
 #[derive(Debug, Clone)]
 pub struct Message {
     pub provider: Provider,
+    /// The account it arrived for (index into [`Store::accounts`](super::Store::accounts)).
+    pub account: u16,
     pub id: MessageId,
     /// Index of the chat in the store's chat table.
     pub chat: usize,
@@ -110,9 +112,18 @@ pub struct Message {
 }
 
 impl Message {
+    /// Its provider and account: what its id is unique within.
+    pub fn origin(&self) -> super::Origin {
+        super::Origin {
+            provider: self.provider,
+            account: self.account,
+        }
+    }
+
     pub fn new(provider: Provider, id: MessageId, chat: usize, seq: u64, at_ms: i64) -> Message {
         Message {
             provider,
+            account: 0,
             id,
             chat,
             sender: None,

@@ -4,7 +4,9 @@
 //! ([`Outcome`]): the message's ack after applying, whether the event was a duplicate or out of
 //! order, the live poll tally. Semantics (see the module docs of [`message`], [`poll`] and
 //! [`chats`] for the details):
-//! - messages are keyed by provider and bare message id, so WAHA's bare-id references find their
+//! - chats and messages are kept per provider and account ([`Origin`]): the same customer
+//!   writing to two sessions is two chats, and lids fold within their account;
+//! - messages are keyed by provider, account and bare message id, so WAHA's bare-id references find their
 //!   message; the same message seen twice (`message` + `message.any`, retries) is counted, not
 //!   doubled;
 //! - statuses, reactions, edits, revokes and votes for a message not seen yet are parked and
@@ -44,6 +46,7 @@
 //!
 //! Core module: pure and synchronous.
 
+mod accounts;
 mod apply;
 pub mod chats;
 mod event_row;
@@ -91,6 +94,8 @@ pub enum Row {
 pub struct Outcome {
     /// The event's chat as shown: a lid's phone once the pair is known.
     pub chat: Option<ChatId>,
+    /// That chat's index in [`Store::chats`].
+    pub chat_index: Option<usize>,
     /// The message the event created or changed.
     pub message: Option<usize>,
     /// That message's state after applying.
@@ -121,7 +126,16 @@ pub struct Counters {
     pub evicted_messages: u64,
 }
 
-type MsgKey = (Provider, String);
+/// Where an event came from: its provider and its account (an index into
+/// [`Store::accounts`]). Message ids are unique within one, and so are chats: the same customer
+/// writing to two sessions is two chats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub provider: Provider,
+    pub account: u16,
+}
+
+type MsgKey = (Origin, String);
 
 #[derive(Debug, Clone)]
 struct Parked {
@@ -135,6 +149,7 @@ struct Parked {
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     chats: Chats,
+    accounts: accounts::Accounts,
     messages: table::MessageTable,
     by_id: index::MessageIndex,
     parking: parking::Parking,
@@ -161,8 +176,8 @@ pub struct Store {
     took_parked: Vec<usize>,
 }
 
-fn key(provider: Provider, id: &MessageId) -> MsgKey {
-    (provider, id.bare().to_owned())
+fn key(origin: Origin, id: &MessageId) -> MsgKey {
+    (origin, id.bare().to_owned())
 }
 
 impl Store {
@@ -222,14 +237,21 @@ impl Store {
             Kind::Unknown => self.counters.unknown += 1,
             _ => {}
         }
+        let origin = Origin {
+            provider,
+            account: self.accounts.intern(ev.account.as_deref()),
+        };
         if let Some((lid, phone)) = &ev.lid_map {
-            self.learn_lid(lid, phone, provider);
+            self.learn_lid(lid, phone, origin);
         }
-        let chat = ev.chat.as_ref().map(|c| self.chats.resolve(c).clone());
+        let chat = ev
+            .chat
+            .as_ref()
+            .map(|c| self.chats.resolve(origin, c).clone());
         let chat_idx = ev
             .chat
             .as_ref()
-            .map(|c| self.touch_chat(c, provider, seq, received_at_ms, ev));
+            .map(|c| self.touch_chat(c, origin, seq, received_at_ms, ev));
         let row = self.events_base + self.events.len();
         let event = match self.event_names.get(ev.event.as_str()) {
             Some(name) => name.clone(),
@@ -256,23 +278,26 @@ impl Store {
             chat: pack(chat_idx),
             message: NONE_IDX,
             answered: 200,
+            account: origin.account,
             provider,
             kind: ev.kind,
-            note_is_error,
-            out_of_order: false,
-            duplicate: false,
-            parked: false,
+            flags: if note_is_error {
+                event_row::NOTE_IS_ERROR
+            } else {
+                0
+            },
         });
         let mut out = Outcome {
             chat,
+            chat_index: chat_idx.map(|c| self.chats.root(c)),
             ..Outcome::default()
         };
         match ev.kind {
             Kind::Message => {
-                self.apply_message(provider, seq, received_at_ms, ev, chat_idx, &mut out)
+                self.apply_message(origin, seq, received_at_ms, ev, chat_idx, &mut out)
             }
             Kind::Status | Kind::Reaction | Kind::Edit | Kind::Revoke | Kind::PollVote => {
-                self.apply_to_target(provider, seq, received_at_ms, ev, chat_idx, row, &mut out)
+                self.apply_to_target(origin, seq, received_at_ms, ev, chat_idx, row, &mut out)
             }
             _ => self.rows.push_back(Row::Event(row)),
         }
@@ -281,9 +306,9 @@ impl Store {
         }
         let er = self.events.back_mut().expect("pushed above");
         er.message = pack(out.message);
-        er.out_of_order = out.out_of_order;
-        er.duplicate = out.duplicate;
-        er.parked = out.parked;
+        er.set(event_row::OUT_OF_ORDER, out.out_of_order);
+        er.set(event_row::DUPLICATE, out.duplicate);
+        er.set(event_row::PARKED, out.parked);
         if out.duplicate {
             self.counters.duplicates += 1;
         }
@@ -300,9 +325,9 @@ impl Store {
         self.messages.touch(h, now);
     }
 
-    fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, provider: Provider) {
+    fn learn_lid(&mut self, lid: &ChatId, phone: &ChatId, origin: Origin) {
         // Rows keep the chat they arrived under: folding only changes how chats resolve.
-        if self.chats.learn_lid(lid, phone, provider) {
+        if self.chats.learn_lid(lid, phone, origin) {
             self.chat_epoch += 1;
         }
     }
@@ -312,16 +337,15 @@ impl Store {
     fn touch_chat(
         &mut self,
         chat: &ChatId,
-        provider: Provider,
+        origin: Origin,
         seq: u64,
         at_ms: i64,
         ev: &Event,
     ) -> usize {
-        let i = self.chats.get_or_create(chat, provider);
+        let i = self.chats.get_or_create(chat, origin);
         let root = self.chats.root(i);
         for j in [i, root] {
             let c = self.chats.get_mut(j);
-            c.provider = provider;
             if seq >= c.last_seq {
                 c.last_seq = seq;
                 c.last_activity_ms = at_ms;

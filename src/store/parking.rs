@@ -108,7 +108,11 @@ mod tests {
     }
 
     fn key(id: &str) -> MsgKey {
-        (Provider::Meta, id.to_owned())
+        let origin = crate::store::Origin {
+            provider: Provider::Meta,
+            account: 0,
+        };
+        (origin, id.to_owned())
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::chats::Chats;
 use super::message::Message;
-use super::{key, Counters, EventRow, MsgKey, Row, Store};
+use super::{key, Counters, EventRow, MsgKey, Origin, Row, Store};
 use crate::model::{MessageId, Provider};
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -53,10 +53,48 @@ impl Store {
         self.messages.iter()
     }
 
-    /// The message with this provider id, if held.
+    /// The message with this provider id, if held, in whichever account has it (the first
+    /// one seen, when several do).
     pub fn find_message(&self, provider: Provider, id: &str) -> Option<&Message> {
-        self.lookup(&key(provider, &MessageId::new(id)))
+        let id = MessageId::new(id);
+        self.accounts.indexes().find_map(|account| {
+            self.lookup(&key(Origin { provider, account }, &id))
+                .map(|h| self.message(h))
+        })
+    }
+
+    /// The message with this provider id in `account` (`None`: events naming no account).
+    pub fn find_message_in(
+        &self,
+        provider: Provider,
+        account: Option<&str>,
+        id: &str,
+    ) -> Option<&Message> {
+        let account = match account {
+            None => 0,
+            Some(a) => self.accounts.find(a)?,
+        };
+        self.lookup(&key(Origin { provider, account }, &MessageId::new(id)))
             .map(|h| self.message(h))
+    }
+
+    /// The origin of events from `provider` for `account`, once the store has seen it.
+    pub fn origin(&self, provider: Provider, account: Option<&str>) -> Option<Origin> {
+        let account = match account {
+            None => 0,
+            Some(a) => self.accounts.find(a)?,
+        };
+        Some(Origin { provider, account })
+    }
+
+    /// The name of account `i` (of a message, event row or chat); `None` for no account.
+    pub fn account(&self, i: u16) -> Option<&str> {
+        self.accounts.name(i)
+    }
+
+    /// How many distinct accounts were seen.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
     }
 
     /// The handle of the message under `k`.

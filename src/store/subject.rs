@@ -46,6 +46,13 @@ impl Subject for RowSubject<'_> {
             Row::Event(i) => self.store.event(i).provider,
         }
     }
+    fn account(&self) -> Option<&str> {
+        let i = match self.row {
+            Row::Message(i) => self.store.message(i).account,
+            Row::Event(i) => self.store.event(i).account,
+        };
+        self.store.account(i)
+    }
     fn kind(&self) -> Kind {
         match self.row {
             Row::Message(_) => Kind::Message,
@@ -90,8 +97,8 @@ impl Subject for RowSubject<'_> {
     fn has_flag(&self, flag: Flag) -> bool {
         let Some(m) = self.message() else {
             return match (flag, self.row) {
-                (Flag::Duplicate, Row::Event(i)) => self.store.event(i).duplicate,
-                (Flag::OutOfOrder, Row::Event(i)) => self.store.event(i).out_of_order,
+                (Flag::Duplicate, Row::Event(i)) => self.store.event(i).duplicate(),
+                (Flag::OutOfOrder, Row::Event(i)) => self.store.event(i).out_of_order(),
                 _ => false,
             };
         };

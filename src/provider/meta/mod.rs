@@ -44,6 +44,7 @@ pub fn normalize(root: &Value) -> Vec<Event> {
             let field = str_at(change, &["field"]).unwrap_or("unknown");
             let value = change.get("value").unwrap_or(&Value::Null);
             let ctx = Ctx::new(value);
+            let first = out.len();
             match field {
                 "messages" => messages_change(value, &ctx, &mut out),
                 "smb_message_echoes" => {
@@ -53,6 +54,10 @@ pub fn normalize(root: &Value) -> Vec<Event> {
                 }
                 "calls" => calls_change(value, &ctx, &mut out),
                 _ => out.push(account_event(field, value, entry_ts)),
+            }
+            let account = super::account::from_meta_value(value);
+            for ev in &mut out[first..] {
+                ev.account.clone_from(&account);
             }
         }
     }

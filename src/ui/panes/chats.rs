@@ -50,6 +50,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 ChatKind::Broadcast => " [bc]",
                 ChatKind::User | ChatKind::Other => "",
             };
+            // With several accounts the same customer can be several chats: say whose, in
+            // what room the name leaves (up to 10 columns; none on a narrow pane).
+            let account_w = w.saturating_sub(24).min(10);
+            let account = match app.store.account(chat.account) {
+                Some(a) if app.store.account_count() > 1 && account_w >= 4 => {
+                    format!(" ·{}", fit(a, account_w))
+                }
+                _ => String::new(),
+            };
+            let marker = format!("{marker}{account}");
             let unread = app.unread(i);
             let time = clock_short(chat.last_activity_ms, offset_s);
             // The name matters most: the provider and then the time give way on narrow panes.
@@ -64,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
             let shown = app.chat == Some(i);
             let lead = if shown { "▶" } else { " " };
             let prov_w = if show_prov { prov.len() + 1 } else { 0 };
-            let name_w = w.saturating_sub(width(&right) + prov_w + width(marker) + 2);
+            let name_w = w.saturating_sub(width(&right) + prov_w + width(&marker) + 2);
             let name = fit(&app.store.chats().title(i), name_w);
             let pad = name_w.saturating_sub(width(&name));
             let mut spans = vec![

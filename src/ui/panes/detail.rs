@@ -58,6 +58,10 @@ fn title(app: &App) -> String {
     let mut t = format!(" {}", app.detail.view.name());
     if let Some(n) = &app.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
+        let acc = n.events.first().and_then(|ev| ev.account.as_deref());
+        if let Some(acc) = acc.filter(|_| app.store.account_count() > 1) {
+            t.push_str(&format!(" · {acc}"));
+        }
         if let Some(ev) = n.events.first() {
             t.push_str(&format!(" · {}", ev.event));
         }
@@ -341,7 +345,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         for (name, who) in by_option {
             let names: Vec<String> = who
                 .iter()
-                .map(|w| app.store.chats().resolve(w).label())
+                .map(|w| app.store.chats().resolve(m.origin(), w).label())
                 .collect();
             lines.push(Line::styled(
                 format!("  {name}: {}", names.join(", ")),

@@ -13,6 +13,7 @@ const FILTER_HELP: &[(&str, &str)] = &[
     ("type:poll|image", "message type (media = any media)"),
     ("kind:status", "event kind"),
     ("provider:waha", "waha whapi meta evolution instance"),
+    ("account:default", "session, channel, instance, number id"),
     ("ack:failed ack:<read", "delivery state, compared"),
     ("me  !me", "sent by me / received"),
     ("is:group is:edited", "group dm channel lid deleted…"),

@@ -115,7 +115,13 @@ fn fits(
 
 fn title(app: &App) -> String {
     let scope = match app.chat {
-        Some(c) => app.store.chats().title(c),
+        // With several accounts the chat's is part of what it is.
+        Some(c) => match app.store.account(app.store.chats().get(c).account) {
+            Some(acc) if app.store.account_count() > 1 => {
+                format!("{} · {acc}", app.store.chats().title(c))
+            }
+            _ => app.store.chats().title(c),
+        },
         None => "all chats".to_owned(),
     };
     let mut t = format!(" Stream · {scope}");
@@ -205,8 +211,19 @@ fn forward_marker(r: &ForwardRecord) -> Span<'static> {
     Span::styled(format!(" ↪ {}", r.summary()), style)
 }
 
-fn head(at_ms: i64, provider: Provider, offset_s: i32) -> Vec<Span<'static>> {
-    vec![
+/// Widest account name a stream row shows (cut with `…`).
+const ACCOUNT_WIDTH: usize = 10;
+
+/// Time and provider, and the account (`account` index into the store) when the store has seen
+/// more than one: with one account it says nothing.
+fn head(
+    store: &Store,
+    at_ms: i64,
+    provider: Provider,
+    account: u16,
+    offset_s: i32,
+) -> Vec<Span<'static>> {
+    let mut spans = vec![
         Span::styled(clock(at_ms, offset_s), theme::TIME),
         Span::raw(" "),
         Span::styled(
@@ -214,7 +231,15 @@ fn head(at_ms: i64, provider: Provider, offset_s: i32) -> Vec<Span<'static>> {
             theme::provider(provider),
         ),
         Span::raw(" "),
-    ]
+    ];
+    if store.account_count() > 1 {
+        let name = fit(store.account(account).unwrap_or("-"), ACCOUNT_WIDTH);
+        spans.push(Span::styled(
+            format!("{:<w$} ", name, w = ACCOUNT_WIDTH),
+            theme::DIM,
+        ));
+    }
+    spans
 }
 
 fn message_lines(
@@ -224,7 +249,7 @@ fn message_lines(
     width: usize,
     offset_s: i32,
 ) -> Vec<Line<'static>> {
-    let mut spans = head(m.first_at_ms, m.provider, offset_s);
+    let mut spans = head(store, m.first_at_ms, m.provider, m.account, offset_s);
     let sender = if m.from_me {
         "me".to_owned()
     } else {
@@ -372,7 +397,7 @@ fn event_line(
     width: usize,
     offset_s: i32,
 ) -> Line<'static> {
-    let mut spans = head(e.received_at_ms, e.provider, offset_s);
+    let mut spans = head(store, e.received_at_ms, e.provider, e.account(), offset_s);
     let kind_style = match e.kind {
         Kind::Malformed | Kind::Rejected => theme::ERROR,
         Kind::Unknown => theme::WARN,
@@ -407,13 +432,13 @@ fn event_line(
         text.push_str(&format!(" · {err}"));
     }
     let mut flags = String::new();
-    if e.duplicate {
+    if e.duplicate() {
         flags.push_str(" dup");
     }
-    if e.out_of_order {
+    if e.out_of_order() {
         flags.push_str(" ↯");
     }
-    if e.parked {
+    if e.parked() {
         flags.push_str(" parked");
     }
     let answer = (e.answered != 200).then(|| answered(e.answered));
