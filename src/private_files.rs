@@ -44,11 +44,16 @@ pub fn own_dir(dir: &Path) -> io::Result<()> {
 /// Opens `path` for appending, creating it (and its missing folders) private; an existing file
 /// is tightened to `0600`.
 pub fn open_append(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    open_private(path, options)
+}
+
+/// Opens `path` with `options`, its missing folders created private, the file `0600`.
+fn open_private(path: &Path, mut options: OpenOptions) -> io::Result<File> {
     if let Some(dir) = path.parent() {
         create_dirs(dir)?;
     }
-    let mut options = OpenOptions::new();
-    options.create(true).append(true);
     #[cfg(unix)]
     options.mode(0o600);
     let file = options.open(path)?;
@@ -62,9 +67,6 @@ pub fn open_append(path: &Path) -> io::Result<File> {
 /// Creates `path` for writing, private like [`open_append`]; an existing file is an
 /// `AlreadyExists` error unless `overwrite`, when it is emptied and tightened to `0600`.
 pub fn create(path: &Path, overwrite: bool) -> io::Result<File> {
-    if let Some(dir) = path.parent() {
-        create_dirs(dir)?;
-    }
     let mut options = OpenOptions::new();
     options.write(true);
     if overwrite {
@@ -73,12 +75,7 @@ pub fn create(path: &Path, overwrite: bool) -> io::Result<File> {
         // One step: no window in which another process's file could be taken over.
         options.create_new(true);
     }
-    #[cfg(unix)]
-    options.mode(0o600);
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    Ok(file)
+    open_private(path, options)
 }
 
 fn restrict(_dir: &Path, _mode: u32) -> io::Result<()> {

@@ -7,6 +7,7 @@
 
 mod common;
 mod schema;
+mod support;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -58,20 +59,11 @@ fn temp_dir(name: &str) -> PathBuf {
 fn send(addr: &str, method: &str, target: &str, headers: &[(&str, Vec<u8>)], body: &[u8]) -> u16 {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    )
-    .into_bytes();
-    for (k, v) in headers {
-        req.extend_from_slice(k.as_bytes());
-        req.extend_from_slice(b": ");
-        req.extend_from_slice(v);
-        req.extend_from_slice(b"\r\n");
-    }
-    req.extend_from_slice(b"\r\n");
-    req.extend_from_slice(body);
-    s.write_all(&req).unwrap();
+    let headers: Vec<(&str, &[u8])> = headers.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+    s.write_all(&support::request_bytes(
+        addr, method, target, &headers, body,
+    ))
+    .unwrap();
     let mut reply = Vec::new();
     s.read_to_end(&mut reply).unwrap();
     String::from_utf8_lossy(&reply)

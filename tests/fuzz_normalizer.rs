@@ -683,6 +683,21 @@ proptest! {
     }
 }
 
+/// Applies `bodies` to a store capped at `cap` events, checking it after every event and every
+/// eviction.
+fn apply_under_cap(cap: usize, bodies: Vec<Body>) -> Result<(), TestCaseError> {
+    let mut store = Store::with_max_events(cap);
+    store.report_evictions();
+    let mut w = Watch::default();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let env = Envelope::post(i as u64 + 1, 1_750_000_000_000 + i as i64, body.0);
+        let n = normalize_checked(&env)?;
+        apply_checked(&mut store, &mut w, &env, &n)?;
+        check_evicted(&mut store)?;
+    }
+    Ok(())
+}
+
 proptest! {
     // Each case applies up to 40 requests, checking the whole store after every event.
     #![proptest_config(config("fuzz_normalizer", 64))]
@@ -724,28 +739,12 @@ proptest! {
             1 => fuzz::body(),
         ], 1..40).prop_shuffle(),
     ) {
-        let mut store = Store::with_max_events(cap);
-        store.report_evictions();
-        let mut w = Watch::default();
-        for (i, body) in bodies.into_iter().enumerate() {
-            let env = Envelope::post(i as u64 + 1, 1_750_000_000_000 + i as i64, body.0);
-            let n = normalize_checked(&env)?;
-            apply_checked(&mut store, &mut w, &env, &n)?;
-            check_evicted(&mut store)?;
-        }
+        apply_under_cap(cap, bodies)?;
     }
 
     #[test]
     fn related_requests_under_a_small_cap(cap in 1usize..12, bodies in fuzz::related_bodies(2..40)) {
-        let mut store = Store::with_max_events(cap);
-        store.report_evictions();
-        let mut w = Watch::default();
-        for (i, body) in bodies.into_iter().enumerate() {
-            let env = Envelope::post(i as u64 + 1, 1_750_000_000_000 + i as i64, body.0);
-            let n = normalize_checked(&env)?;
-            apply_checked(&mut store, &mut w, &env, &n)?;
-            check_evicted(&mut store)?;
-        }
+        apply_under_cap(cap, bodies)?;
     }
 
     #[test]

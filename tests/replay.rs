@@ -67,19 +67,7 @@ async fn send(
     headers: &[(&str, &[u8])],
     body: &[u8],
 ) -> u16 {
-    let mut req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    )
-    .into_bytes();
-    for (k, v) in headers {
-        req.extend_from_slice(k.as_bytes());
-        req.extend_from_slice(b": ");
-        req.extend_from_slice(v);
-        req.extend_from_slice(b"\r\n");
-    }
-    req.extend_from_slice(b"\r\n");
-    req.extend_from_slice(body);
+    let req = support::request_bytes(&addr.to_string(), method, target, headers, body);
     support::raw(addr, &req).await.status
 }
 

@@ -84,7 +84,11 @@ pub fn detect(root: &Value) -> Provider {
 
 /// Normalises an already parsed body.
 pub fn normalize_value(root: &Value) -> Normalized {
-    let provider = detect(root);
+    normalize_detected(root, detect(root))
+}
+
+/// Normalises a parsed body whose shape [`detect`] already named.
+fn normalize_detected(root: &Value, provider: Provider) -> Normalized {
     let events = match provider {
         Provider::Waha => waha::normalize(root),
         Provider::Whapi => whapi::normalize(root),
@@ -157,9 +161,12 @@ pub fn normalize(env: &Envelope) -> Normalized {
         let provider = body_encoding::decoded(env)
             .ok()
             .and_then(|b| parse::body(&b).ok())
-            .map_or(Provider::Unknown, |v| match whapi_route(env, &v) {
-                Some(_) => Provider::Whapi,
-                None => detect(&v),
+            .map_or(Provider::Unknown, |v| {
+                let detected = detect(&v);
+                match whapi_route(env, &v, detected) {
+                    Some(_) => Provider::Whapi,
+                    None => detected,
+                }
             });
         return Normalized::problem(provider, Kind::Rejected, "rejected", note.to_owned());
     }
@@ -187,17 +194,23 @@ pub fn normalize_decoded(env: &Envelope, body: Result<Cow<'_, [u8]>, DecodeError
         Ok(root) => root,
         Err(problem) => return problem,
     };
-    if let Some((ty, action)) = whapi_route(env, &root) {
+    let detected = detect(&root);
+    if let Some((ty, action)) = whapi_route(env, &root, detected) {
         let events = whapi::normalize_as(&root, ty, action);
         return finish(Provider::Whapi, &root, events, || format!("{ty}.{action}"));
     }
-    normalize_value(&root)
+    normalize_detected(&root, detected)
 }
 
-/// The Whapi event type and action `env` names for a body of no known shape (path or method
-/// mode); never for a body any provider's shape already claims.
-fn whapi_route(env: &Envelope, root: &Value) -> Option<(&'static str, &'static str)> {
-    if detect(root) != Provider::Unknown {
+/// The Whapi event type and action `env` names for a body of no known shape (`detected` is
+/// what [`detect`] said of it) in path or method mode; never for a body any provider's shape
+/// already claims.
+fn whapi_route(
+    env: &Envelope,
+    root: &Value,
+    detected: Provider,
+) -> Option<(&'static str, &'static str)> {
+    if detected != Provider::Unknown {
         return None;
     }
     whapi::route::event(&env.method, &env.path, root)

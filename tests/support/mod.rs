@@ -134,17 +134,37 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
+    let headers: Vec<(&str, &[u8])> = headers.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+    raw(
+        addr,
+        &request_bytes(&addr.to_string(), method, target, &headers, body),
+    )
+    .await
+}
+
+/// The bytes of one `Connection: close` HTTP/1.1 request to `host`; header values are bytes
+/// (they need not be UTF-8).
+pub fn request_bytes(
+    host: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+) -> Vec<u8> {
     let mut req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     )
     .into_bytes();
     for (k, v) in headers {
-        req.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+        req.extend_from_slice(k.as_bytes());
+        req.extend_from_slice(b": ");
+        req.extend_from_slice(v);
+        req.extend_from_slice(b"\r\n");
     }
     req.extend_from_slice(b"\r\n");
     req.extend_from_slice(body);
-    raw(addr, &req).await
+    req
 }
 
 /// Sends `request` as is over a fresh connection and reads the reply until the server closes.
