@@ -181,19 +181,18 @@ pub(super) fn parse_term(token: &Token) -> Result<Term, String> {
                 .collect::<Result<_, _>>()?,
         ),
         "provider" => {
-            let all = [
-                Provider::Waha,
-                Provider::Whapi,
-                Provider::Meta,
-                Provider::Evolution,
-                Provider::Instance,
-                Provider::Unknown,
-            ];
+            let mut all = Provider::KNOWN.to_vec();
+            all.push(Provider::Unknown);
             Pred::Provider(
                 alts.iter()
                     .map(|a| {
                         lookup(a, &all, |p| p.as_str()).ok_or_else(|| {
-                            unknown_value("provider", "a provider", a, all.map(|p| p.as_str()))
+                            unknown_value(
+                                "provider",
+                                "a provider",
+                                a,
+                                all.iter().map(|p| p.as_str()),
+                            )
                         })
                     })
                     .collect::<Result<_, _>>()?,

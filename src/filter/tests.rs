@@ -209,9 +209,9 @@ fn parse_failures() {
             0,
         ),
         (
-            "provider:twilio",
-            "provider \"twilio\" is not a provider — try waha whapi meta evolution instance \
-             unknown",
+            "provider:signal",
+            "provider \"signal\" is not a provider — try waha whapi meta evolution instance \
+             evolution_go twilio greenapi zapi unknown",
             0,
         ),
         ("ack:", "\"ack:\" needs a value like read or <read", 0),

@@ -18,18 +18,30 @@ pub enum Provider {
     Evolution,
     /// The `{event, instanceId, data}` provider.
     Instance,
+    /// Evolution GO (whatsmeow-based): `{event, data: {Info, Message | MessageIDs, ...}, instanceId}`.
+    EvolutionGo,
+    /// Twilio's WhatsApp senders: `application/x-www-form-urlencoded` forms.
+    Twilio,
+    /// Green API: `{typeWebhook, instanceData, timestamp, ...}`.
+    GreenApi,
+    /// Z-API: `{type: "...Callback", instanceId, phone, ...}`.
+    Zapi,
     /// JSON of no known shape, or not JSON at all.
     Unknown,
 }
 
 impl Provider {
     /// Every provider that has a wire format, in display order.
-    pub const KNOWN: [Provider; 5] = [
+    pub const KNOWN: [Provider; 9] = [
         Provider::Waha,
         Provider::Whapi,
         Provider::Meta,
         Provider::Evolution,
         Provider::Instance,
+        Provider::EvolutionGo,
+        Provider::Twilio,
+        Provider::GreenApi,
+        Provider::Zapi,
     ];
 
     /// The stable lower-case name used in NDJSON, filters and CLI flags.
@@ -40,6 +52,10 @@ impl Provider {
             Provider::Meta => "meta",
             Provider::Evolution => "evolution",
             Provider::Instance => "instance",
+            Provider::EvolutionGo => "evolution_go",
+            Provider::Twilio => "twilio",
+            Provider::GreenApi => "greenapi",
+            Provider::Zapi => "zapi",
             Provider::Unknown => "unknown",
         }
     }

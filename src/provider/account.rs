@@ -25,6 +25,10 @@ pub fn of(provider: Provider, root: &Value) -> Option<String> {
             .or_else(|| str_at(root, &["instance", "instanceName"]))
             .or_else(|| str_at(root, &["instance", "name"])),
         Provider::Instance => str_at(root, &["instanceId"]),
+        Provider::EvolutionGo => super::evolution_go::account(root),
+        Provider::Twilio => super::twilio::account(root),
+        Provider::GreenApi => super::greenapi::account(root),
+        Provider::Zapi => super::zapi::account(root),
         Provider::Meta | Provider::Unknown => None,
     };
     id.and_then(bounded)

@@ -15,12 +15,16 @@
 
 pub mod account;
 pub mod evolution;
+pub mod evolution_go;
+pub mod greenapi;
 pub mod instance;
 pub mod json;
 pub mod meta;
 pub mod parse;
+pub mod twilio;
 pub mod waha;
 pub mod whapi;
+pub mod zapi;
 
 use crate::body_encoding::{self, DecodeError};
 use crate::envelope::Envelope;
@@ -73,11 +77,24 @@ pub fn detect(root: &Value) -> Provider {
     if event_is_string && obj.get("instance").is_some() && obj.contains_key("data") {
         return Provider::Evolution;
     }
+    // Evolution GO shares the `{event, instanceId, data}` envelope; what `data` holds tells.
+    if evolution_go::claims(obj) {
+        return Provider::EvolutionGo;
+    }
     if event_is_string
         && obj.get("instanceId").is_some_and(Value::is_string)
         && obj.get("data").is_some_and(Value::is_object)
     {
         return Provider::Instance;
+    }
+    if greenapi::claims(obj) {
+        return Provider::GreenApi;
+    }
+    if zapi::claims(obj) {
+        return Provider::Zapi;
+    }
+    if twilio::claims(obj) {
+        return Provider::Twilio;
     }
     Provider::Unknown
 }
@@ -95,6 +112,10 @@ fn normalize_detected(root: &Value, provider: Provider) -> Normalized {
         Provider::Meta => meta::normalize(root),
         Provider::Evolution => evolution::normalize(root),
         Provider::Instance => instance::normalize(root),
+        Provider::EvolutionGo => evolution_go::normalize(root),
+        Provider::Twilio => twilio::normalize(root),
+        Provider::GreenApi => greenapi::normalize(root),
+        Provider::Zapi => zapi::normalize(root),
         Provider::Unknown => Vec::new(),
     };
     finish(provider, root, events, || unknown_event_name(root))

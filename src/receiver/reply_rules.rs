@@ -197,10 +197,10 @@ impl ReplyRule {
                     let p = match value.to_ascii_lowercase().as_str() {
                         "unknown" => Provider::Unknown,
                         v => Provider::parse(v).ok_or_else(|| {
-                            bad(
-                                "providers are waha, whapi, meta, evolution, instance, unknown"
-                                    .to_owned(),
-                            )
+                            let mut names: Vec<&str> =
+                                Provider::KNOWN.iter().map(|p| p.as_str()).collect();
+                            names.push("unknown");
+                            bad(format!("providers are {}", names.join(", ")))
                         })?,
                     };
                     rule.provider = Some(p);
@@ -344,7 +344,7 @@ mod tests {
             ("delay=0s", "positive duration"),
             ("delay=61s", "at most 60 s"),
             ("delay=2m", "at most 60 s"),
-            ("provider=twilio", "providers are waha"),
+            ("provider=signal", "providers are waha"),
             ("method=GET", "webhooks are POST"),
             ("path=meta", "a path starts with /"),
             ("path=", "path needs a value"),

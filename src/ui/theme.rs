@@ -33,6 +33,10 @@ pub fn provider(p: Provider) -> Style {
         Provider::Meta => Color::LightMagenta,
         Provider::Evolution => Color::LightYellow,
         Provider::Instance => Color::LightCyan,
+        Provider::EvolutionGo => Color::Yellow,
+        Provider::Twilio => Color::LightRed,
+        Provider::GreenApi => Color::Green,
+        Provider::Zapi => Color::Cyan,
         Provider::Unknown => Color::Gray,
     })
 }
@@ -45,6 +49,10 @@ pub fn provider_short(p: Provider) -> &'static str {
         Provider::Meta => "meta",
         Provider::Evolution => "evo",
         Provider::Instance => "inst",
+        Provider::EvolutionGo => "evgo",
+        Provider::Twilio => "twil",
+        Provider::GreenApi => "green",
+        Provider::Zapi => "zapi",
         Provider::Unknown => "?",
     }
 }
