@@ -41,41 +41,63 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
         .take(height)
         .map(|(pos, &i)| {
             let chat = app.store.chats().get(i);
-            let marker = match chat.kind() {
-                ChatKind::Group => " [g]",
-                ChatKind::Channel => " [ch]",
-                ChatKind::Lid => " (lid)",
-                ChatKind::Bsuid => " (user id)",
-                ChatKind::Status => " [st]",
-                ChatKind::Broadcast => " [bc]",
-                ChatKind::User | ChatKind::Other => "",
+            let (marker, short_marker) = match chat.kind() {
+                ChatKind::Group => (" [g]", " [g]"),
+                ChatKind::Channel => (" [ch]", " [ch]"),
+                ChatKind::Lid => (" (lid)", " (l)"),
+                ChatKind::Bsuid => (" (user id)", " (u)"),
+                ChatKind::Status => (" [st]", " [st]"),
+                ChatKind::Broadcast => (" [bc]", " [bc]"),
+                ChatKind::User | ChatKind::Other => ("", ""),
             };
-            // With several accounts the same customer can be several chats: say whose, in
-            // what room the name leaves (up to 10 columns; none on a narrow pane).
-            let account_w = w.saturating_sub(24).min(10);
-            let account = match app.store.account(chat.account) {
-                Some(a) if app.store.account_count() > 1 && account_w >= 4 => {
-                    format!(" ·{}", fit(a, account_w))
-                }
-                _ => String::new(),
-            };
-            let marker = format!("{marker}{account}");
+            // With several accounts the same customer can be several chats: say whose.
+            let account = app
+                .store
+                .account(chat.account)
+                .filter(|_| app.store.account_count() > 1);
             let unread = app.unread(i);
             let time = clock_short(chat.last_activity_ms, offset_s);
-            // The name matters most: the provider and then the time give way on narrow panes.
             let prov = theme::provider_short(chat.provider);
             let show_prov = w >= 26;
-            let right = match (unread > 0, w >= 22) {
+            let right_full = match (unread > 0, w >= 22) {
                 (true, true) => format!("{unread} · {time}"),
                 (true, false) => unread.to_string(),
                 (false, true) => format!("· {time}"),
                 (false, false) => String::new(),
             };
+            let right_short = if unread > 0 {
+                unread.to_string()
+            } else {
+                String::new()
+            };
             let shown = app.chat == Some(i);
             let lead = if shown { "▶" } else { " " };
             let prov_w = if show_prov { prov.len() + 1 } else { 0 };
-            let name_w = w.saturating_sub(width(&right) + prov_w + width(&marker) + 2);
-            let name = fit(&app.store.chats().title(i), name_w);
+            let title = app.store.chats().title(i);
+            // The name is what people read and keeps 8 columns. Then the account (with several,
+            // it is what tells two chats with one customer apart), for which the time gives way;
+            // then the long form of the marker.
+            let want = width(&title).min(8);
+            let labelled = |right: &String| {
+                let room = w.saturating_sub(width(right) + prov_w + 2);
+                let spare = room.saturating_sub(want + width(marker) + 2);
+                let acc = account.filter(|_| spare >= 4)?;
+                let m = format!("{marker} ·{}", fit(acc, spare.min(10)));
+                Some((m, right.clone(), room))
+            };
+            let (marker, right, room) = labelled(&right_full)
+                .or_else(|| labelled(&right_short))
+                .unwrap_or_else(|| {
+                    let room = w.saturating_sub(width(&right_full) + prov_w + 2);
+                    let m = if room.saturating_sub(width(marker)) >= want {
+                        marker
+                    } else {
+                        short_marker
+                    };
+                    (m.to_owned(), right_full.clone(), room)
+                });
+            let name_w = room.saturating_sub(width(&marker));
+            let name = fit(&title, name_w);
             let pad = name_w.saturating_sub(width(&name));
             let mut spans = vec![
                 Span::raw(lead),
