@@ -853,3 +853,31 @@ fn two_accounts_sharing_a_customer_make_two_chats() {
         ]
     );
 }
+
+/// `[`/`]` step through a message's requests: each request that tells its story is listed once,
+/// in order. The Meta demo's prompt is known only by its statuses (one request carries two of
+/// them) and by the button replies that answer it.
+#[test]
+fn a_message_lists_each_of_its_requests_once_including_the_answers_to_it() {
+    let text = wamon::demo_script::builtin("conversation", "meta").unwrap();
+    let reqs = wamon::demo_script::parse_scenario(text, 1_795_262_400_000).unwrap();
+    let prompt = "wamid.HBgNNTUxMTk4ODg4MTExMRUCABEYEkZCMkYwRkExNTZCNjNERDJFNgA=";
+    let mut s = Store::new();
+    let mut expected = Vec::new();
+    for r in &reqs {
+        let seq = s.last_seq() + 1;
+        s.note_request(seq, 0);
+        let n = normalize_body(&r.body);
+        for ev in &n.events {
+            s.apply(n.provider, seq, 0, ev);
+        }
+        if String::from_utf8_lossy(&r.body).contains(prompt) {
+            expected.push(seq);
+        }
+    }
+    assert!(expected.len() >= 4, "the demo changed: {expected:?}");
+    let m = s
+        .find_message(Provider::Meta, prompt)
+        .expect("the prompt is a message");
+    assert_eq!(m.seqs, expected);
+}

@@ -151,7 +151,11 @@ impl Store {
             let prompt = reply.prompt.clone();
             let voter = ev.sender.clone().or_else(|| ev.chat.clone());
             let pi = match self.lookup(&key(origin, &prompt)) {
-                Some(pi) => pi,
+                Some(pi) => {
+                    // The answer is one of the requests that tell the prompt's story.
+                    self.msg_mut(pi).note_request(seq);
+                    pi
+                }
                 None => {
                     let pi = self.placeholder(origin, prompt, Some(chat), seq, at_ms);
                     self.msg_mut(pi).msg_type = Some(MessageType::Interactive);

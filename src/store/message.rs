@@ -221,8 +221,12 @@ impl Message {
         outcome
     }
 
-    /// Records that request `seq` touched this message.
+    /// Records that request `seq` touched this message, once however many of its events did
+    /// (a Meta request can carry several statuses of one message).
     pub fn note_request(&mut self, seq: u64) {
+        if self.seqs.contains(&seq) {
+            return;
+        }
         if self.seqs.len() >= MAX_SEQS {
             self.seqs.remove(1);
             let x = self.extras_mut();

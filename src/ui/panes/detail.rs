@@ -56,6 +56,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
 
 fn title(app: &App) -> String {
     let mut t = format!(" {}", app.detail.view.name());
+    // The request's own number comes first, where a narrow pane does not cut it: `[`/`]` step
+    // through a row's requests and this says which one is shown.
+    if let Some(seq) = app.detail.seq {
+        t.push_str(&format!(" #{seq}"));
+        if let Some(row) = app.detail.row {
+            let total = app.row_requests(row).len();
+            if total > 1 {
+                t.push_str(&format!(
+                    " ({}/{total})",
+                    app.detail.request_index.min(total - 1) + 1
+                ));
+            }
+        }
+    }
     if let Some(n) = &app.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
         let acc = n.events.first().and_then(|ev| ev.account.as_deref());
@@ -66,13 +80,6 @@ fn title(app: &App) -> String {
             t.push_str(&format!(" · {}", ev.event));
         }
         if let Some(row) = app.detail.row {
-            let total = app.row_requests(row).len();
-            if total > 1 {
-                t.push_str(&format!(
-                    " · request {}/{total}",
-                    app.detail.request_index.min(total - 1) + 1
-                ));
-            }
             let omitted = match row {
                 Row::Message(i) => app.store.message(i).seqs_omitted(),
                 Row::Event(_) => 0,
