@@ -223,7 +223,7 @@ fn the_demo_plays_live_and_the_keys_work() {
 
     // Detail pane on the selected poll, then the tick view.
     s.keys(&["Tab"]);
-    s.wait_for("the raw JSON of the poll", |t| t.contains("raw JSON ·"));
+    s.wait_for("the raw JSON of the poll", |t| t.contains("raw JSON #"));
     s.keys(&["v", "v", "v"]);
     s.wait_for("the tick view", |t| {
         t.contains("Tick timeline") && t.contains("Poll · Ship on Friday?")
