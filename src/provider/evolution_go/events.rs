@@ -265,12 +265,10 @@ pub(super) fn chat(d: &Value, name: &str) -> Event {
             "contact updated".to_owned()
         }
         "PushName" => {
+            // The new name goes where names go (`chat_name`, masked under --redact); the text
+            // names no one.
             ev.chat_name = string_at(d, &["NewPushName"]);
-            match (str_at(d, &["OldPushName"]), str_at(d, &["NewPushName"])) {
-                (Some(old), Some(new)) => format!("name changed: {old} → {new}"),
-                (None, Some(new)) => format!("name: {new}"),
-                _ => "name changed".to_owned(),
-            }
+            "profile name changed".to_owned()
         }
         "LabelEdit" => {
             let label = first_str(d, &[&["Action", "name"], &["LabelID"]]).unwrap_or("?");
