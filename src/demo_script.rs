@@ -68,7 +68,14 @@ pub const SCENARIOS: &[&str] = &["conversation", "problems"];
 /// The provider files a built-in scenario has (`problems` has one file, `unknown`).
 pub fn providers(scenario: &str) -> &'static [&'static str] {
     match scenario {
-        "conversation" => &["waha", "whapi", "meta", "evolution", "instance"],
+        "conversation" => &[
+            "waha",
+            "whapi",
+            "meta",
+            "evolution",
+            "instance",
+            "evolution_go",
+        ],
         "problems" => &["unknown"],
         _ => &[],
     }
@@ -85,6 +92,9 @@ pub fn builtin(scenario: &str, provider: &str) -> Option<&'static str> {
             include_str!("../assets/demo/conversation/evolution.jsonl")
         }
         ("conversation", "instance") => include_str!("../assets/demo/conversation/instance.jsonl"),
+        ("conversation", "evolution_go") => {
+            include_str!("../assets/demo/conversation/evolution_go.jsonl")
+        }
         ("problems", "unknown") => include_str!("../assets/demo/problems/unknown.jsonl"),
         _ => return None,
     })
@@ -375,14 +385,19 @@ mod tests {
             for id in ids {
                 assert!(text.contains(id), "{name}: {id} not in the file");
             }
+            // Two voters: counted, or (Evolution GO's encrypted votes) voted, choice unknown.
             let tally = e["poll"]["tally"].as_object().unwrap();
-            assert_eq!(tally.values().filter_map(Value::as_u64).sum::<u64>(), 2);
+            let unknown = e["poll"]["unknown_votes"].as_u64().unwrap_or(0);
+            assert_eq!(
+                tally.values().filter_map(Value::as_u64).sum::<u64>() + unknown,
+                2
+            );
         }
     }
 
     #[test]
     fn identical_retries_stay_identical_after_substitution() {
-        for name in ["whapi", "meta", "evolution", "instance"] {
+        for name in ["whapi", "meta", "evolution", "instance", "evolution_go"] {
             let reqs = parse_scenario(builtin("conversation", name).unwrap(), START).unwrap();
             let n = reqs.len();
             assert_eq!(reqs[n - 1].body, reqs[n - 2].body, "{name}");

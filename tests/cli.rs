@@ -274,6 +274,13 @@ fn check_provider(name: &str, expect: &Value, lines: &[&Value]) -> Vec<String> {
                     t["voters"] == poll["voters"],
                     format!("expected {}, got {}", poll["voters"], t["voters"]),
                 );
+                if let Some(u) = poll.get("unknown_votes") {
+                    check(
+                        "poll unknown votes",
+                        t["unknown_votes"] == *u,
+                        format!("expected {u}, got {}", t["unknown_votes"]),
+                    );
+                }
                 if let Some(q) = poll["question"].as_str() {
                     check(
                         "poll question",

@@ -880,4 +880,86 @@ fn a_message_lists_each_of_its_requests_once_including_the_answers_to_it() {
         .find_message(Provider::Meta, prompt)
         .expect("the prompt is a message");
     assert_eq!(m.seqs, expected);
+
+fn evgo(event: &str, data: Value) -> Value {
+    json!({"event": event, "data": data, "instanceId": "b7e2c1d4", "instanceName": "acme",
+           "instanceToken": "t0k3n"})
+}
+
+fn evgo_sent(id: &str, chat: &str, message: Value) -> Value {
+    evgo(
+        "SendMessage",
+        json!({"Info": {"Chat": chat, "Sender": "5511999990000:12@s.whatsapp.net", "IsFromMe": true,
+                        "IsGroup": chat.ends_with("@g.us"), "ID": id, "Timestamp": "2025-06-01T12:00:00Z"},
+               "Message": message,
+               "MessageContextInfo": {"stanzaID": "", "participant": "", "quotedMessage": {"conversation": ""}}}),
+    )
+}
+
+fn evgo_receipt(ids: &[&str], ty: &str, state: &str) -> Value {
+    let mut b = evgo(
+        "Receipt",
+        json!({"Chat": "5511988881111@s.whatsapp.net", "Sender": "5511988881111@s.whatsapp.net",
+               "IsFromMe": false, "IsGroup": false, "MessageIDs": ids, "Type": ty,
+               "Timestamp": "2025-06-01T12:01:00Z"}),
+    );
+    b["state"] = json!(state);
+    b
+}
+
+fn evgo_vote(id: &str, voter: &str, poll: &str, ts_ms: i64) -> Value {
+    evgo(
+        "Message",
+        json!({"Info": {"Chat": "120363041234567890@g.us", "Sender": voter, "IsFromMe": false,
+                        "IsGroup": true, "ID": id, "Timestamp": "2025-06-01T12:02:00Z"},
+               "Message": {"pollUpdateMessage": {
+                   "pollCreationMessageKey": {"remoteJID": "120363041234567890@g.us", "fromMe": true, "ID": poll},
+                   "vote": {"encPayload": "AAEC", "encIV": "AwQF"}, "senderTimestampMS": ts_ms}}}),
+    )
+}
+
+/// Evolution GO: one receipt ticks every message it names (whatsmeow batches `MessageIDs`), a
+/// late delivery receipt does not step back, and encrypted poll votes count each voter once as
+/// "voted, choice unknown", a changed vote replacing the first.
+#[test]
+fn evolution_go_receipts_tick_every_id_and_encrypted_votes_count_voters_once() {
+    let mut s = Store::new();
+    let out = apply(
+        &mut s,
+        &[
+            evgo_sent(
+                "A",
+                "5511988881111@s.whatsapp.net",
+                json!({"conversation": "one"}),
+            ),
+            evgo_sent(
+                "B",
+                "5511988881111@s.whatsapp.net",
+                json!({"conversation": "two"}),
+            ),
+            evgo_receipt(&["A", "B"], "read", "Read"),
+            evgo_receipt(&["A"], "", "Delivered"),
+            evgo_sent(
+                "P",
+                "120363041234567890@g.us",
+                json!({"pollCreationMessageV3": {"name": "Ship?", "selectableOptionsCount": 1,
+                       "options": [{"optionName": "Yes"}, {"optionName": "No"}]}}),
+            ),
+            evgo_vote("V1", "5511966662222@s.whatsapp.net", "P", 1_748_779_300_000),
+            evgo_vote("V2", "5511955553333@s.whatsapp.net", "P", 1_748_779_301_000),
+            evgo_vote("V3", "5511966662222@s.whatsapp.net", "P", 1_748_779_302_000),
+        ],
+    );
+    assert_eq!(out.len(), 9, "the two-id receipt is two events");
+    assert_eq!(
+        out[0].ack,
+        Some(Ack::Sent),
+        "SendMessage means the server has it"
+    );
+    assert_eq!((out[2].ack, out[3].ack), (Some(Ack::Read), Some(Ack::Read)));
+    assert_ne!(out[2].message, out[3].message);
+    assert!(out[4].out_of_order && out[4].ack == Some(Ack::Read));
+    let last = out[8].poll.as_ref().expect("a tally");
+    assert_eq!((last.voters, last.unknown_votes), (0, 2));
+    assert!(last.options.iter().all(|o| o.votes == 0));
 }

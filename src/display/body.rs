@@ -56,6 +56,11 @@ const NAME_KEYS: &[&str] = &[
     "newslettername",
     "username",
     "nickname",
+    // whatsmeow (Evolution GO): `PushName` events, pairing, `JoinedGroup`.
+    "newpushname",
+    "oldpushname",
+    "businessname",
+    "notify",
 ];
 
 /// Keys whose string values (and the strings of arrays under them) are message text.
@@ -94,6 +99,8 @@ const TEXT_KEYS: &[&str] = &[
     "comment",
     "responsejson",
     "label",
+    // whatsmeow group description (`GroupInfo.Topic.Topic`).
+    "topic",
 ];
 
 /// The role of values under `key`.
