@@ -56,6 +56,9 @@ const NAME_KEYS: &[&str] = &[
     "newslettername",
     "username",
     "nickname",
+    // Green API: `senderData.senderContactName`, `groupInviteMessageData.groupName`.
+    "sendercontactname",
+    "groupname",
 ];
 
 /// Keys whose string values (and the strings of arrays under them) are message text.
@@ -94,6 +97,17 @@ const TEXT_KEYS: &[&str] = &[
     "comment",
     "responsejson",
     "label",
+    // Green API: `textMessageData.textMessage`, `locationMessageData.nameLocation`, prompts'
+    // `contentText`/`footerText`/`titleText`, buttons' `buttonText`/`displayText` and replies'
+    // `selectedButtonText`.
+    "textmessage",
+    "namelocation",
+    "contenttext",
+    "footertext",
+    "titletext",
+    "buttontext",
+    "displaytext",
+    "selectedbuttontext",
 ];
 
 /// The role of values under `key`.
