@@ -13,14 +13,14 @@
 //!   `deviceInfo` and `quotaExceeded` are session events.
 
 use super::Ctx;
-use crate::model::{Ack, ChatId, Event, Kind, MessageType};
+use crate::model::{Ack, Event, Kind, MessageType};
 use crate::provider::json::{first_str, id_at, num_at, str_at};
 use serde_json::Value;
 
 /// `outgoingMessageStatus`: a tick (or a failure) for one of our messages.
 pub(super) fn status(ctx: &Ctx, root: &Value) -> Event {
     let mut ev = Event::new(Kind::Status, ctx.event);
-    ev.chat = str_at(root, &["chatId"]).and_then(ChatId::parse);
+    ev.chat = str_at(root, &["chatId"]).and_then(|c| ctx.id(c));
     ev.message_id = id_at(root, &["idMessage"]);
     ev.from_me = Some(true);
     ev.sender = ctx.me.clone();
@@ -122,7 +122,7 @@ pub(super) fn device(ctx: &Ctx, root: &Value) -> Event {
 pub(super) fn call(ctx: &Ctx, root: &Value) -> Event {
     let mut ev = Event::new(Kind::Call, ctx.event);
     let outgoing = ctx.event == "outgoingCall";
-    let party = first_str(root, &[&["from"], &["to"], &["chatId"]]).and_then(ChatId::parse);
+    let party = first_str(root, &[&["from"], &["to"], &["chatId"]]).and_then(|c| ctx.id(c));
     ev.chat = party.clone();
     ev.sender = if outgoing { ctx.me.clone() } else { party };
     ev.from_me = Some(outgoing);
@@ -144,7 +144,7 @@ pub(super) fn call(ctx: &Ctx, root: &Value) -> Event {
 /// `incomingBlock`: a contact blocked the chat.
 pub(super) fn block(ctx: &Ctx, root: &Value) -> Event {
     let mut ev = Event::new(Kind::Chat, ctx.event);
-    ev.chat = str_at(root, &["chatId"]).and_then(ChatId::parse);
+    ev.chat = str_at(root, &["chatId"]).and_then(|c| ctx.id(c));
     ev.timestamp_ms = ctx.ts_ms;
     ev.text = Some(format!(
         "chat {}",

@@ -22,7 +22,7 @@
 
 use super::polls;
 use super::Ctx;
-use crate::model::{ChatId, ChatKind, Event, InteractiveReply, Kind, Media, MessageType};
+use crate::model::{ChatKind, Event, InteractiveReply, Kind, Media, MessageType};
 use crate::provider::json::{arr_at, at, first_str, id_at, num_at, str_at, string_at};
 use serde_json::Value;
 
@@ -38,7 +38,7 @@ pub(super) fn message(ctx: &Ctx, root: &Value) -> Event {
             ev.target = id_at(md, &["deletedMessageData", "stanzaId"]);
             ev
         }
-        "pollUpdateMessage" => polls::update(base(Kind::PollVote, ctx, root), md),
+        "pollUpdateMessage" => polls::update(ctx, base(Kind::PollVote, ctx, root), md),
         ty => content(ctx, root, md, ty),
     }
 }
@@ -48,10 +48,10 @@ pub(super) fn base(kind: Kind, ctx: &Ctx, root: &Value) -> Event {
     let from_me = ctx.event.starts_with("outgoing");
     let mut ev = Event::new(kind, ctx.event);
     ev.from_me = Some(from_me);
-    ev.chat = str_at(root, &["senderData", "chatId"]).and_then(ChatId::parse);
+    ev.chat = str_at(root, &["senderData", "chatId"]).and_then(|c| ctx.id(c));
     ev.chat_name = string_at(root, &["senderData", "chatName"]);
     ev.sender = str_at(root, &["senderData", "sender"])
-        .and_then(ChatId::parse)
+        .and_then(|c| ctx.id(c))
         .or_else(|| {
             // Without a sender: ours when outgoing, else the chat itself when it is a person.
             if from_me {

@@ -16,8 +16,11 @@
 //! - The account is `instanceData.idInstance`, a number in JSON (int64, "1 to 10 digits"),
 //!   written as its decimal digits; a string is taken as it is. `instanceData.wid` is the
 //!   connected number: the sender of outgoing messages when `senderData.sender` is missing.
-//! - Chat ids are already `<digits>@c.us` / `<id>@g.us` (and `@lid` would keep its kind);
-//!   [`ChatId::parse`] canonicalises them like every other provider's.
+//! - Chat ids are already `<digits>@c.us` / `<id>@g.us` (and `@lid` keeps its kind);
+//!   [`ChatId::parse`] canonicalises them like every other provider's. Green API serves other
+//!   messengers with the same envelope (`typeInstance: "telegram"`, whose chat ids are bare
+//!   numbers, groups negative): there an id without `@` gets `@<typeInstance>`, so a Telegram
+//!   chat never folds into a WhatsApp phone's.
 //! - `from_me` is true for `outgoing*` webhooks and for statuses (which are only sent for our
 //!   own messages); false for `incomingMessageReceived`.
 //! - Timestamps are unix seconds (`timestamp`); `quotaExceeded` has none in the docs' example.
@@ -53,6 +56,22 @@ pub(crate) struct Ctx<'a> {
     pub me: Option<ChatId>,
     /// `timestamp` in milliseconds.
     pub ts_ms: Option<i64>,
+    /// `instanceData.typeInstance` when it is not WhatsApp (`telegram`), for [`Ctx::id`].
+    pub messenger: Option<&'a str>,
+}
+
+impl Ctx<'_> {
+    /// A party id as this instance's messenger writes it: canonical WhatsApp ids, or for another
+    /// messenger an id without `@` kept apart as `<id>@<messenger>`.
+    pub fn id(&self, raw: &str) -> Option<ChatId> {
+        let raw = raw.trim();
+        match self.messenger {
+            Some(m) if !raw.is_empty() && !raw.contains('@') => {
+                ChatId::parse(&format!("{raw}@{}", m.to_ascii_lowercase()))
+            }
+            _ => ChatId::parse(raw),
+        }
+    }
 }
 
 /// The events one body carries.
@@ -60,11 +79,14 @@ pub fn normalize(root: &Value) -> Vec<Event> {
     let Some(event) = str_at(root, &["typeWebhook"]) else {
         return Vec::new();
     };
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         event,
-        me: str_at(root, &["instanceData", "wid"]).and_then(ChatId::parse),
+        me: None,
         ts_ms: millis_at(root, &["timestamp"]),
+        messenger: str_at(root, &["instanceData", "typeInstance"])
+            .filter(|t| !t.eq_ignore_ascii_case("whatsapp")),
     };
+    ctx.me = str_at(root, &["instanceData", "wid"]).and_then(|w| ctx.id(w));
     let ev = match event {
         "incomingMessageReceived" | "outgoingMessageReceived" | "outgoingAPIMessageReceived" => {
             messages::message(&ctx, root)
@@ -144,6 +166,18 @@ mod tests {
             "statusInstance": "online"});
         let n = crate::provider::normalize_value(&body);
         assert_eq!(n.events[0].account.as_deref(), Some("1234"));
+    }
+
+    #[test]
+    fn another_messengers_ids_stay_apart_from_whatsapp_phones() {
+        let body = json!({"typeWebhook": "incomingMessageReceived",
+            "instanceData": {"idInstance": 4100000000_u64, "wid": "79876543210@c.us",
+                "typeInstance": "telegram"},
+            "idMessage": "1", "senderData": {"chatId": "-10000000000000", "sender": "10000000"},
+            "messageData": {"typeMessage": "textMessage"}});
+        let ev = normalize(&body).remove(0);
+        assert_eq!(ev.chat.unwrap().as_str(), "-10000000000000@telegram");
+        assert_eq!(ev.sender.unwrap().as_str(), "10000000@telegram");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub(super) fn definition(d: &Value) -> PollDef {
 }
 
 /// Fills `ev` (kind `poll_vote`, parties from the envelope) from a `pollUpdateMessage`.
-pub(super) fn update(mut ev: Event, md: &Value) -> Event {
+pub(super) fn update(ctx: &super::Ctx, mut ev: Event, md: &Value) -> Event {
     let null = Value::Null;
     let d = md.get("pollMessageData").unwrap_or(&null);
     ev.target = id_at(d, &["stanzaId"]);
@@ -47,7 +47,7 @@ pub(super) fn update(mut ev: Event, md: &Value) -> Event {
             let name = str_at(o, &["optionName"])?;
             let who = arr_at(o, &["optionVoters"])
                 .iter()
-                .filter_map(|v| v.as_str().and_then(ChatId::parse))
+                .filter_map(|v| v.as_str().and_then(|v| ctx.id(v)))
                 .collect();
             Some((name.to_owned(), who))
         })
@@ -94,7 +94,14 @@ mod tests {
         let mut ev = Event::new(Kind::PollVote, "incomingMessageReceived");
         ev.sender = ChatId::parse(sender);
         ev.timestamp_ms = Some(1_700_000_000_000);
+        let ctx = super::super::Ctx {
+            event: "incomingMessageReceived",
+            me: None,
+            ts_ms: None,
+            messenger: None,
+        };
         update(
+            &ctx,
             ev,
             &json!({"typeMessage": "pollUpdateMessage", "pollMessageData": {
                 "stanzaId": "P", "name": "Ship on Friday?", "multipleAnswers": false,
