@@ -133,6 +133,7 @@ fn every_provider_has_fixtures() {
         "evolution",
         "instance",
         "evolution_go",
+        "greenapi",
         "unknown",
     ] {
         let dir = fixture_dir().join(p);

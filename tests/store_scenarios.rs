@@ -880,6 +880,7 @@ fn a_message_lists_each_of_its_requests_once_including_the_answers_to_it() {
         .find_message(Provider::Meta, prompt)
         .expect("the prompt is a message");
     assert_eq!(m.seqs, expected);
+}
 
 fn evgo(event: &str, data: Value) -> Value {
     json!({"event": event, "data": data, "instanceId": "b7e2c1d4", "instanceName": "acme",
@@ -962,4 +963,99 @@ fn evolution_go_receipts_tick_every_id_and_encrypted_votes_count_voters_once() {
     let last = out[8].poll.as_ref().expect("a tally");
     assert_eq!((last.voters, last.unknown_votes), (0, 2));
     assert!(last.options.iter().all(|o| o.votes == 0));
+}
+
+fn green(type_webhook: &str, id: &str, sender: &str, ts: u64, message_data: Value) -> Value {
+    json!({"typeWebhook": type_webhook,
+        "instanceData": {"idInstance": 1101823456_u64, "wid": "5511999990000@c.us", "typeInstance": "whatsapp"},
+        "timestamp": ts, "idMessage": id,
+        "senderData": {"chatId": "120363041234567890@g.us", "chatName": "Dev group", "sender": sender, "senderName": "x"},
+        "messageData": message_data})
+}
+
+/// A Green API `pollUpdateMessage`: the poll's full state, every option with all its voters.
+fn green_poll_state(sender: &str, ts: u64, yes: &[&str], no: &[&str], later: &[&str]) -> Value {
+    green(
+        "incomingMessageReceived",
+        &format!("U{ts}"),
+        sender,
+        ts,
+        json!({"typeMessage": "pollUpdateMessage", "pollMessageData": {"stanzaId": "BAE5POLL",
+            "name": "Ship on Friday?", "multipleAnswers": false, "votes": [
+                {"optionName": "Yes", "optionVoters": yes},
+                {"optionName": "No", "optionVoters": no},
+                {"optionName": "Later", "optionVoters": later}]}}),
+    )
+}
+
+/// Green API sends the whole poll state on every vote: a voter who moves leaves the old option, a
+/// voter who withdraws leaves every list, and a state older than the one shown (delivered late)
+/// is flagged, not applied.
+#[test]
+fn green_api_poll_states_replace_the_whole_tally() {
+    const ANA: &str = "5511966662222@c.us";
+    const BRUNO: &str = "5511955553333@c.us";
+    let mut s = Store::new();
+    let poll = green(
+        "outgoingAPIMessageReceived",
+        "BAE5POLL",
+        "5511999990000@c.us",
+        100,
+        json!({"typeMessage": "pollMessage", "pollMessageData": {"name": "Ship on Friday?",
+            "options": [{"optionName": "Yes"}, {"optionName": "No"}, {"optionName": "Later"}],
+            "multipleAnswers": false}}),
+    );
+    let out = apply(
+        &mut s,
+        &[
+            poll,
+            green_poll_state(ANA, 101, &[ANA], &[], &[]),
+            green_poll_state(BRUNO, 102, &[ANA], &[BRUNO], &[]),
+            green_poll_state(ANA, 103, &[], &[BRUNO], &[ANA]),
+            green_poll_state(BRUNO, 104, &[], &[], &[ANA]),
+            // Bruno's earlier state, delivered again late.
+            green_poll_state(BRUNO, 102, &[ANA], &[BRUNO], &[]),
+        ],
+    );
+    assert_eq!(
+        tally(&out[3]),
+        vec![("Yes".into(), 0), ("No".into(), 1), ("Later".into(), 1)]
+    );
+    assert_eq!(out[3].poll.as_ref().unwrap().voters, 2);
+    assert_eq!(
+        tally(&out[4]),
+        vec![("Yes".into(), 0), ("No".into(), 0), ("Later".into(), 1)]
+    );
+    assert!(out[5].out_of_order);
+    assert_eq!(tally(&out[5]), tally(&out[4]));
+    assert_eq!(out[5].poll.as_ref().unwrap().voters, 1);
+}
+
+/// A Green API status that beats its `outgoingAPIMessageReceived` shows on a placeholder, and the
+/// message, when it comes, keeps the tick and the failure reason.
+#[test]
+fn a_green_api_failure_before_its_message_keeps_its_reason() {
+    let mut s = Store::new();
+    let status = json!({"typeWebhook": "outgoingMessageStatus", "chatId": "5511900001234@c.us",
+        "instanceData": {"idInstance": 1101823456_u64, "wid": "5511999990000@c.us", "typeInstance": "whatsapp"},
+        "timestamp": 101, "idMessage": "BAE5FAIL", "status": "noAccount", "sendByApi": true});
+    let mut message = green(
+        "outgoingAPIMessageReceived",
+        "BAE5FAIL",
+        "5511999990000@c.us",
+        100,
+        json!({"typeMessage": "textMessage", "textMessageData": {"textMessage": "Your order shipped"}}),
+    );
+    message["senderData"]["chatId"] = json!("5511900001234@c.us");
+    let out = apply(&mut s, &[status, message]);
+    assert_eq!(out[0].ack, Some(Ack::Failed));
+    assert!(!out[0].parked);
+    let m = s.find_message(Provider::GreenApi, "BAE5FAIL").unwrap();
+    assert!(!m.placeholder && m.from_me);
+    assert_eq!(m.text.as_deref(), Some("Your order shipped"));
+    assert_eq!(m.ack(), Some(Ack::Failed));
+    assert_eq!(
+        m.ticks[0].error.as_deref(),
+        Some("the number has no WhatsApp account")
+    );
 }

@@ -61,6 +61,9 @@ const NAME_KEYS: &[&str] = &[
     "oldpushname",
     "businessname",
     "notify",
+    // Green API: `senderData.senderContactName`, `groupInviteMessageData.groupName`.
+    "sendercontactname",
+    "groupname",
 ];
 
 /// Keys whose string values (and the strings of arrays under them) are message text.
@@ -101,6 +104,17 @@ const TEXT_KEYS: &[&str] = &[
     "label",
     // whatsmeow group description (`GroupInfo.Topic.Topic`).
     "topic",
+    // Green API: `textMessageData.textMessage`, `locationMessageData.nameLocation`, prompts'
+    // `contentText`/`footerText`/`titleText`, buttons' `buttonText`/`displayText` and replies'
+    // `selectedButtonText`.
+    "textmessage",
+    "namelocation",
+    "contenttext",
+    "footertext",
+    "titletext",
+    "buttontext",
+    "displaytext",
+    "selectedbuttontext",
 ];
 
 /// The role of values under `key`.
@@ -196,6 +210,16 @@ pub fn json<'a>(raw: &'a [u8], redactor: Option<&Redactor>) -> Option<Shown<'a>>
                 Some(r) => replace(node.start, node.stop, masked(token, here.role, r)),
                 None => replace(node.start, node.stop, sanitize::clean(token)),
             },
+            // A phone number sent as a JSON number (Green API's `senderPhoneNumber`): masked
+            // like one written as a string, and shown as a string.
+            Kind::Num if node.has_key() && word.contains("phone") => {
+                if let Some(r) = redactor {
+                    let quoted = format!("\"{token}\"");
+                    if let Cow::Owned(m) = masked(&quoted, Role::Plain, r) {
+                        replace(node.start, node.stop, Cow::Owned(m));
+                    }
+                }
+            }
             _ => {}
         }
         ctx.push(here);
@@ -300,6 +324,21 @@ mod tests {
             s,
             r#"{"apikey":"••••••","data":{"accessToken":"••••••","auth":{"password":"••••••","n":[1,"q"]}},"key":{"id":"ABC"},"api_key":"••••••"}"#
         );
+    }
+
+    #[test]
+    fn a_phone_number_sent_as_a_json_number_is_masked() {
+        let r = Redactor::new();
+        let raw = r#"{"senderPhoneNumber":79876543210,"battery":90,"senderPhone":12}"#;
+        let s = shown(raw, Some(&r));
+        let v: serde_json::Value = serde_json::from_str(&s).expect("valid JSON");
+        let masked = v["senderPhoneNumber"].as_str().expect("shown as a string");
+        assert!(!masked.contains("79876543210"), "{s}");
+        assert_eq!(
+            (v["battery"].as_u64(), v["senderPhone"].as_u64()),
+            (Some(90), Some(12))
+        );
+        assert_eq!(shown(raw, None), raw);
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub fn of(provider: Provider, root: &Value) -> Option<String> {
         Provider::Instance => str_at(root, &["instanceId"]),
         Provider::EvolutionGo => super::evolution_go::account(root),
         Provider::Twilio => super::twilio::account(root),
-        Provider::GreenApi => super::greenapi::account(root),
+        // A JSON number (`idInstance`), so an owned string.
+        Provider::GreenApi => return super::greenapi::account(root).as_deref().and_then(bounded),
         Provider::Zapi => super::zapi::account(root),
         Provider::Meta | Provider::Unknown => None,
     };
