@@ -126,7 +126,15 @@ fn every_fixture_normalises_to_its_expected_events() {
 
 #[test]
 fn every_provider_has_fixtures() {
-    for p in ["waha", "whapi", "meta", "evolution", "instance", "unknown"] {
+    for p in [
+        "waha",
+        "whapi",
+        "meta",
+        "evolution",
+        "instance",
+        "zapi",
+        "unknown",
+    ] {
         let dir = fixture_dir().join(p);
         let n = std::fs::read_dir(&dir)
             .map(|d| d.count())

@@ -31,10 +31,12 @@ use serde_json::{Map, Value};
 const BODY_KEYS: [&str; 6] = ["phone", "momment", "moment", "ids", "messageId", "zaapId"];
 
 /// Whether a JSON object has Z-API's shape: a string `type` ending in `Callback` (any case:
-/// the docs also write `ReceivedCallBack`), a string `instanceId`, one of [`BODY_KEYS`], and no
-/// `event`. No other provider names its body in `type`: WAHA, Evolution, Evolution GO and the
-/// `{event, instanceId, data}` provider use `event`, Green API `typeWebhook`, Meta `object`,
-/// Twilio sends forms.
+/// the docs also write `ReceivedCallBack`), a string `instanceId`, one of [`BODY_KEYS`], no
+/// string `event` and no `channel_id`. No other provider names its body in `type`: WAHA,
+/// Evolution, Evolution GO and the `{event, instanceId, data}` provider name it in a string
+/// `event`, Whapi in an object `event` beside `channel_id`, Green API in `typeWebhook`, Meta in
+/// `object`; Twilio sends forms. (A Z-API body may have an object `event`: a WhatsApp event
+/// message's content.)
 pub fn claims(obj: &Map<String, Value>) -> bool {
     let typed = obj
         .get("type")
@@ -42,7 +44,8 @@ pub fn claims(obj: &Map<String, Value>) -> bool {
         .is_some_and(is_callback_name);
     typed
         && obj.get("instanceId").is_some_and(Value::is_string)
-        && !obj.contains_key("event")
+        && !obj.get("event").is_some_and(Value::is_string)
+        && !obj.contains_key("channel_id")
         && BODY_KEYS.iter().any(|k| obj.contains_key(*k))
 }
 
@@ -102,6 +105,9 @@ mod tests {
         for near in [
             // The {event, instanceId, data} provider and Evolution GO.
             json!({"event": "message", "instanceId": "I", "data": {}, "type": "ReceivedCallback", "phone": "1"}),
+            // Whapi's envelope.
+            json!({"event": {"type": "messages", "event": "post"}, "channel_id": "C",
+                "type": "ReceivedCallback", "instanceId": "I", "phone": "1"}),
             // No instanceId, or not a string.
             json!({"type": "ReceivedCallback", "phone": "1"}),
             json!({"type": "ReceivedCallback", "instanceId": 7, "phone": "1"}),
