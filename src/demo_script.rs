@@ -68,7 +68,7 @@ pub const SCENARIOS: &[&str] = &["conversation", "problems"];
 /// The provider files a built-in scenario has (`problems` has one file, `unknown`).
 pub fn providers(scenario: &str) -> &'static [&'static str] {
     match scenario {
-        "conversation" => &["waha", "whapi", "meta", "evolution", "instance"],
+        "conversation" => &["waha", "whapi", "meta", "evolution", "instance", "zapi"],
         "problems" => &["unknown"],
         _ => &[],
     }
@@ -85,6 +85,7 @@ pub fn builtin(scenario: &str, provider: &str) -> Option<&'static str> {
             include_str!("../assets/demo/conversation/evolution.jsonl")
         }
         ("conversation", "instance") => include_str!("../assets/demo/conversation/instance.jsonl"),
+        ("conversation", "zapi") => include_str!("../assets/demo/conversation/zapi.jsonl"),
         ("problems", "unknown") => include_str!("../assets/demo/problems/unknown.jsonl"),
         _ => return None,
     })
@@ -382,7 +383,7 @@ mod tests {
 
     #[test]
     fn identical_retries_stay_identical_after_substitution() {
-        for name in ["whapi", "meta", "evolution", "instance"] {
+        for name in ["whapi", "meta", "evolution", "instance", "zapi"] {
             let reqs = parse_scenario(builtin("conversation", name).unwrap(), START).unwrap();
             let n = reqs.len();
             assert_eq!(reqs[n - 1].body, reqs[n - 2].body, "{name}");
