@@ -76,6 +76,7 @@ pub fn providers(scenario: &str) -> &'static [&'static str] {
             "instance",
             "evolution_go",
             "greenapi",
+            "zapi",
         ],
         "problems" => &["unknown"],
         _ => &[],
@@ -97,6 +98,7 @@ pub fn builtin(scenario: &str, provider: &str) -> Option<&'static str> {
             include_str!("../assets/demo/conversation/evolution_go.jsonl")
         }
         ("conversation", "greenapi") => include_str!("../assets/demo/conversation/greenapi.jsonl"),
+        ("conversation", "zapi") => include_str!("../assets/demo/conversation/zapi.jsonl"),
         ("problems", "unknown") => include_str!("../assets/demo/problems/unknown.jsonl"),
         _ => return None,
     })

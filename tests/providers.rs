@@ -134,6 +134,7 @@ fn every_provider_has_fixtures() {
         "instance",
         "evolution_go",
         "greenapi",
+        "zapi",
         "unknown",
     ] {
         let dir = fixture_dir().join(p);
