@@ -1,5 +1,7 @@
 //! Every fixture in `assets/fixtures/<provider>/<case>.json` normalises to the events its
-//! `<case>.expect.json` describes.
+//! `<case>.expect.json` describes. A provider that posts forms rather than JSON (Twilio) has
+//! `<case>.form` fixtures instead: the exact `application/x-www-form-urlencoded` bytes of the
+//! request body (no trailing newline needed; one is ignored), with the same `.expect.json`.
 //!
 //! An expect file is `{"provider": "...", "events": [ {...}, ... ]}`. Each expected event is
 //! compared with the serialised [`wamon::model::Event`] field by field: every key it names must
@@ -35,7 +37,8 @@ fn fixtures() -> Vec<PathBuf> {
         for f in std::fs::read_dir(&dir).unwrap() {
             let p = f.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if name.ends_with(".json") && !name.ends_with(".expect.json") {
+            let body = name.ends_with(".json") && !name.ends_with(".expect.json");
+            if body || name.ends_with(".form") {
                 out.push(p);
             }
         }
@@ -126,7 +129,15 @@ fn every_fixture_normalises_to_its_expected_events() {
 
 #[test]
 fn every_provider_has_fixtures() {
-    for p in ["waha", "whapi", "meta", "evolution", "instance", "unknown"] {
+    for p in [
+        "waha",
+        "whapi",
+        "meta",
+        "evolution",
+        "instance",
+        "twilio",
+        "unknown",
+    ] {
         let dir = fixture_dir().join(p);
         let n = std::fs::read_dir(&dir)
             .map(|d| d.count())
