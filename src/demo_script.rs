@@ -68,7 +68,7 @@ pub const SCENARIOS: &[&str] = &["conversation", "problems"];
 /// The provider files a built-in scenario has (`problems` has one file, `unknown`).
 pub fn providers(scenario: &str) -> &'static [&'static str] {
     match scenario {
-        "conversation" => &["waha", "whapi", "meta", "evolution", "instance"],
+        "conversation" => &["waha", "whapi", "meta", "evolution", "instance", "twilio"],
         "problems" => &["unknown"],
         _ => &[],
     }
@@ -85,6 +85,7 @@ pub fn builtin(scenario: &str, provider: &str) -> Option<&'static str> {
             include_str!("../assets/demo/conversation/evolution.jsonl")
         }
         ("conversation", "instance") => include_str!("../assets/demo/conversation/instance.jsonl"),
+        ("conversation", "twilio") => include_str!("../assets/demo/conversation/twilio.jsonl"),
         ("problems", "unknown") => include_str!("../assets/demo/problems/unknown.jsonl"),
         _ => return None,
     })
@@ -327,6 +328,17 @@ mod tests {
                 assert!(first.starts_with("# "), "{scenario}/{name}: no story line");
                 for (i, r) in reqs.iter().enumerate() {
                     let Ok(body) = serde_json::from_slice::<Value>(&r.body) else {
+                        // Twilio posts forms, sent with their content type.
+                        if *name == "twilio" {
+                            let n = crate::provider::normalize_body(&r.body);
+                            assert_eq!(n.provider, Provider::Twilio, "{name} #{i}: {:?}", r.note);
+                            let form = r.headers.iter().any(|(k, v)| {
+                                k.eq_ignore_ascii_case("content-type")
+                                    && v == "application/x-www-form-urlencoded"
+                            });
+                            assert!(form, "{name} #{i}: no form content type");
+                            continue;
+                        }
                         assert_eq!(*name, "unknown", "{scenario}/{name} #{i}: body is not JSON");
                         continue;
                     };
@@ -382,7 +394,7 @@ mod tests {
 
     #[test]
     fn identical_retries_stay_identical_after_substitution() {
-        for name in ["whapi", "meta", "evolution", "instance"] {
+        for name in ["whapi", "meta", "evolution", "instance", "twilio"] {
             let reqs = parse_scenario(builtin("conversation", name).unwrap(), START).unwrap();
             let n = reqs.len();
             assert_eq!(reqs[n - 1].body, reqs[n - 2].body, "{name}");

@@ -21,7 +21,7 @@ pub const START_MS: i64 = 1_795_262_400_000;
 /// Every provider's demo conversation bodies.
 pub fn demo_bodies() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    for p in ["waha", "whapi", "meta", "evolution", "instance"] {
+    for p in ["waha", "whapi", "meta", "evolution", "instance", "twilio"] {
         let text = wamon::demo_script::builtin("conversation", p).unwrap();
         for r in wamon::demo_script::parse_scenario(text, START_MS).unwrap() {
             out.push(r.body);
