@@ -123,7 +123,7 @@ fn populated_from_every_provider() {
     // ...and every provider reached the store.
     let providers: std::collections::HashSet<_> =
         a.store.messages().map(|(_, m)| m.provider).collect();
-    assert_eq!(providers.len(), 5);
+    assert_eq!(providers.len(), 6);
     insta::assert_snapshot!(t.backend());
 }
 

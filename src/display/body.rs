@@ -94,6 +94,13 @@ const TEXT_KEYS: &[&str] = &[
     "comment",
     "responsejson",
     "label",
+    // Twilio's form fields (shown decoded, see `display::form`); ChannelMetadata is JSON text
+    // repeating the button text and profile name.
+    "buttontext",
+    "listtitle",
+    "referralbody",
+    "referralheadline",
+    "channelmetadata",
 ];
 
 /// The role of values under `key`.

@@ -147,7 +147,8 @@ mod tests {
         );
         assert_eq!(c("messenger:1234").as_deref(), Some("1234@c.us"));
         assert_eq!(c("MyBrand").as_deref(), Some("MyBrand@c.us"));
-        assert_eq!(c("whatsapp:1@g.us:2").as_deref(), Some("1g.us2@c.us"));
+        // Never a group or a device suffix: only the digits stay.
+        assert_eq!(c("whatsapp:1@g.us:2").as_deref(), Some("12@c.us"));
         assert_eq!(c(""), None);
     }
 

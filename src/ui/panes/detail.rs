@@ -55,7 +55,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
 }
 
 fn title(app: &App) -> String {
-    let mut t = format!(" {}", app.detail.view.name());
+    let name = match app.detail.view {
+        DetailView::Raw if app.detail.is_form && app.detail.form_bytes => "form bytes (r: fields)",
+        DetailView::Raw if app.detail.is_form => "form fields (r: bytes)",
+        view => view.name(),
+    };
+    let mut t = format!(" {name}");
     if let Some(n) = &app.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
         let acc = n.events.first().and_then(|ev| ev.account.as_deref());
