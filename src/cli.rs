@@ -193,6 +193,14 @@ pub struct ReplayArgs {
     /// it or have a Meta body.
     #[arg(long)]
     pub meta_app_secret: Option<String>,
+    /// Re-sign X-Twilio-Signature with this auth token, on requests that carried it or are
+    /// Twilio forms, over the URL they are sent to (--to, or --public-url when the bot sits
+    /// behind a tunnel).
+    #[arg(long)]
+    pub twilio_auth_token: Option<String>,
+    /// The base URL the bot sees Twilio's requests at, for --twilio-auth-token.
+    #[arg(long)]
+    pub public_url: Option<String>,
     /// How long each request may take to be answered.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
