@@ -57,6 +57,15 @@ pub struct RunArgs {
     /// WAHA HMAC key: reject requests whose X-Webhook-Hmac (SHA-512) does not match the body.
     #[arg(long, env = "WAMON_WAHA_HMAC_KEY", hide_env_values = true)]
     pub waha_hmac_key: Option<String>,
+    /// Twilio auth token: reject requests whose X-Twilio-Signature does not match the URL and
+    /// form (see --public-url).
+    #[arg(long, env = "WAMON_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<String>,
+    /// The public base URL a tunnel gives this receiver (https://abc.ngrok.app), for Twilio's
+    /// signature, which covers the URL Twilio called; the request's path and query are
+    /// appended. Without it the URL is rebuilt from X-Forwarded-Proto/-Host, Forwarded or Host.
+    #[arg(long, env = "WAMON_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Refuse requests that carry no signature header for the configured secrets.
     #[arg(long)]
     pub require_signature: bool,
@@ -184,6 +193,14 @@ pub struct ReplayArgs {
     /// it or have a Meta body.
     #[arg(long)]
     pub meta_app_secret: Option<String>,
+    /// Re-sign X-Twilio-Signature with this auth token, on requests that carried it or are
+    /// Twilio forms, over the URL they are sent to (--to, or --public-url when the bot sits
+    /// behind a tunnel).
+    #[arg(long)]
+    pub twilio_auth_token: Option<String>,
+    /// The base URL the bot sees Twilio's requests at, for --twilio-auth-token.
+    #[arg(long)]
+    pub public_url: Option<String>,
     /// How long each request may take to be answered.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,

@@ -85,14 +85,21 @@ pub async fn play(
             .clone()
             .unwrap_or_else(|| format!("{prefix}{}", req.path));
         let uri = format!("http://{authority}{path}");
+        // JSON unless the script names its own type (Twilio's forms).
+        let typed = req
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
         let mut builder = hyper::Request::builder()
             .method(req.method.as_str())
             .uri(&uri)
-            .header("content-type", "application/json")
             .header(
                 "user-agent",
                 concat!("wamon-demo/", env!("CARGO_PKG_VERSION")),
             );
+        if !typed {
+            builder = builder.header("content-type", "application/json");
+        }
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }

@@ -75,6 +75,7 @@ pub fn providers(scenario: &str) -> &'static [&'static str] {
             "evolution",
             "instance",
             "evolution_go",
+            "twilio",
             "greenapi",
             "zapi",
         ],
@@ -99,6 +100,7 @@ pub fn builtin(scenario: &str, provider: &str) -> Option<&'static str> {
         }
         ("conversation", "greenapi") => include_str!("../assets/demo/conversation/greenapi.jsonl"),
         ("conversation", "zapi") => include_str!("../assets/demo/conversation/zapi.jsonl"),
+        ("conversation", "twilio") => include_str!("../assets/demo/conversation/twilio.jsonl"),
         ("problems", "unknown") => include_str!("../assets/demo/problems/unknown.jsonl"),
         _ => return None,
     })
@@ -341,6 +343,17 @@ mod tests {
                 assert!(first.starts_with("# "), "{scenario}/{name}: no story line");
                 for (i, r) in reqs.iter().enumerate() {
                     let Ok(body) = serde_json::from_slice::<Value>(&r.body) else {
+                        // Twilio posts forms, sent with their content type.
+                        if *name == "twilio" {
+                            let n = crate::provider::normalize_body(&r.body);
+                            assert_eq!(n.provider, Provider::Twilio, "{name} #{i}: {:?}", r.note);
+                            let form = r.headers.iter().any(|(k, v)| {
+                                k.eq_ignore_ascii_case("content-type")
+                                    && v == "application/x-www-form-urlencoded"
+                            });
+                            assert!(form, "{name} #{i}: no form content type");
+                            continue;
+                        }
                         assert_eq!(*name, "unknown", "{scenario}/{name} #{i}: body is not JSON");
                         continue;
                     };

@@ -175,8 +175,19 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
     if let Some(t) = &args.token {
         receiver::validate_token(t).map_err(color_eyre::eyre::Report::msg)?;
     }
-    if args.require_signature && args.meta_app_secret.is_none() && args.waha_hmac_key.is_none() {
-        bail!("--require-signature needs --meta-app-secret or --waha-hmac-key");
+    if args.require_signature
+        && args.meta_app_secret.is_none()
+        && args.waha_hmac_key.is_none()
+        && args.twilio_auth_token.is_none()
+    {
+        bail!(
+            "--require-signature needs --meta-app-secret, --waha-hmac-key or --twilio-auth-token"
+        );
+    }
+    if let Some(u) = &args.public_url {
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            bail!("--public-url {u}: give the tunnel's base URL, starting with https://");
+        }
     }
     if args.max_buffered < args.max_body {
         bail!(
@@ -224,6 +235,8 @@ fn receiver_config(args: &RunArgs) -> Result<ReceiverConfig> {
         verify_token: args.verify_token.clone(),
         meta_app_secret: args.meta_app_secret.clone(),
         waha_hmac_key: args.waha_hmac_key.clone(),
+        twilio_auth_token: args.twilio_auth_token.clone(),
+        public_url: args.public_url.clone(),
         require_signature: args.require_signature,
         token: args.token.clone(),
         max_body: args.max_body,

@@ -1,5 +1,7 @@
 //! Every fixture in `assets/fixtures/<provider>/<case>.json` normalises to the events its
-//! `<case>.expect.json` describes.
+//! `<case>.expect.json` describes. A provider that posts forms rather than JSON (Twilio) has
+//! `<case>.form` fixtures instead: the exact `application/x-www-form-urlencoded` bytes of the
+//! request body (no trailing newline needed; one is ignored), with the same `.expect.json`.
 //!
 //! An expect file is `{"provider": "...", "events": [ {...}, ... ]}`. Each expected event is
 //! compared with the serialised [`wamon::model::Event`] field by field: every key it names must
@@ -35,7 +37,8 @@ fn fixtures() -> Vec<PathBuf> {
         for f in std::fs::read_dir(&dir).unwrap() {
             let p = f.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if name.ends_with(".json") && !name.ends_with(".expect.json") {
+            let body = name.ends_with(".json") && !name.ends_with(".expect.json");
+            if body || name.ends_with(".form") {
                 out.push(p);
             }
         }
@@ -135,6 +138,7 @@ fn every_provider_has_fixtures() {
         "evolution_go",
         "greenapi",
         "zapi",
+        "twilio",
         "unknown",
     ] {
         let dir = fixture_dir().join(p);

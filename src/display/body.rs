@@ -115,6 +115,12 @@ const TEXT_KEYS: &[&str] = &[
     "buttontext",
     "displaytext",
     "selectedbuttontext",
+    // Twilio's form fields (shown decoded, see `display::form`); ChannelMetadata is JSON text
+    // repeating the button text and profile name.
+    "listtitle",
+    "referralbody",
+    "referralheadline",
+    "channelmetadata",
 ];
 
 /// The role of values under `key`.

@@ -21,6 +21,7 @@
 pub mod body;
 pub mod envelope;
 pub mod event;
+pub mod form;
 pub mod intake;
 pub mod json_out;
 pub mod redact;

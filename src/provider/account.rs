@@ -26,7 +26,8 @@ pub fn of(provider: Provider, root: &Value) -> Option<String> {
             .or_else(|| str_at(root, &["instance", "name"])),
         Provider::Instance => str_at(root, &["instanceId"]),
         Provider::EvolutionGo => super::evolution_go::account(root),
-        Provider::Twilio => super::twilio::account(root),
+        // Twilio's key joins two fields (`AccountSid/our number`), so it is built.
+        Provider::Twilio => return super::twilio::account(root).as_deref().and_then(bounded),
         // A JSON number (`idInstance`), so an owned string.
         Provider::GreenApi => return super::greenapi::account(root).as_deref().and_then(bounded),
         Provider::Zapi => super::zapi::account(root),

@@ -3,7 +3,9 @@
 //! Detection follows the shape rules of each format (first match wins): Meta's
 //! `object: "whatsapp_business_account"`, Whapi's object-valued `event` with `channel_id`, WAHA's
 //! `event` + `session` + `payload`, Evolution's `event` + `instance` + `data`, and the
-//! `{event, instanceId, data}` provider. Headers are never required. The one exception to "the
+//! `{event, instanceId, data}` provider; a body that is not JSON but a form with Twilio's fields
+//! (`AccountSid` + `MessageSid`/`MessageStatus`) is Twilio's ([`twilio::form`]). Headers are
+//! never required. The one exception to "the
 //! body alone": a Whapi body sent in its "path" or "method" mode has no `event`, and the request
 //! path and method name it ([`normalize`], [`whapi::route`]). JSON of no known shape is an
 //! event of kind `unknown`; bytes that are not JSON are kind `malformed` with the parser's line
@@ -146,7 +148,8 @@ fn finish(
     Normalized { provider, events }
 }
 
-/// The parsed body, or the `malformed` event it is.
+/// The parsed body, or the `malformed` event it is. A body that is not JSON may be a Twilio
+/// form, read as an object of strings ([`twilio::form`]); any other stays malformed.
 fn parse_body(body: &[u8]) -> Result<Value, Normalized> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Normalized::problem(
@@ -156,14 +159,16 @@ fn parse_body(body: &[u8]) -> Result<Value, Normalized> {
             "empty body".to_owned(),
         ));
     }
-    parse::body(body).map_err(|e| {
-        Normalized::problem(
-            Provider::Unknown,
-            Kind::Malformed,
-            "malformed",
-            format!("invalid JSON: {e}"),
-        )
-    })
+    parse::body(body)
+        .or_else(|e| twilio::form::twilio_fields(body).ok_or(e))
+        .map_err(|e| {
+            Normalized::problem(
+                Provider::Unknown,
+                Kind::Malformed,
+                "malformed",
+                format!("invalid JSON: {e}"),
+            )
+        })
 }
 
 /// Normalises raw body bytes.
@@ -181,7 +186,11 @@ pub fn normalize(env: &Envelope) -> Normalized {
     if let Some(note) = env.rejection() {
         let provider = body_encoding::decoded(env)
             .ok()
-            .and_then(|b| parse::body(&b).ok())
+            .and_then(|b| {
+                parse::body(&b)
+                    .ok()
+                    .or_else(|| twilio::form::twilio_fields(&b))
+            })
             .map_or(Provider::Unknown, |v| {
                 let detected = detect(&v);
                 match whapi_route(env, &v, detected) {

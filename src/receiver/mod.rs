@@ -9,8 +9,9 @@
 //! - POST, PUT, PATCH, DELETE: a webhook (Whapi's "method" mode uses them all):
 //!   - accepted JSON: 200 with a small JSON body; Meta-format bodies get exactly
 //!     `{"statusCode":"200","statusMessage":"OK"}` (forwarding portals require a JSON
-//!     confirmation);
-//!   - a body that is not JSON: 400 naming line and column, still recorded and shown as
+//!     confirmation); a Twilio form gets the empty TwiML `<Response/>` as `text/xml` (Twilio
+//!     reads the answer as instructions; an empty one sends nothing);
+//!   - a body that is neither JSON nor a Twilio form: 400 naming line and column, still recorded and shown as
 //!     `malformed`. JSON is what RFC 8259 allows: a leading BOM, numbers beyond f64 and nesting
 //!     deeper than serde_json's 128 levels are accepted (200) and normalised
 //!     ([`crate::provider::parse`], which also gives the line and column);
@@ -52,6 +53,7 @@ mod server;
 pub(crate) mod signature;
 mod stats;
 mod token;
+pub(crate) mod twilio_url;
 
 pub use limits::{BodyBudget, Limits};
 pub use reply_rules::{ReplyRules, Scripted};
@@ -96,6 +98,11 @@ pub struct ReceiverConfig {
     pub meta_app_secret: Option<String>,
     /// WAHA HMAC key: checks `X-Webhook-Hmac` (SHA-512) wherever it is present.
     pub waha_hmac_key: Option<String>,
+    /// Twilio auth token: checks `X-Twilio-Signature` wherever it is present.
+    pub twilio_auth_token: Option<String>,
+    /// The public base URL Twilio calls (a tunnel's), for its signature; else rebuilt from the
+    /// forwarding headers or `Host` ([`twilio_url::public_url`]).
+    pub public_url: Option<String>,
     /// Refuse requests that carry no configured signature header.
     pub require_signature: bool,
     /// The path token: only requests under `/<token>/` or with `X-Wamon-Token` are webhooks.
@@ -123,6 +130,8 @@ impl Default for ReceiverConfig {
             verify_token: None,
             meta_app_secret: None,
             waha_hmac_key: None,
+            twilio_auth_token: None,
+            public_url: None,
             require_signature: false,
             token: None,
             max_body: 8 * 1024 * 1024,
@@ -510,6 +519,12 @@ async fn webhook(
             let secrets = signature::Secrets {
                 meta_app_secret: rx.cfg.meta_app_secret.as_deref(),
                 waha_hmac_key: rx.cfg.waha_hmac_key.as_deref(),
+                twilio: rx.cfg.twilio_auth_token.as_deref().map(|auth_token| {
+                    signature::TwilioCheck {
+                        auth_token,
+                        url: twilio_url::public_url(rx.cfg.public_url.as_deref(), &parts),
+                    }
+                }),
                 require: rx.cfg.require_signature,
             };
             if let Some(failure) = signature::check(&secrets, &env) {
@@ -575,7 +590,12 @@ async fn webhook(
             reply::text(status, reply)
         };
     }
-    let mut response = reply::json(status, reply);
+    // Twilio expects TwiML: the empty answer, which sends nothing back to the customer.
+    let mut response = if status == StatusCode::OK && reply == reply::TWIML_EMPTY {
+        reply::twiml(reply)
+    } else {
+        reply::json(status, reply)
+    };
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
             .headers_mut()
@@ -749,6 +769,9 @@ fn reply_body(
     max_body: usize,
 ) -> String {
     if status == StatusCode::OK {
+        if n.provider == Provider::Twilio {
+            return reply::TWIML_EMPTY.to_owned();
+        }
         if n.provider == Provider::Meta {
             return r#"{"statusCode":"200","statusMessage":"OK"}"#.to_owned();
         }

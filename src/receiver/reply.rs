@@ -7,6 +7,11 @@ use axum::response::{IntoResponse, Response};
 
 const JSON: &str = "application/json; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
+const XML: &str = "text/xml; charset=utf-8";
+
+/// The empty TwiML document: Twilio's webhooks expect TwiML back, and an empty `<Response/>`
+/// tells Twilio to send nothing (any other 200 body is logged by Twilio as an error, 12300).
+pub const TWIML_EMPTY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#;
 
 fn with_type(status: StatusCode, content_type: &'static str, body: String) -> Response {
     let mut r = (status, body).into_response();
@@ -27,6 +32,11 @@ pub fn json(status: StatusCode, body: String) -> Response {
 /// A plain-text reply.
 pub fn text(status: StatusCode, body: impl Into<String>) -> Response {
     with_type(status, TEXT, body.into())
+}
+
+/// A 200 TwiML reply (`text/xml`).
+pub fn twiml(body: String) -> Response {
+    with_type(StatusCode::OK, XML, body)
 }
 
 /// `{"ok":false,"error":…}` with `status`.

@@ -1,10 +1,12 @@
 //! Webhook signatures: `X-Hub-Signature-256` (Meta, HMAC-SHA256 with the app secret) and
-//! `X-Webhook-Hmac` (WAHA, HMAC-SHA512 with the webhook's key), over the exact body bytes.
+//! `X-Webhook-Hmac` (WAHA, HMAC-SHA512 with the webhook's key), over the exact body bytes, and
+//! `X-Twilio-Signature` (Twilio, HMAC-SHA1 with the auth token over the URL it called and the
+//! form's fields, see [`super::twilio_url`]).
 //!
 //! Which header is checked depends only on the headers and the configured secrets, never on the
 //! body's shape: with `--meta-app-secret` every request carrying `X-Hub-Signature-256` is
 //! checked, with `--waha-hmac-key` every request carrying `X-Webhook-Hmac`. A request carrying
-//! neither is accepted as unsigned unless `--require-signature` is set, so a forged body of a
+//! none is accepted as unsigned unless `--require-signature` is set, so a forged body of a
 //! shape wamon does not recognise cannot slip through as "not a Meta body".
 //!
 //! A failure has two faces. The sender gets [`Failure::public`]: which header, and the likely
@@ -12,6 +14,9 @@
 //! a forged body by asking twice); it goes only to the local record ([`Failure::local`]): the
 //! capture's `note`, the screen and the log. Comparison is constant-time.
 
+use super::twilio_url::{
+    body_hash_matches, port_variants, signed_params, twilio_signature, TWILIO_HEADER,
+};
 use crate::envelope::Envelope;
 use hmac::{Hmac, Mac};
 
@@ -20,8 +25,18 @@ use hmac::{Hmac, Mac};
 pub struct Secrets<'a> {
     pub meta_app_secret: Option<&'a str>,
     pub waha_hmac_key: Option<&'a str>,
+    /// Twilio's auth token and the URL this request was sent to (rebuilt by the receiver).
+    pub twilio: Option<TwilioCheck<'a>>,
     /// Refuse requests that carry no configured signature header.
     pub require: bool,
+}
+
+/// What a Twilio signature is checked with.
+#[derive(Debug, Clone)]
+pub struct TwilioCheck<'a> {
+    pub auth_token: &'a str,
+    /// The URL Twilio called, as [`super::twilio_url::public_url`] rebuilt it.
+    pub url: String,
 }
 
 /// Meta's signature header.
@@ -81,6 +96,11 @@ impl Failure {
                 expected_form,
                 ..
             } => format!("{header} is malformed: expected {expected_form}"),
+            Failure::Mismatch { header, .. } if *header == TWILIO_HEADER => format!(
+                "{header} does not match the request: the auth token differs, or the URL this \
+                 receiver rebuilt is not the one Twilio called (a tunnel's address: see \
+                 --public-url), or the form was re-encoded on the way"
+            ),
             Failure::Mismatch { header, .. } => format!(
                 "{header} does not match the body: the secret differs, or the body was \
                  re-encoded on the way"
@@ -160,6 +180,14 @@ pub fn check(secrets: &Secrets, env: &Envelope) -> Option<Failure> {
             }
         }
     }
+    if let Some(t) = &secrets.twilio {
+        if let Some(sig) = env.header(TWILIO_HEADER) {
+            checked = true;
+            if let Some(f) = check_twilio(t, sig.trim(), &env.body) {
+                return Some(f);
+            }
+        }
+    }
     if secrets.require && !checked {
         let mut expected = Vec::new();
         if secrets.meta_app_secret.is_some() {
@@ -168,9 +196,50 @@ pub fn check(secrets: &Secrets, env: &Envelope) -> Option<Failure> {
         if secrets.waha_hmac_key.is_some() {
             expected.push(WAHA_HEADER);
         }
+        if secrets.twilio.is_some() {
+            expected.push(TWILIO_HEADER);
+        }
         return Some(Failure::Missing { expected });
     }
     None
+}
+
+/// Checks a Twilio signature `sig` (base64 of 20 bytes) of a request with `body`.
+fn check_twilio(t: &TwilioCheck, sig: &str, body: &[u8]) -> Option<Failure> {
+    use base64::Engine as _;
+    use subtle::ConstantTimeEq;
+    let got = base64::engine::general_purpose::STANDARD
+        .decode(sig)
+        .ok()
+        .filter(|b| b.len() == 20);
+    let Some(got) = got else {
+        return Some(Failure::Malformed {
+            header: TWILIO_HEADER,
+            got: clip(sig),
+            expected_form: "base64 of a 20-byte HMAC-SHA1 (28 characters)",
+        });
+    };
+    let params = signed_params(&t.url, body);
+    let matches = |url: &String| {
+        let want = twilio_signature(t.auth_token, url, &params);
+        let want = base64::engine::general_purpose::STANDARD
+            .decode(want)
+            .unwrap_or_default();
+        bool::from(want.ct_eq(&got))
+    };
+    if port_variants(&t.url).iter().any(matches) && body_hash_matches(&t.url, body) {
+        return None;
+    }
+    Some(Failure::Mismatch {
+        header: TWILIO_HEADER,
+        got: sig.to_owned(),
+        computed: format!(
+            "{} over {}",
+            twilio_signature(t.auth_token, &t.url, &params),
+            t.url
+        ),
+        secret_flag: "--twilio-auth-token or --public-url",
+    })
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
@@ -251,6 +320,7 @@ mod tests {
         let mut s = Secrets {
             meta_app_secret: Some("app-secret"),
             waha_hmac_key: Some("k"),
+            twilio: None,
             require: false,
         };
         assert_eq!(check(&s, &env(&[], body)), None);
@@ -269,5 +339,63 @@ mod tests {
             .push((WAHA_HEADER.to_ascii_lowercase(), vec![0xff; 128]));
         let f = check(&waha(), &e).unwrap();
         assert!(matches!(f, Failure::Malformed { .. }), "{f:?}");
+    }
+
+    /// twilio-python's vector, sent as a form to the URL Twilio signed.
+    fn twilio(url: &str) -> Secrets<'static> {
+        Secrets {
+            twilio: Some(TwilioCheck {
+                auth_token: "12345",
+                url: url.to_owned(),
+            }),
+            ..Secrets::default()
+        }
+    }
+
+    const TWILIO_FORM: &str =
+        "CallSid=CA1234567890ABCDE&Caller=%2B14158675309&Digits=1234&From=%2B14158675309&To=%2B18005551212";
+
+    #[test]
+    fn a_twilio_signature_is_checked_over_url_and_form() {
+        let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+        let signed = env(
+            &[(TWILIO_HEADER, "RSOYDt4T1cUTdK1PDd93/VVr8B8=")],
+            TWILIO_FORM,
+        );
+        assert_eq!(check(&twilio(url), &signed), None);
+        // Twilio's validators accept the URL with the default port written out.
+        assert_eq!(
+            check(
+                &twilio("https://mycompany.com:443/myapp.php?foo=1&bar=2"),
+                &signed
+            ),
+            None
+        );
+        let f = check(
+            &twilio("http://127.0.0.1:8080/myapp.php?foo=1&bar=2"),
+            &signed,
+        )
+        .unwrap();
+        assert!(matches!(f, Failure::Mismatch { .. }), "{f:?}");
+        assert!(f.public().contains("--public-url"));
+        assert!(
+            !f.public().contains("127.0.0.1"),
+            "nothing computed in the reply"
+        );
+        assert!(f.local().contains("over http://127.0.0.1:8080/myapp.php"));
+        let tampered = env(
+            &[(TWILIO_HEADER, "RSOYDt4T1cUTdK1PDd93/VVr8B8=")],
+            &TWILIO_FORM.replace("1234&", "9999&"),
+        );
+        assert!(check(&twilio(url), &tampered).is_some());
+        let bad = check(
+            &twilio(url),
+            &env(&[(TWILIO_HEADER, "not base64!")], TWILIO_FORM),
+        );
+        assert!(matches!(bad, Some(Failure::Malformed { .. })), "{bad:?}");
+        let mut required = twilio(url);
+        required.require = true;
+        let missing = check(&required, &env(&[], TWILIO_FORM)).unwrap();
+        assert!(missing.public().contains(TWILIO_HEADER));
     }
 }

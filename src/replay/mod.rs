@@ -77,6 +77,8 @@ impl Options {
             keys: Keys {
                 waha_hmac_key: args.waha_hmac_key.clone(),
                 meta_app_secret: args.meta_app_secret.clone(),
+                twilio_auth_token: args.twilio_auth_token.clone(),
+                twilio_base: args.public_url.clone().unwrap_or_else(|| args.to.clone()),
             },
             ..Options::new(&args.to, args.speed)?
         })

@@ -1,6 +1,8 @@
-//! Re-signing a replayed request for the receiver's secrets: `X-Webhook-Hmac` (WAHA) and
-//! `X-Hub-Signature-256` (Meta), computed by the same functions the receiver checks with
-//! ([`crate::receiver::signature`]).
+//! Re-signing a replayed request for the receiver's secrets: `X-Webhook-Hmac` (WAHA),
+//! `X-Hub-Signature-256` (Meta) and `X-Twilio-Signature` (Twilio), computed by the same
+//! functions the receiver checks with ([`crate::receiver::signature`]). Twilio's covers the URL
+//! too: the one the replay sends to (`--to` and the request's path and query), or the
+//! `--public-url` base the bot behind a tunnel rebuilds.
 //!
 //! A header is (re)computed over the exact body only when its secret is given, and only on a
 //! request that carried that header or whose body reads as that provider: a replay to a bot that
@@ -12,6 +14,7 @@
 use crate::envelope::Envelope;
 use crate::model::Provider;
 use crate::receiver::signature::{meta_signature, waha_signature, META_HEADER, WAHA_HEADER};
+use crate::receiver::twilio_url::{signed_params, twilio_signature, TWILIO_HEADER};
 use std::borrow::Cow;
 
 /// WAHA's companion header naming the algorithm.
@@ -25,12 +28,18 @@ const META_SHA1_HEADER: &str = "x-hub-signature";
 pub struct Keys {
     pub waha_hmac_key: Option<String>,
     pub meta_app_secret: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    /// The base URL Twilio's signature is computed over (the request's path and query are
+    /// appended): `--public-url`, else the `--to` URL.
+    pub twilio_base: String,
 }
 
 impl Keys {
     /// No secret given: every request goes out with its captured headers.
     pub fn is_empty(&self) -> bool {
-        self.waha_hmac_key.is_none() && self.meta_app_secret.is_none()
+        self.waha_hmac_key.is_none()
+            && self.meta_app_secret.is_none()
+            && self.twilio_auth_token.is_none()
     }
 }
 
@@ -63,6 +72,21 @@ pub fn headers<'a>(env: &'a Envelope, keys: &Keys) -> Cow<'a, [(String, Vec<u8>)
                 meta_signature(secret, &env.body).into_bytes(),
             );
             out.retain(|(k, _)| !k.eq_ignore_ascii_case(META_SHA1_HEADER));
+        }
+    }
+    if let Some(token) = &keys.twilio_auth_token {
+        if has(env, TWILIO_HEADER) || is(Provider::Twilio) {
+            let url = format!(
+                "{}{}{}",
+                keys.twilio_base.trim_end_matches('/'),
+                env.path,
+                env.query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default()
+            );
+            let sig = twilio_signature(token, &url, &signed_params(&url, &env.body));
+            set(&mut out, TWILIO_HEADER, sig.into_bytes());
         }
     }
     Cow::Owned(out)
@@ -113,7 +137,41 @@ mod tests {
         Keys {
             waha_hmac_key: waha.map(str::to_owned),
             meta_app_secret: meta.map(str::to_owned),
+            ..Keys::default()
         }
+    }
+
+    #[test]
+    fn twilio_requests_are_signed_over_the_url_they_are_replayed_to() {
+        use crate::receiver::signature::TwilioCheck;
+        let form = "AccountSid=AC1a03647d811fab342c0ad608e382fab2&MessageSid=SM1&Body=hi";
+        let mut e = env(&[("x-twilio-signature", b"stale")], form);
+        e.path = "/twilio".into();
+        e.query = Some("a=1".into());
+        let k = Keys {
+            twilio_auth_token: Some("T2".into()),
+            twilio_base: "https://bot.example/".into(),
+            ..Keys::default()
+        };
+        let new = signed(&e, &k);
+        let secrets = |url: &str| Secrets {
+            twilio: Some(TwilioCheck {
+                auth_token: "T2",
+                url: url.to_owned(),
+            }),
+            require: true,
+            ..Secrets::default()
+        };
+        assert_eq!(
+            check(&secrets("https://bot.example/twilio?a=1"), &new),
+            None
+        );
+        assert!(check(&secrets("https://other.example/twilio?a=1"), &new).is_some());
+        // An unsigned Twilio form gets signed, a WAHA body does not.
+        let unsigned = signed(&env(&[], form), &k);
+        assert!(unsigned.header_bytes("x-twilio-signature").is_some());
+        let waha = env(&[], WAHA_BODY);
+        assert!(matches!(headers(&waha, &k), Cow::Owned(h) if h.is_empty()));
     }
 
     /// `env` with `keys`' headers, as the receiver would see it.

@@ -20,6 +20,7 @@ pub enum Action {
     OpenFilter,
     ToggleFollow,
     ToggleRawEvents,
+    ToggleFormBytes,
     Help,
     NextDetailView,
     ToggleFold,
@@ -283,6 +284,14 @@ pub const KEYMAP: &[Binding] = &[
         "v",
         A::NextDetailView,
         "raw / event / headers / ticks / bot reply",
+        true,
+    ),
+    b(
+        S::Detail,
+        &[k('r')],
+        "r",
+        A::ToggleFormBytes,
+        "a form body: its fields / its bytes",
         true,
     ),
     b(

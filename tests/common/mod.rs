@@ -41,7 +41,8 @@ pub fn bodies() -> Vec<Vec<u8>> {
         files.sort_by_key(|f| f.path());
         for f in files {
             let name = f.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".json") && !name.ends_with(".expect.json") {
+            let json = name.ends_with(".json") && !name.ends_with(".expect.json");
+            if json || name.ends_with(".form") {
                 out.push(std::fs::read(f.path()).unwrap());
             }
         }

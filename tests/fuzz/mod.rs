@@ -127,7 +127,7 @@ pub fn seeds() -> &'static [Seed] {
                 .map(|f| f.unwrap().path())
                 .filter(|f| {
                     let n = f.to_string_lossy();
-                    n.ends_with(".json") && !n.ends_with(".expect.json")
+                    (n.ends_with(".json") && !n.ends_with(".expect.json")) || n.ends_with(".form")
                 })
                 .collect();
             files.sort();

@@ -172,6 +172,12 @@ impl App {
                 self.raw_events = !self.raw_events;
                 self.rebuild_view();
             }
+            Action::ToggleFormBytes => {
+                self.detail.form_bytes = !self.detail.form_bytes;
+                // Rebuilt at once, showing the other face of the same request.
+                self.detail.seq = None;
+                self.sync_detail();
+            }
             Action::NextDetailView => {
                 self.detail.view = self.detail.view.next();
                 self.detail.scroll = 0;

@@ -119,6 +119,10 @@ pub struct Detail {
     pub scroll: usize,
     /// The row the pane was built for.
     pub row: Option<Row>,
+    /// The shown body is a Twilio form, which the raw view shows as its decoded fields.
+    pub is_form: bool,
+    /// Show forms as the bytes received instead (`r`).
+    pub form_bytes: bool,
 }
 
 /// Everything the screen shows and remembers.
@@ -227,6 +231,8 @@ impl App {
                 request_index: 0,
                 scroll: 0,
                 row: None,
+                is_form: false,
+                form_bytes: false,
             },
             seen: HashMap::new(),
             rate: VecDeque::new(),
@@ -482,17 +488,29 @@ impl App {
                 intake.normalized(&mut n);
                 n
             });
+            let form_bytes = self.detail.form_bytes;
+            let mut is_form = false;
             self.detail.json = env
                 .as_ref()
                 .map(|e| match crate::body_encoding::decoded(e) {
                     Ok(body) => match intake.body(&body) {
                         Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
-                        None => JsonView::new(&body).with_redacted_text(intake.redacts()),
+                        None => {
+                            // A Twilio form: its fields as JSON, unless its bytes were asked for.
+                            let fields = crate::display::form::fields_json(&body);
+                            is_form = fields.is_some();
+                            let doc = fields.filter(|_| !form_bytes);
+                            match doc.as_deref().and_then(|d| intake.body(d.as_bytes())) {
+                                Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
+                                None => JsonView::new(&body).with_redacted_text(intake.redacts()),
+                            }
+                        }
                     },
                     // Compressed bytes mean nothing on screen: say why they are not shown.
                     Err(why) => JsonView::new(format!("({why})").as_bytes()),
                 });
             self.detail.env = env;
+            self.detail.is_form = is_form;
             if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
                 j.set_search(&self.search_query);
             }

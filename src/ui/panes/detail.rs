@@ -55,7 +55,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
 }
 
 fn title(app: &App) -> String {
-    let mut t = format!(" {}", app.detail.view.name());
+    let name = match app.detail.view {
+        DetailView::Raw if app.detail.is_form && app.detail.form_bytes => "form bytes (r: fields)",
+        DetailView::Raw if app.detail.is_form => "form fields (r: bytes)",
+        view => view.name(),
+    };
+    let mut t = format!(" {name}");
     // The request's own number comes first, where a narrow pane does not cut it: `[`/`]` step
     // through a row's requests and this says which one is shown.
     if let Some(seq) = app.detail.seq {
