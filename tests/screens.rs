@@ -834,3 +834,46 @@ fn emoji_sequences_keep_to_the_cells_they_are_given() {
     let text = text_of(buf);
     assert!(text.contains("ok 👍 🏿  fam 👨  dev 👩 🏽  end"), "{text}");
 }
+
+#[test]
+fn a_wide_character_under_the_help_overlays_edge_never_eats_its_border() {
+    let mut a = app();
+    // Names of every width, so that some wide character lands under the overlay's left edge.
+    let bodies: Vec<Vec<u8>> = (0..12)
+        .map(|i| {
+            json!({"event":"message","session":"default","payload":{
+                "id": format!("false_551198888111{i}@c.us_W{i}"),"timestamp":1_795_262_400,
+                "from": format!("551198888111{i}@c.us"),"fromMe":false,
+                "body": format!("{}👍🏿日本語👍🏿日本語👍🏿日本語", "x".repeat(i)),"hasMedia":false}})
+            .to_string()
+            .into_bytes()
+        })
+        .collect();
+    feed(&mut a, &bodies);
+    key(&mut a, KeyCode::Char('?'));
+    let t = draw(&mut a, 200, 40);
+    let buf = t.backend().buffer();
+    let text = text_of(buf);
+    let rows: Vec<&str> = text.lines().collect();
+    let top = rows
+        .iter()
+        .position(|r| r.contains("Keys · wamon"))
+        .unwrap();
+    let chars: Vec<char> = rows[top].chars().collect();
+    let keys = rows[top][..rows[top].find("Keys").unwrap()].chars().count();
+    let left = (0..keys).rev().find(|&x| chars[x] == '┌').unwrap() as u16;
+    assert!(left > 0);
+    for y in top + 1..rows.len() {
+        let y = y as u16;
+        if buf[(left, y)].symbol() == "└" {
+            break;
+        }
+        assert_eq!(buf[(left, y)].symbol(), "│", "row {y}:\n{text}");
+        // And the cell before it is no wide character reaching over it.
+        let before = buf[(left - 1, y)].symbol();
+        assert!(
+            unicode_width::UnicodeWidthStr::width(before) < 2,
+            "row {y}: {before:?}\n{text}"
+        );
+    }
+}

@@ -53,7 +53,28 @@ pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
         let typing = matches!(app.mode, Mode::Filter | Mode::Search | Mode::Prompt);
         theme::monochrome(frame.buffer_mut(), if typing { None } else { focused });
     }
+    mend_wide_cells(frame.buffer_mut());
     guard(frame.buffer_mut());
+}
+
+/// Blanks every wide character whose right half something else was drawn over (an overlay's
+/// border, the edge of a popup): a terminal would draw it whole, over that border, and ratatui,
+/// taking the covered cell for the hidden half, would never draw the border itself.
+pub fn mend_wide_cells(buf: &mut Buffer) {
+    use unicode_width::UnicodeWidthStr;
+    let w = buf.area.width as usize;
+    for row in buf.content.chunks_mut(w.max(1)) {
+        for x in 0..row.len().saturating_sub(1) {
+            let sym = row[x].symbol();
+            if sym.len() == 1 || sym.width() < 2 {
+                continue;
+            }
+            // Drawing a wide character leaves a blank in the cell it hides.
+            if !row[x + 1].symbol().starts_with(' ') {
+                row[x].set_symbol(" ");
+            }
+        }
+    }
 }
 
 /// Draws one frame without the last guard. Request data must already be safe here, having come
