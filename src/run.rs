@@ -47,6 +47,8 @@ pub struct RunInfo {
     pub forward: Option<ForwardInfo>,
     /// How many `--reply` rules script the receiver's answers (status bar).
     pub reply_rules: usize,
+    /// `NO_COLOR` is set: the screen shows selection, focus and states without colour.
+    pub no_color: bool,
 }
 
 /// Forwarding as the screen shows it.
@@ -74,6 +76,7 @@ impl RunInfo {
             max_events: crate::store::DEFAULT_MAX_EVENTS,
             forward: None,
             reply_rules: 0,
+            no_color: false,
         }
     }
 
@@ -356,6 +359,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
             stats,
         }),
         reply_rules,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
     let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(

@@ -91,8 +91,25 @@ async fn the_meta_handshake_answers_the_challenge_only_with_the_right_token() {
     assert_eq!(bad.status, 403);
     let seen = r.next().await;
     assert_eq!(seen.normalized.events[0].kind, Kind::Session);
+    assert_eq!(seen.normalized.provider, Provider::Meta);
+    // A refused handshake is a rejected request (counted as such), noted with why, and reads
+    // back the same from the capture.
     let refused = r.next().await;
-    assert!(refused.normalized.events[0].error.is_some());
+    let ev = &refused.normalized.events[0];
+    assert_eq!((ev.kind, ev.event.as_str()), (Kind::Rejected, "verify"));
+    assert_eq!(
+        ev.error.as_deref(),
+        Some("Meta verification handshake refused: hub.verify_token does not match")
+    );
+    assert_eq!(
+        refused.env.note.as_deref(),
+        Some("hub.verify_token does not match")
+    );
+    assert_eq!(
+        wamon::provider::normalize(&refused.env),
+        refused.normalized,
+        "re-normalised from the capture"
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use common::{demo_bodies as all_demos, key, text_of, type_text, START_MS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
@@ -64,7 +64,8 @@ fn empty_screen_says_how_to_get_traffic() {
     let mut a = app();
     let t = draw(&mut a, 120, 24);
     let text = text_of(t.backend().buffer());
-    assert!(text.contains("Waiting for webhooks on http://127.0.0.1:8080"));
+    assert!(text.contains("Waiting for webhooks on "));
+    assert!(text.contains("    http://127.0.0.1:8080/ "));
     insta::assert_snapshot!(t.backend());
 }
 
@@ -75,7 +76,8 @@ fn the_empty_screen_gives_the_url_with_the_token() {
         ..RunInfo::new("127.0.0.1:8080".parse().unwrap())
     });
     let text = text_of(draw(&mut a, 160, 24).backend().buffer());
-    assert!(text.contains("Waiting for webhooks on http://127.0.0.1:8080/k3y-9f2a_x/"));
+    assert!(text.contains("    http://127.0.0.1:8080/k3y-9f2a_x/ "));
+    assert!(text.contains("curl http://127.0.0.1:8080/k3y-9f2a_x/ \\"));
     assert!(text.contains("https://<your-tunnel>/k3y-9f2a_x/"));
     assert!(!text.contains("no token"));
 }
@@ -674,4 +676,207 @@ fn a_reopened_capture_is_flagged_on_the_status_bar() {
         text.contains("capture reopened"),
         "narrow screens too: {text}"
     );
+}
+
+/// The status bar's last line of a frame.
+fn status_line(t: &Terminal<TestBackend>) -> String {
+    let text = text_of(t.backend().buffer());
+    text.lines().last().unwrap().to_owned()
+}
+
+#[test]
+fn the_hints_lead_with_help_and_shorten_before_they_vanish() {
+    let mut a = app();
+    feed(&mut a, &demo("waha"));
+    for focus in [Focus::Chats, Focus::Stream, Focus::Detail] {
+        a.focus = focus;
+        for w in [80, 100, 120, 160, 200] {
+            let line = status_line(&draw(&mut a, w, 30));
+            assert!(line.contains("│ ? help"), "{focus:?} at {w}: {line:?}");
+        }
+    }
+    // At 120 columns the status leaves little room: the other hints are there, as keys alone.
+    a.focus = Focus::Stream;
+    let line = status_line(&draw(&mut a, 120, 30));
+    assert!(
+        line.trim_end().ends_with("│ ? help q Tab c/Esc /"),
+        "{line:?}"
+    );
+    // With room, every hint is whole.
+    let line = status_line(&draw(&mut a, 260, 30));
+    assert!(
+        line.contains("? help q quit Tab next pane c/Esc back to all chats"),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn the_empty_screen_gives_a_curl_to_the_running_receiver_that_fits() {
+    let mut a = App::new(RunInfo::new("127.0.0.1:18123".parse().unwrap()));
+    let t = draw(&mut a, 80, 24);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("│    http://127.0.0.1:18123/ "), "{text}");
+    assert!(text.contains("curl http://127.0.0.1:18123/ \\"), "{text}");
+    assert!(
+        text.contains(r#"-d '{"event":"message","session":"s","payload":{}}'"#),
+        "{text}"
+    );
+}
+
+/// Meta's verification GET as the receiver records it, refused for a wrong token.
+fn refused_verify(seq: u64) -> Envelope {
+    let mut env = Envelope::post(seq, START_MS + 1000 * seq as i64, Vec::new());
+    env.method = "GET".into();
+    env.path = "/webhook".into();
+    env.query = Some("hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1".into());
+    env.status = 403;
+    env.note = Some("hub.verify_token does not match".into());
+    env
+}
+
+#[test]
+fn a_refused_verify_request_is_a_rejected_row_and_is_counted() {
+    let mut a = app();
+    common::ingest(&mut a, [refused_verify(1)]);
+    a.focus = Focus::Stream;
+    key(&mut a, KeyCode::Char('g'));
+    let t = draw(&mut a, 260, 20);
+    let text = text_of(t.backend().buffer());
+    assert!(text.contains("1 rejected · 0 malformed"), "{text}");
+    assert!(text.contains("meta  [rejected] "), "{text}");
+    assert!(
+        text.contains(
+            "verify · Meta verification handshake refused: hub.verify_token does not match"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("raw JSON · meta · verify"), "{text}");
+    assert!(!text.contains("unknown"), "{text}");
+}
+
+#[test]
+fn without_colour_selection_focus_and_read_ticks_still_show() {
+    let mut a = app();
+    a.info.no_color = true;
+    let mut bodies = Vec::new();
+    for (id, ack, name) in [("TD", 2, "DEVICE"), ("TR", 3, "READ")] {
+        bodies.push(waha_out(id, &format!("this one is {name}")));
+        bodies.push(waha_ack(id, ack, name));
+    }
+    feed(&mut a, &bodies);
+    a.focus = Focus::Stream;
+    let t = draw(&mut a, 100, 12);
+    let buf = t.backend().buffer();
+    // No colour anywhere.
+    for cell in &buf.content {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+    let text = text_of(buf);
+    let rows: Vec<&str> = text.lines().collect();
+    // The focused pane (the stream) is drawn heavy, the others light.
+    let stream_top = rows[0];
+    assert!(
+        stream_top.contains("┏ Stream") && stream_top.contains("┌ Chats"),
+        "{stream_top}"
+    );
+    // The selected row (the last, followed) is reversed.
+    let y = rows
+        .iter()
+        .position(|r| r.contains("this one is READ"))
+        .unwrap() as u16;
+    let x = rows[y as usize].find("this one").unwrap();
+    let x = rows[y as usize][..x].chars().count() as u16;
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    let other = rows
+        .iter()
+        .position(|r| r.contains("this one is DEVICE"))
+        .unwrap() as u16;
+    assert!(!buf[(x, other)].modifier.contains(Modifier::REVERSED));
+    // Read ticks are underlined, delivered ones are not.
+    let underlined_on = |y: u16| {
+        (0..buf.area.width)
+            .filter(|&x| buf[(x, y)].symbol() == "✓")
+            .map(|x| buf[(x, y)].modifier.contains(Modifier::UNDERLINED))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(underlined_on(y), [true, true]);
+    assert_eq!(underlined_on(other), [false, false]);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn ctrl_l_repaints_from_any_mode() {
+    let mut a = app();
+    let ctrl_l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL);
+    a.on_key(ctrl_l, START_MS);
+    assert!(a.repaint);
+    a.repaint = false;
+    key(&mut a, KeyCode::Char('/'));
+    a.on_key(ctrl_l, START_MS);
+    assert!(a.repaint && a.mode == Mode::Filter);
+}
+
+#[test]
+fn emoji_sequences_keep_to_the_cells_they_are_given() {
+    let mut a = app();
+    let body = json!({"event":"message","session":"default","payload":{
+        "id":"false_5511988881111@c.us_E1","timestamp":1_795_262_400,"from":"5511988881111@c.us",
+        "fromMe":false,"body":"ok 👍🏿 fam 👨‍👩‍👧 dev 👩🏽‍💻 end","hasMedia":false}});
+    feed(&mut a, &[body.to_string().into_bytes()]);
+    let t = draw(&mut a, 160, 10);
+    let buf = t.backend().buffer();
+    let syms: Vec<&str> = buf.content.iter().map(|c| c.symbol()).collect();
+    // Every cell holds one emoji at most: the tone stands in a cell of its own, and no cell
+    // holds a joined sequence whose width terminals disagree on.
+    for s in &syms {
+        assert!(
+            !(s.contains('\u{200d}') || s.chars().count() > 1 && s.contains('🏿')),
+            "{s:?}"
+        );
+    }
+    let text = text_of(buf);
+    assert!(text.contains("ok 👍 🏿  fam 👨  dev 👩 🏽  end"), "{text}");
+}
+
+#[test]
+fn a_wide_character_under_the_help_overlays_edge_never_eats_its_border() {
+    let mut a = app();
+    // Names of every width, so that some wide character lands under the overlay's left edge.
+    let bodies: Vec<Vec<u8>> = (0..12)
+        .map(|i| {
+            json!({"event":"message","session":"default","payload":{
+                "id": format!("false_551198888111{i}@c.us_W{i}"),"timestamp":1_795_262_400,
+                "from": format!("551198888111{i}@c.us"),"fromMe":false,
+                "body": format!("{}👍🏿日本語👍🏿日本語👍🏿日本語", "x".repeat(i)),"hasMedia":false}})
+            .to_string()
+            .into_bytes()
+        })
+        .collect();
+    feed(&mut a, &bodies);
+    key(&mut a, KeyCode::Char('?'));
+    let t = draw(&mut a, 200, 40);
+    let buf = t.backend().buffer();
+    let text = text_of(buf);
+    let rows: Vec<&str> = text.lines().collect();
+    let top = rows
+        .iter()
+        .position(|r| r.contains("Keys · wamon"))
+        .unwrap();
+    let chars: Vec<char> = rows[top].chars().collect();
+    let keys = rows[top][..rows[top].find("Keys").unwrap()].chars().count();
+    let left = (0..keys).rev().find(|&x| chars[x] == '┌').unwrap() as u16;
+    assert!(left > 0);
+    for y in top + 1..rows.len() {
+        let y = y as u16;
+        if buf[(left, y)].symbol() == "└" {
+            break;
+        }
+        assert_eq!(buf[(left, y)].symbol(), "│", "row {y}:\n{text}");
+        // And the cell before it is no wide character reaching over it.
+        let before = buf[(left - 1, y)].symbol();
+        assert!(
+            unicode_width::UnicodeWidthStr::width(before) < 2,
+            "row {y}: {before:?}\n{text}"
+        );
+    }
 }

@@ -48,6 +48,12 @@ impl Session {
     }
 
     fn start_on(socket: Option<&str>, extra: &str) -> Session {
+        Session::start_gated(socket, extra, false)
+    }
+
+    /// With `gated`, wamon starts only once Enter is sent to the pane, so that the test can set
+    /// tmux options first.
+    fn start_gated(socket: Option<&str>, extra: &str, gated: bool) -> Session {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -60,10 +66,13 @@ impl Session {
         } else {
             "--no-capture"
         };
-        let cmd = format!(
+        let mut cmd = format!(
             "{BIN} --listen 127.0.0.1:{port} {capture} --log-file {} {extra}",
             log.display()
         );
+        if gated {
+            cmd = format!("read _ && exec {cmd}");
+        }
         let st = tmux_on(socket)
             .args([
                 "new-session",
@@ -492,5 +501,87 @@ fn a_stopped_terminal_never_stops_the_receiver_and_the_screen_catches_up() {
     assert_eq!(
         wamon::capture::read_all(&file[..]).unwrap().envelopes.len(),
         N
+    );
+}
+
+/// Every pane row of `screen` as wide as the terminal, measured the way tmux lays out what wamon
+/// sends (each character on its own: wamon never sends a sequence whose width is in doubt): a
+/// row whose width ratatui and tmux disagree on comes out longer or shorter.
+fn rows_of_width(screen: &str, width: usize) -> Result<(), String> {
+    use unicode_width::UnicodeWidthChar;
+    for (y, row) in screen.lines().enumerate() {
+        let w: usize = row.chars().map(|c| c.width().unwrap_or(0)).sum();
+        let pane_row = row.starts_with(['┌', '│', '└']);
+        if pane_row && w != width {
+            return Err(format!(
+                "row {y} is {w} columns, not {width}: {row:?}\n{screen}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn emoji_with_skin_tones_and_joiners_keep_every_row_in_place() {
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start("");
+    s.wait_for("the empty screen", |t| t.contains("Waiting for webhooks"));
+    let body = r#"{"event":"message","session":"default","payload":{"id":"false_5511988881111@c.us_E1","timestamp":1795262400,"from":"5511988881111@c.us","fromMe":false,"body":"ok 👍🏿 fam 👨‍👩‍👧 dev 👩🏽‍💻 heart ❤️ end","hasMedia":false,"_data":{"notifyName":"Ana 👩🏾‍🦱"}}}"#;
+    let reply = common::post(&format!("127.0.0.1:{}", s.port), body).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let screen = s.wait_for("the emoji message", |t| t.contains("end"));
+    // The skin tone is kept, in a cell of its own; a joined sequence shows its first emoji.
+    assert!(
+        screen.contains("ok 👍🏿 fam 👨 dev 👩🏽 heart ❤ end"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{200d}'), "{screen}");
+    rows_of_width(&screen, 150).unwrap();
+    // The help overlay over it keeps its borders, and so do the rows beside it.
+    s.keys(&["?"]);
+    let screen = s.wait_for("the help overlay", |t| t.contains("Keys · wamon"));
+    rows_of_width(&screen, 150).unwrap();
+}
+
+#[test]
+fn resizing_then_quitting_leaves_no_borders_on_the_shell() {
+    if !have_tmux() {
+        return;
+    }
+    // Its own server, where the window has no alternate screen (as in some tmux setups and
+    // terminals): whatever wamon leaves on the screen stays there for the shell.
+    let socket = format!("wamon-resize-{}", std::process::id());
+    let s = Session::start_gated(Some(&socket), "--demo", true);
+    let st = s
+        .tmux()
+        .args(["set-option", "-w", "-t", &s.name, "alternate-screen", "off"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    s.keys(&["Enter"]);
+    s.wait_for("demo traffic", |t| {
+        t.contains("Chats ·") && t.contains("waha")
+    });
+    let st = s
+        .tmux()
+        .args(["resize-window", "-t", &s.name, "-x", "80", "-y", "24"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    s.wait_for("the screen redrawn at 80x24", |t| {
+        t.lines().count() <= 24 && t.contains("ev ·")
+    });
+    s.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !s.pane_dead() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(s.pane_dead(), "wamon did not exit on q");
+    let screen = s.screen();
+    assert!(
+        !screen.contains(['┌', '┐', '└', '┘', '│', '─', '●']),
+        "the last frame stayed on the screen:\n{screen}"
     );
 }

@@ -183,6 +183,9 @@ pub fn normalize_body(body: &[u8]) -> Normalized {
 /// ([`body_encoding::decoded`]). Rejected requests (bad signature, too large) stay rejected;
 /// one only answered by a `--reply` rule is normalised like any other.
 pub fn normalize(env: &Envelope) -> Normalized {
+    if let Some(verify) = verify_handshake(env) {
+        return verify;
+    }
     if let Some(note) = env.rejection() {
         let provider = body_encoding::decoded(env)
             .ok()
@@ -201,6 +204,43 @@ pub fn normalize(env: &Envelope) -> Normalized {
         return Normalized::problem(provider, Kind::Rejected, "rejected", note.to_owned());
     }
     normalize_decoded(env, body_encoding::decoded(env))
+}
+
+/// Meta's verification handshake (a GET or HEAD whose query carries `hub.mode` or
+/// `hub.challenge`, which the receiver answers itself), or `None` for any other request: a
+/// `verify` event, of kind `rejected` saying why when it was refused (its note; a capture
+/// written before refusals had one gives the status), else of kind `session`.
+pub fn verify_handshake(env: &Envelope) -> Option<Normalized> {
+    if !matches!(env.method.as_str(), "GET" | "HEAD") {
+        return None;
+    }
+    let query = env.query.as_deref()?;
+    let hub = form_urlencoded::parse(query.as_bytes())
+        .any(|(k, _)| k == "hub.mode" || k == "hub.challenge");
+    if !hub {
+        return None;
+    }
+    let refused = match env.rejection() {
+        Some(why) => Some(why.to_owned()),
+        None if env.status != 200 => Some(format!("answered {}", env.status)),
+        None => None,
+    };
+    let ev = match refused {
+        Some(why) => {
+            let mut ev = Event::new(Kind::Rejected, "verify");
+            ev.error = Some(format!("Meta verification handshake refused: {why}"));
+            ev
+        }
+        None => {
+            let mut ev = Event::new(Kind::Session, "verify");
+            ev.text = Some("Meta verification handshake answered".to_owned());
+            ev
+        }
+    };
+    Some(Normalized {
+        provider: Provider::Meta,
+        events: vec![ev],
+    })
 }
 
 /// Normalises `env` given its body as [`body_encoding::decoded_body`] gave it: one that could
@@ -273,6 +313,36 @@ mod tests {
         let err = n.events[0].error.as_deref().unwrap();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("column"), "{err}");
+    }
+
+    #[test]
+    fn a_verify_handshake_reads_as_one_answered_or_rejected() {
+        let get = |query: &str, status: u16, note: Option<&str>| {
+            let mut env = Envelope::post(1, 0, Vec::new());
+            env.method = "GET".into();
+            env.query = Some(query.to_owned());
+            env.status = status;
+            env.note = note.map(str::to_owned);
+            let n = normalize(&env);
+            let ev = &n.events[0];
+            (n.provider, ev.kind, ev.event.clone(), ev.error.clone())
+        };
+        let q = "hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1";
+        let refused = get(q, 403, Some("hub.verify_token does not match"));
+        assert_eq!(
+            refused,
+            (
+                Provider::Meta,
+                Kind::Rejected,
+                "verify".into(),
+                Some("Meta verification handshake refused: hub.verify_token does not match".into())
+            )
+        );
+        // Read back from a capture written before refusals were noted: the status says it.
+        assert_eq!(get(q, 403, None).1, Kind::Rejected);
+        assert_eq!(get(q, 200, None).1, Kind::Session);
+        // Any other GET is not a handshake.
+        assert_eq!(get("x=1", 200, None).1, Kind::Malformed);
     }
 
     #[test]

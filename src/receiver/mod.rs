@@ -69,7 +69,7 @@ use crate::display::clean;
 use crate::envelope::Envelope;
 use crate::forward::{ForwardSettings, ForwardStats, Forwarder, ResultSink};
 use crate::ingest::{Ingest, Item};
-use crate::model::{Event, Kind, Provider};
+use crate::model::{Kind, Provider};
 use crate::provider::{self, Normalized};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};
@@ -855,16 +855,15 @@ async fn handshake(
     } else {
         (StatusCode::OK, Ok(()))
     };
-    let mut ev = Event::new(Kind::Session, "verify");
-    ev.text = Some(match &outcome {
-        Ok(()) => "Meta verification handshake answered".to_owned(),
-        Err(why) => format!("Meta verification handshake refused: {why}"),
-    });
-    if outcome.is_err() {
-        ev.error = ev.text.clone();
-    }
     let mut env = rx.envelope(parts, path, remote);
     env.status = status.as_u16();
+    // A refused handshake is a rejected request, noted with why like any other: counted as
+    // rejected, and read back the same from the capture.
+    if let Err(why) = &outcome {
+        env.note = Some(why.clone());
+    }
+    let normalized =
+        crate::provider::verify_handshake(&env).unwrap_or_else(|| crate::provider::normalize(&env));
     let placed = match record(rx, &env).await {
         Ok(placed) => placed,
         Err(e) => {
@@ -878,10 +877,7 @@ async fn handshake(
     };
     rx.hand_on(Item::Request(Ingest {
         env: Arc::new(env),
-        normalized: Normalized {
-            provider: Provider::Meta,
-            events: vec![ev],
-        },
+        normalized,
         capture_offset: placed.map(|p| p.offset),
         capture_file: placed.map_or(0, |p| p.file),
         from_load: false,

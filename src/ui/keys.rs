@@ -39,6 +39,7 @@ pub enum Action {
     CopyCurl,
     WriteMatching,
     ClearHistory,
+    Repaint,
 }
 
 /// Where a binding applies.
@@ -347,6 +348,14 @@ pub const KEYMAP: &[Binding] = &[
     b(S::Global, &[k('?')], "?", A::Help, "help", true),
     b(
         S::Global,
+        &[ctrl('l')],
+        "C-l",
+        A::Repaint,
+        "repaint the screen",
+        false,
+    ),
+    b(
+        S::Global,
         &[k('f')],
         "f",
         A::ToggleFollow,
@@ -371,13 +380,15 @@ pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Action> {
         .map(|bnd| bnd.action)
 }
 
-/// Hints for the status bar when `scope` is focused: `(label, help)`.
+/// Hints for the status bar when `scope` is focused: `(label, help)`, `? help` first (it leads
+/// to every other key, so it is the one hint that must never be cut off).
 pub fn hints(scope: Scope) -> Vec<(&'static str, &'static str)> {
-    KEYMAP
+    let mut hints: Vec<&Binding> = KEYMAP
         .iter()
         .filter(|bnd| bnd.hint && (bnd.scope == scope || bnd.scope == Scope::Global))
-        .map(|bnd| (bnd.label, bnd.help))
-        .collect()
+        .collect();
+    hints.sort_by_key(|bnd| bnd.action != Action::Help);
+    hints.iter().map(|bnd| (bnd.label, bnd.help)).collect()
 }
 
 /// Help overlay sections: scope name and its `(label, help)` rows.

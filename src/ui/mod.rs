@@ -43,7 +43,38 @@ use tokio::sync::watch;
 /// Draws one frame of `app` at time `now_ms`, then passes it through the last [`guard`].
 pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
     draw_unguarded(frame, app, now_ms);
+    if app.info.no_color {
+        let focused = match app.focus {
+            app::Focus::Chats => app.areas.chats,
+            app::Focus::Stream => app.areas.stream,
+            app::Focus::Detail => app.areas.detail,
+        };
+        // The filter bar, while typing in it, is the focus.
+        let typing = matches!(app.mode, Mode::Filter | Mode::Search | Mode::Prompt);
+        theme::monochrome(frame.buffer_mut(), if typing { None } else { focused });
+    }
+    mend_wide_cells(frame.buffer_mut());
     guard(frame.buffer_mut());
+}
+
+/// Blanks every wide character whose right half something else was drawn over (an overlay's
+/// border, the edge of a popup): a terminal would draw it whole, over that border, and ratatui,
+/// taking the covered cell for the hidden half, would never draw the border itself.
+pub fn mend_wide_cells(buf: &mut Buffer) {
+    use unicode_width::UnicodeWidthStr;
+    let w = buf.area.width as usize;
+    for row in buf.content.chunks_mut(w.max(1)) {
+        for x in 0..row.len().saturating_sub(1) {
+            let sym = row[x].symbol();
+            if sym.len() == 1 || sym.width() < 2 {
+                continue;
+            }
+            // Drawing a wide character leaves a blank in the cell it hides.
+            if !row[x + 1].symbol().starts_with(' ') {
+                row[x].set_symbol(" ");
+            }
+        }
+    }
 }
 
 /// Draws one frame without the last guard. Request data must already be safe here, having come
@@ -163,10 +194,27 @@ pub async fn run(
     result
 }
 
+/// Draws a frame; first clears the terminal when asked to repaint it whole (Ctrl-L, a resize),
+/// so nothing a resize reflowed or another program wrote stays behind.
+fn draw_frame(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<()> {
+    if std::mem::take(&mut app.repaint) {
+        terminal.clear()?;
+    }
+    terminal.draw(|f| draw(f, app, now_ms()))?;
+    Ok(())
+}
+
 /// Gives the terminal back: ratatui's restore (raw mode, alternate screen) plus mouse capture
-/// and paste mode, or the shell is left receiving escape codes.
+/// and paste mode, or the shell is left receiving escape codes. The screen is cleared first: a
+/// terminal without an alternate screen (tmux with `alternate-screen off`, some serial consoles)
+/// would otherwise keep the last frame, borders and all, under the shell prompt.
 fn restore_terminal(mouse: bool) {
     let mut out = std::io::stdout();
+    let _ = crossterm::execute!(
+        out,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        crossterm::cursor::MoveTo(0, 0)
+    );
     if mouse {
         let _ = crossterm::execute!(out, DisableMouseCapture);
     }
@@ -211,7 +259,7 @@ async fn event_loop(
         app.info.backlog.behind(),
         app.info.backlog.counts(),
     );
-    terminal.draw(|f| draw(f, app, now_ms()))?;
+    draw_frame(terminal, app)?;
     while !app.quit {
         tokio::select! {
             biased;
@@ -225,7 +273,7 @@ async fn event_loop(
                             }
                         }
                         if redraw {
-                            terminal.draw(|f| draw(f, app, now_ms()))?;
+                            draw_frame(terminal, app)?;
                             flush_osc(app);
                             dirty = false;
                         }
@@ -244,7 +292,7 @@ async fn event_loop(
                 }
             }
             _ = frame_tick.tick(), if dirty => {
-                terminal.draw(|f| draw(f, app, now_ms()))?;
+                draw_frame(terminal, app)?;
                 dirty = false;
             }
             _ = second_tick.tick() => {
@@ -280,7 +328,7 @@ async fn event_loop(
                     r.send(req);
                 }
             }
-            terminal.draw(|f| draw(f, app, now_ms()))?;
+            draw_frame(terminal, app)?;
         }
     }
     Ok(())
@@ -372,7 +420,10 @@ fn handle_term_event(app: &mut App, ev: TermEvent) -> bool {
             }
             _ => false,
         },
-        TermEvent::Resize(..) => true,
+        TermEvent::Resize(..) => {
+            app.repaint = true;
+            true
+        }
         _ => false,
     }
 }

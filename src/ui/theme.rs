@@ -1,4 +1,9 @@
 //! Colours and glyphs in one place, chosen to read on dark and light terminals alike.
+//!
+//! Nothing is told by colour alone, so that the screen still reads under `NO_COLOR` (where
+//! [`monochrome`] takes every colour out of a drawn frame): the selected row is bold (reversed
+//! once its colour is gone), the focused pane's border is drawn heavy, and read or played ticks
+//! are underlined.
 
 use crate::model::{Ack, MessageType, Provider};
 use ratatui::style::{Color, Modifier, Style};
@@ -67,13 +72,13 @@ pub fn tick(ack: Ack) -> (&'static str, Style) {
             "✓✓",
             Style::new()
                 .fg(Color::LightBlue)
-                .add_modifier(Modifier::BOLD),
+                .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
         ),
         Ack::Played => (
             "✓✓▶",
             Style::new()
                 .fg(Color::LightBlue)
-                .add_modifier(Modifier::BOLD),
+                .add_modifier(Modifier::BOLD.union(Modifier::UNDERLINED)),
         ),
         Ack::Failed => (
             "!",
@@ -114,4 +119,42 @@ pub fn pane_block<'a>(
         .borders(ratatui::widgets::Borders::ALL)
         .border_style(if focused { BORDER_FOCUSED } else { BORDER })
         .title(title)
+}
+
+/// Takes every colour out of a drawn frame (`NO_COLOR`), keeping what colour said: a cell that
+/// stood out by its background (the selected row, the JSON cursor, a search match) is reversed,
+/// and the border of `focused` (the focused pane's area) is redrawn with heavy lines.
+pub fn monochrome(buf: &mut ratatui::buffer::Buffer, focused: Option<ratatui::layout::Rect>) {
+    for cell in &mut buf.content {
+        if cell.bg != Color::Reset {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+    let Some(r) = focused.map(|r| r.intersection(buf.area)) else {
+        return;
+    };
+    if r.width < 2 || r.height < 2 {
+        return;
+    }
+    let (right, bottom) = (r.right() - 1, r.bottom() - 1);
+    for y in r.top()..=bottom {
+        for x in r.left()..=right {
+            if !(y == r.top() || y == bottom || x == r.left() || x == right) {
+                continue;
+            }
+            let cell = &mut buf[(x, y)];
+            let heavy = match cell.symbol() {
+                "─" => "━",
+                "│" => "┃",
+                "┌" => "┏",
+                "┐" => "┓",
+                "└" => "┗",
+                "┘" => "┛",
+                _ => continue,
+            };
+            cell.set_symbol(heavy);
+        }
+    }
 }

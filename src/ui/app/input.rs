@@ -17,6 +17,11 @@ impl App {
             self.quit = true;
             return;
         }
+        // So does Ctrl-L repaint: a screen garbled by another program is fixed from anywhere.
+        if key.code == KeyCode::Char('l') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.act(Action::Repaint, now_ms);
+            return;
+        }
         match self.mode {
             Mode::Help => match key.code {
                 // The overlay scrolls on small terminals; any other key closes it.
@@ -116,6 +121,7 @@ impl App {
     pub fn act(&mut self, action: Action, now_ms: i64) {
         match action {
             Action::Quit => self.quit = true,
+            Action::Repaint => self.repaint = true,
             Action::Help => {
                 self.mode = Mode::Help;
                 self.help_scroll = 0;

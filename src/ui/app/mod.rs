@@ -161,6 +161,8 @@ pub struct App {
     rate: VecDeque<(i64, u64)>,
     pub toast: Option<(String, i64)>,
     pub quit: bool,
+    /// The terminal should be cleared and drawn whole at the next draw (Ctrl-L, a resize).
+    pub repaint: bool,
     pub areas: PaneAreas,
     /// Height of the stream's inner area last frame, for paging.
     pub page: usize,
@@ -238,6 +240,7 @@ impl App {
             rate: VecDeque::new(),
             toast: None,
             quit: false,
+            repaint: false,
             areas: PaneAreas::default(),
             page: 10,
             pending_osc: Vec::new(),

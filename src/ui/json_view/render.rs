@@ -270,7 +270,8 @@ impl JsonView {
             if on_cursor {
                 buf.set_style(Rect::new(area.x, y, area.width, 1), CURSOR);
             }
-            let line = Line::from(self.row_spans(i, on_cursor, limit));
+            let line =
+                crate::ui::format::terminal_line(Line::from(self.row_spans(i, on_cursor, limit)));
             let (end_x, _) = buf.set_line(area.x, y, &line, area.width);
             if line.width() > area.width as usize && end_x == area.right() {
                 // Mark a line cut at the right edge.

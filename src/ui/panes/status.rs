@@ -195,23 +195,60 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         }
     }
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
-    let mut room = (area.width as usize).saturating_sub(used + 3);
-    if room > 6 {
-        spans.push(Span::styled(" │", theme::DIM));
-        for (label, help) in keys::hints(app.focus.scope()) {
-            let piece = format!(" {label} {help}");
-            if width(&piece) > room {
-                break;
-            }
-            room -= width(&piece);
-            spans.push(Span::styled(format!(" {label}"), theme::KEY_HINT));
+    let total = area.width as usize;
+    let hints = hint_spans(&keys::hints(app.focus.scope()), total.saturating_sub(used));
+    // The hints keep their room (`? help` at the least); the status before them is cut instead.
+    let hints_w: usize = hints.iter().map(|s| width(&s.content)).sum();
+    let left_w = used.min(total.saturating_sub(hints_w)) as u16;
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme::STATUS_BAR),
+        Rect {
+            width: left_w,
+            ..area
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(hints)).style(theme::STATUS_BAR),
+        Rect {
+            x: area.x + left_w,
+            width: area.width - left_w,
+            ..area
+        },
+    );
+}
+
+/// The key hints in `room` columns: ` │ ? help q quit Tab next pane`. `? help` leads and always
+/// shows (even past `room`); when the rest do not fit whole, the last ones lose their words
+/// (`q quit` → `q`), then whole hints go from the end.
+fn hint_spans(hints: &[(&'static str, &'static str)], room: usize) -> Vec<Span<'static>> {
+    let sep = " │";
+    // How wide the bar is with the first `full` hints whole and the rest as their keys alone.
+    let width_with = |full: usize, keys: usize| -> usize {
+        width(sep)
+            + hints
+                .iter()
+                .take(keys)
+                .enumerate()
+                .map(|(i, (label, help))| {
+                    1 + width(label) + if i < full { 1 + width(help) } else { 0 }
+                })
+                .sum::<usize>()
+    };
+    let n = hints.len();
+    let (full, keys) = (1..=n)
+        .rev()
+        .map(|full| (full, n))
+        .chain((1..n).rev().map(|keys| (1, keys)))
+        .find(|&(full, keys)| width_with(full, keys) <= room)
+        .unwrap_or((1, 1));
+    let mut spans = vec![Span::styled(sep, theme::DIM)];
+    for (i, (label, help)) in hints.iter().take(keys.min(n)).enumerate() {
+        spans.push(Span::styled(format!(" {label}"), theme::KEY_HINT));
+        if i < full {
             spans.push(Span::styled(format!(" {help}"), theme::STATUS_BAR));
         }
     }
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme::STATUS_BAR),
-        area,
-    );
+    spans
 }
 
 /// Keeps the end of a long path: `…/captures/2026-11-21.jsonl`.

@@ -150,7 +150,9 @@ fn waiting_text(app: &App) -> Vec<Line<'static>> {
     let dim = |s: String| Line::styled(s, theme::DIM);
     let mut lines = vec![
         Line::raw(""),
-        Line::styled(format!("  Waiting for webhooks on {url}"), theme::TITLE),
+        // The URL on a line of its own: it is what varies, and what is copied.
+        Line::styled("  Waiting for webhooks on", theme::TITLE),
+        Line::styled(format!("    {url}"), theme::TITLE),
         Line::raw(""),
     ];
     if app.info.exposed_without_token() {
@@ -164,14 +166,25 @@ fn waiting_text(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(dim("  Point your provider or tunnel at it, e.g.".into()));
     lines.push(dim(format!("    cloudflared tunnel --url http://{addr}")));
-    lines.push(dim(match &app.info.token {
-        Some(t) => format!("    then give your provider  https://<your-tunnel>/{t}/"),
-        None => "    (add --token <secret> before exposing it)".into(),
-    }));
-    lines.push(dim(format!(
-        "    curl -d '{{\"event\":\"message\",\"session\":\"s\",\"payload\":{{}}}}' {url}"
-    )));
-    lines.push(dim("  or run  wamon --demo  to see it in action.".into()));
+    match &app.info.token {
+        Some(t) => {
+            lines.push(dim("    then give your provider".into()));
+            lines.push(dim(format!("      https://<your-tunnel>/{t}/")));
+        }
+        None => lines.push(dim("    (add --token <secret> before exposing it)".into())),
+    }
+    // A test request to the running receiver: its URL on one line, the body on the next, so
+    // each fits a narrow pane whole.
+    lines.push(Line::raw(""));
+    lines.push(dim("  Or send one yourself:".into()));
+    lines.push(dim(format!("  curl {url} \\")));
+    lines.push(dim(
+        "    -d '{\"event\":\"message\",\"session\":\"s\",\"payload\":{}}'".into(),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(dim(
+        "  For sample traffic: quit, then run  wamon --demo".into()
+    ));
     lines
 }
 
