@@ -75,6 +75,9 @@ struct Extras {
     answered: Option<u16>,
 }
 
+// `Message::kinds` has one bit per kind.
+const _: () = assert!(Kind::ALL.len() <= 16);
+
 /// A message in the store.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -150,7 +153,7 @@ impl Message {
         }
     }
 
-    /// Notes that an event of kind `k` made or changed it.
+    /// Notes that an event of kind `k` made or changed it (`kinds` has a bit for each).
     pub fn note_kind(&mut self, k: Kind) {
         self.kinds |= 1 << (k as u16);
     }
