@@ -20,9 +20,8 @@ struct Bodies<'a>(HashMap<u64, &'a Envelope>);
 impl BodySearch for Bodies<'_> {
     fn body_contains(&self, seq: u64, needle_lower: &str) -> bool {
         self.0.get(&seq).is_some_and(|env| {
-            crate::body_encoding::decoded(env).is_ok_and(|b| {
-                crate::ui::raw::contains_ignore_ascii_case(&b, needle_lower.as_bytes())
-            })
+            crate::body_encoding::decoded(env)
+                .is_ok_and(|b| crate::filter::body_contains(&b, needle_lower))
         })
     }
 }

@@ -123,8 +123,8 @@ fn write_matching_writes_what_the_filter_shows_to_a_new_private_capture() {
     key(&mut a, KeyCode::Enter);
     press(&mut a, 'W');
     let toast = a.toast.clone().unwrap().0;
-    assert!(toast.starts_with("wrote 1 requests to "), "{toast}");
-    let path = toast.trim_start_matches("wrote 1 requests to ");
+    assert!(toast.starts_with("wrote 1 request to "), "{toast}");
+    let path = toast.trim_start_matches("wrote 1 request to ");
     let bytes = std::fs::read(path).unwrap();
     let loaded = wamon::capture::read_all(&bytes[..]).unwrap();
     assert!(loaded.warnings.is_empty());

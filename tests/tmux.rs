@@ -585,3 +585,41 @@ fn resizing_then_quitting_leaves_no_borders_on_the_shell() {
         "the last frame stayed on the screen:\n{screen}"
     );
 }
+
+/// Issue #11 (#5): in a real terminal, a sender name in wide characters (CJK) takes its display
+/// width, not its character count: the message text starts in the same column on every row.
+#[test]
+fn wide_sender_names_keep_the_text_column_in_a_real_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    use unicode_width::UnicodeWidthStr;
+    let s = Session::start("");
+    s.wait_for("the empty screen", |t| t.contains("Waiting for webhooks"));
+    for (name, num) in [
+        ("张伟明", "5511977770001"),
+        ("山田太郎さん", "5511977770002"),
+        ("Ann", "5511977770003"),
+    ] {
+        let body = serde_json::json!({"event":"message","session":"default","payload":{
+            "id": format!("false_{num}@c.us_W{num}"), "from": format!("{num}@c.us"),
+            "fromMe": false, "body": format!("ALIGN {num}"), "_data": {"notifyName": name}}});
+        let reply = common::post(&format!("127.0.0.1:{}", s.port), &body.to_string()).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+    // Stream rows (the raw JSON pane quotes the last body too, without a provider column).
+    let rows = |t: &str| -> Vec<usize> {
+        t.lines()
+            .filter(|l| l.contains(" waha "))
+            .filter_map(|l| l.find("ALIGN").map(|i| l[..i].width()))
+            .collect()
+    };
+    let screen = s.wait_for("the three rows", |t| rows(t).len() == 3);
+    let columns = rows(&screen);
+    assert_eq!(columns.len(), 3, "{screen}");
+    assert!(
+        columns.iter().all(|&c| c == columns[0]),
+        "{columns:?}\n{screen}"
+    );
+    s.keys(&["q"]);
+}

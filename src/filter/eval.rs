@@ -53,7 +53,7 @@ impl Term {
             Pred::Me => s.from_me(),
             Pred::Provider(ps) => ps.contains(&s.provider()),
             Pred::Account(ns) => ns.iter().any(|n| n.in_account(s.account())),
-            Pred::Kind(ks) => ks.contains(&s.kind()),
+            Pred::Kind(ks) => ks.iter().any(|&k| s.has_kind(k)),
             Pred::Type(ts) => s.msg_type().is_some_and(|mt| {
                 ts.iter().any(|t| match *t {
                     TypeSel::Is(want) => mt == want,

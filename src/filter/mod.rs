@@ -18,7 +18,7 @@
 //! | `chat:X` | chat name or chat id contains `X`; a number (`+55 11`, `5511`) matches the id's digits |
 //! | `from:X` | sender name or sender id contains `X` (same rules as `chat:`) |
 //! | `type:T` | message type: `text`, `image`, `poll`, ... or `media` (image, video, gif, audio, voice, document, sticker) |
-//! | `kind:K` | event kind: `message`, `status`, `reaction`, `edit`, `revoke`, `poll_vote`, ... |
+//! | `kind:K` | event kind: `message`, `status`, `reaction`, `edit`, `revoke`, `poll_vote`, ...; a message row matches the kinds of the events that reached it (with raw events on, each event its own) |
 //! | `provider:P` | `waha`, `whapi`, `meta`, `evolution`, `instance`, `unknown` |
 //! | `account:X` | the account (WAHA session, Whapi channel, Meta phone number id, Evolution instance, `instanceId`) contains `X`; a number matches its digits |
 //! | `ack:A` | current ack is `A` (`pending`, `sent`, `delivered`, `read`, `played`, `failed`) |
@@ -32,6 +32,9 @@
 //!   `ack:<read|failed`, `hello|hi`.
 //! - Double quotes keep spaces, `:`, `|` and `!` literal: `chat:"Dev group"`, `"12:30"`,
 //!   `"me"`; write `\"` for a quote inside quotes.
+//! - In raw JSON bodies a word or phrase with spaces or JSON punctuation in it matches across
+//!   any spaces and punctuation there ([`body_contains`]): `"fromMe: true"` (or
+//!   `"\"fromMe\": true"`, as the pretty raw view shows it) finds `{"fromMe":true}`.
 //! - Keys and values are case-insensitive; `_` and `-` in values are optional
 //!   (`type:live-location`, `is:out_of_order`).
 //! - `is:dm` covers both phone and `@lid` chats.
@@ -49,7 +52,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use text::{contains_ci, contains_ci_bytes};
+pub use text::{body_contains, contains_ci, contains_ci_bytes};
 
 use crate::model::{Ack, ChatId, Kind, MessageType, Provider};
 use std::fmt;
@@ -99,6 +102,11 @@ pub trait Subject {
     /// The account the item arrived for ([`crate::model::Event::account`]).
     fn account(&self) -> Option<&str>;
     fn kind(&self) -> Kind;
+    /// Whether `kind:k` holds: the item's own kind by default. A message row also has the kinds
+    /// of the events that reached it (statuses, reactions, edits, revokes, votes).
+    fn has_kind(&self, k: Kind) -> bool {
+        self.kind() == k
+    }
     fn msg_type(&self) -> Option<MessageType>;
     fn chat(&self) -> Option<&ChatId>;
     fn chat_name(&self) -> Option<&str>;
@@ -111,7 +119,7 @@ pub trait Subject {
     fn text(&self) -> Option<&str>;
     fn has_flag(&self, flag: Flag) -> bool;
     /// Whether the raw body contains `needle_lower` case-insensitively (may read from disk; called
-    /// last). [`contains_ci_bytes`] implements the comparison the rest of the filter uses.
+    /// last). [`body_contains`] is the comparison the screen uses.
     fn raw_contains(&self, needle_lower: &str) -> bool;
 }
 

@@ -116,6 +116,12 @@ pub(super) fn parse_term(token: &Token) -> Result<Term, String> {
                 .all(|&(c, q)| !q && c.is_ascii_alphabetic())
     });
     let Some(k) = key else {
+        if chars.iter().all(|&c| c == ('|', false)) {
+            return Err(format!(
+                "\"{}\" alone matches nothing — put an alternative on each side, as in hello|hi",
+                text(chars)
+            ));
+        }
         let alts = alternatives(chars, text)
             .map_err(|_| format!("empty alternative in \"{}\" — remove the |", text(chars)))?;
         if alts.iter().any(String::is_empty) {
@@ -225,7 +231,8 @@ fn alternatives(
     chars
         .split(|&c| c == ('|', false))
         .map(|part| {
-            if part.is_empty() && chars.len() > 1 {
+            // Only a token with no characters at all (`""`) has one empty part that is fine.
+            if part.is_empty() && !chars.is_empty() {
                 Err(())
             } else {
                 Ok(text(part))

@@ -239,6 +239,24 @@ fn parse_failures() {
         ("chat:\"Dev", "unclosed quote", 0),
         ("ok !", "\"!\" needs a term after it", 3),
         ("\"\"", "empty quotes — type a phrase inside them", 0),
+        // A lone `|` is no empty quote; a leading or trailing one is an empty alternative.
+        (
+            "|",
+            "\"|\" alone matches nothing — put an alternative on each side, as in hello|hi",
+            0,
+        ),
+        (
+            "ok !||",
+            "\"||\" alone matches nothing — put an alternative on each side, as in hello|hi",
+            3,
+        ),
+        ("|hi", "empty alternative in \"|hi\" — remove the |", 0),
+        ("hi|", "empty alternative in \"hi|\" — remove the |", 0),
+        (
+            "type:|",
+            "empty alternative in \"type:|\" — remove the |",
+            0,
+        ),
         // Offsets count chars, not bytes.
         (
             "ção bad:x",
@@ -474,4 +492,35 @@ fn suggestions() {
     assert_eq!(suggest("pz", ["poll", "product"]), None);
     assert_eq!(edit_distance("chta", "chat"), 1);
     assert_eq!(edit_distance("", "abc"), 3);
+}
+
+#[test]
+fn a_phrase_matches_a_raw_body_across_json_punctuation_and_spaces() {
+    use super::body_contains;
+    let body = br#"{"payload":{"fromMe":true,"body":"hello   world","to":"x"}}"#;
+    // As the pretty raw view shows it, or as typed without quotes.
+    for needle in [
+        "\"fromme\": true",
+        "fromme: true",
+        "fromme:",
+        "fromme true",
+        "\"fromme\"",
+        "hello world",
+        "body: hello",
+        "true, \"body\"",
+    ] {
+        assert!(body_contains(body, needle), "{needle:?}");
+    }
+    for needle in [
+        "fromme: false",
+        "frommetrue",
+        "fromme: tru e",
+        "hello to",
+        "payload body",
+    ] {
+        assert!(!body_contains(body, needle), "{needle:?}");
+    }
+    // Plain words stay substrings, any ASCII case.
+    assert!(body_contains(body, "romm"));
+    assert!(body_contains(b"Hello", "hello"));
 }

@@ -45,6 +45,63 @@ pub fn contains_ci_bytes(haystack: &[u8], needle_lower: &str) -> bool {
     }
 }
 
+/// Whether a byte is JSON punctuation or white space: what separates a raw body's words.
+fn is_separator(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b':' | b',' | b'{' | b'}' | b'[' | b']')
+}
+
+/// How a word or phrase is searched for in a raw JSON body (ASCII case ignored).
+///
+/// A needle without JSON punctuation or spaces is a plain substring. In one with them, each run
+/// of spaces and `" : , { } [ ]` matches any run of them in the body, so a phrase copied from
+/// the pretty raw view (`"fromMe": true`, `fromMe: true`) finds the compact body
+/// (`"fromMe":true`), and `"hello world"` finds `hello  world`. The words between the runs
+/// must be there as typed, one after the other.
+pub fn body_contains(hay: &[u8], needle_lower: &str) -> bool {
+    let needle = needle_lower.as_bytes();
+    if !needle.iter().any(|&b| is_separator(b)) {
+        return contains_ascii_ci(hay, needle);
+    }
+    // Words, and whether the needle starts and ends with a separator run.
+    let words: Vec<&[u8]> = needle
+        .split(|&b| is_separator(b))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let lead = is_separator(needle[0]);
+    let trail = is_separator(needle[needle.len() - 1]);
+    let Some((first, rest)) = words.split_first() else {
+        // Only punctuation: the body must hold some.
+        return hay.iter().any(|&b| is_separator(b));
+    };
+    let at = |i: usize, w: &[u8]| {
+        hay.len() >= i + w.len()
+            && hay[i..i + w.len()]
+                .iter()
+                .zip(w)
+                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+    };
+    let seps_from = |mut i: usize| {
+        let start = i;
+        while i < hay.len() && is_separator(hay[i]) {
+            i += 1;
+        }
+        (i > start).then_some(i)
+    };
+    (0..hay.len()).any(|start| {
+        if !at(start, first) || (lead && (start == 0 || !is_separator(hay[start - 1]))) {
+            return false;
+        }
+        let mut i = start + first.len();
+        for w in rest {
+            match seps_from(i) {
+                Some(j) if at(j, w) => i = j + w.len(),
+                _ => return false,
+            }
+        }
+        !trail || seps_from(i).is_some()
+    })
+}
+
 fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
     let Some((&first, rest)) = needle.split_first() else {
         return true;

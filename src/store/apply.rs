@@ -26,6 +26,7 @@ impl Store {
                 seq,
                 at_ms,
             );
+            self.msg_mut(i).note_kind(ev.kind);
             let prompt = self.fill_message(i, ev, seq, at_ms);
             self.finish_message_outcome(i, prompt, out);
             return;
@@ -68,6 +69,7 @@ impl Store {
                 i
             }
         };
+        self.msg_mut(i).note_kind(ev.kind);
         self.unpark(&k);
         self.finish_message_outcome(i, prompt, out);
     }
@@ -249,6 +251,7 @@ impl Store {
         // The table field alone, so the chat table stays readable below (vote resolution).
         let m = self.messages.get_mut(i).expect("a held message");
         m.note_request(seq);
+        m.note_kind(ev.kind);
         let origin = m.origin();
         out.message = Some(i);
         out.target_text = Some(m.summary().into_owned());

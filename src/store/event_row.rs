@@ -1,7 +1,7 @@
 //! The per-event row of the store: one per received event, a million of them is normal, so
 //! it is kept to 64 bytes (its four flags share a byte, which leaves room for the account).
 
-use crate::model::{Kind, Provider};
+use crate::model::{Ack, Kind, Provider};
 use std::sync::Arc;
 
 /// One received event, as a row of the "every raw event" stream and the key to its request.
@@ -26,6 +26,9 @@ pub struct EventRow {
     pub(super) account: u16,
     pub provider: Provider,
     pub kind: Kind,
+    /// The status it carries (a status event, or a message event that says its ack), so a raw
+    /// row can show which one it was.
+    pub status: Option<Ack>,
     /// [`NOTE_IS_ERROR`], [`OUT_OF_ORDER`], [`DUPLICATE`], [`PARKED`].
     pub(super) flags: u8,
 }

@@ -13,7 +13,7 @@
 //! effect (the ack, the out-of-order count) is kept whole.
 
 use super::poll::PollState;
-use crate::model::{Ack, ChatId, Media, MessageId, MessageType, Provider};
+use crate::model::{Ack, ChatId, Kind, Media, MessageId, MessageType, Provider};
 use std::borrow::Cow;
 
 /// Statuses kept in a message's timeline: the first and the most recent.
@@ -75,6 +75,9 @@ struct Extras {
     answered: Option<u16>,
 }
 
+// `Message::kinds` has one bit per kind.
+const _: () = assert!(Kind::ALL.len() <= 16);
+
 /// A message in the store.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -109,6 +112,9 @@ pub struct Message {
     pub deleted: bool,
     pub duplicates: u32,
     pub poll: Option<Box<PollState>>,
+    /// The kinds of the events that made or changed it, one bit per [`Kind`] (`kind:reaction`
+    /// matches a message a reaction reached).
+    kinds: u16,
 }
 
 impl Message {
@@ -143,7 +149,18 @@ impl Message {
             deleted: false,
             duplicates: 0,
             poll: None,
+            kinds: 0,
         }
+    }
+
+    /// Notes that an event of kind `k` made or changed it (`kinds` has a bit for each).
+    pub fn note_kind(&mut self, k: Kind) {
+        self.kinds |= 1 << (k as u16);
+    }
+
+    /// Whether an event of kind `k` made or changed it.
+    pub fn has_kind(&self, k: Kind) -> bool {
+        self.kinds & (1 << (k as u16)) != 0
     }
 
     fn extras_mut(&mut self) -> &mut Extras {

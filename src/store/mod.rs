@@ -281,6 +281,7 @@ impl Store {
             account: origin.account,
             provider,
             kind: ev.kind,
+            status: ev.status,
             flags: if note_is_error {
                 event_row::NOTE_IS_ERROR
             } else {

@@ -8,11 +8,27 @@
 use super::chats::Chats;
 use super::message::Message;
 use super::{key, Counters, EventRow, MsgKey, Origin, Row, Store};
-use crate::model::{MessageId, Provider};
+use crate::model::{ChatKind, MessageId, Provider};
 use std::collections::VecDeque;
 use std::ops::Range;
 
 impl Store {
+    /// The name a message's sender is known by, the one the chat list uses: in a one-to-one
+    /// chat the other party is the chat, so its name (which a later message may have taught)
+    /// wins over the one this message carried, if any.
+    pub fn sender_name<'a>(&'a self, m: &'a Message) -> Option<&'a str> {
+        let dm = matches!(
+            self.chats.get(m.chat).kind(),
+            ChatKind::User | ChatKind::Lid | ChatKind::Bsuid
+        );
+        let chat_name = if dm && !m.from_me {
+            self.chats.name(m.chat)
+        } else {
+            None
+        };
+        chat_name.or(m.sender_name.as_deref())
+    }
+
     pub fn counters(&self) -> Counters {
         self.counters
     }

@@ -59,6 +59,13 @@ impl Subject for RowSubject<'_> {
             Row::Event(i) => self.store.event(i).kind,
         }
     }
+    fn has_kind(&self, k: Kind) -> bool {
+        match self.row {
+            // A message row stands for every event that made or changed its message.
+            Row::Message(i) => self.store.message(i).has_kind(k),
+            Row::Event(_) => self.kind() == k,
+        }
+    }
     fn msg_type(&self) -> Option<MessageType> {
         self.message().and_then(|m| m.msg_type)
     }
@@ -72,7 +79,7 @@ impl Subject for RowSubject<'_> {
         self.message().and_then(|m| m.sender.as_ref())
     }
     fn sender_name(&self) -> Option<&str> {
-        self.message().and_then(|m| m.sender_name.as_deref())
+        self.message().and_then(|m| self.store.sender_name(m))
     }
     fn from_me(&self) -> bool {
         self.message().is_some_and(|m| m.from_me)

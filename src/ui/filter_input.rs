@@ -53,6 +53,11 @@ impl LineInput {
         self.area.set_placeholder_text(placeholder);
     }
 
+    /// The text the input was opened with (what Esc goes back to).
+    pub fn opened_with(&self) -> &str {
+        &self.opened_with
+    }
+
     pub fn text(&self) -> String {
         self.area.lines().join(" ")
     }
@@ -65,6 +70,15 @@ impl LineInput {
                 return InputEvent::Submitted(self.text())
             }
             KeyCode::Esc => return InputEvent::Cancelled(self.opened_with.clone()),
+            // Clears the line, as in shells (tui-textarea would undo instead).
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.area.move_cursor(CursorMove::End);
+                return if self.area.delete_line_by_head() {
+                    InputEvent::Changed(self.text())
+                } else {
+                    InputEvent::Unchanged
+                };
+            }
             _ => {}
         }
         if self.area.input(key) {
@@ -122,6 +136,20 @@ mod tests {
         assert_eq!(
             input.paste("a\nb"),
             InputEvent::Changed("type:pollxa b".into())
+        );
+    }
+
+    #[test]
+    fn ctrl_u_clears_the_line() {
+        let mut input = LineInput::new("type:poll");
+        input.key(key(KeyCode::Char('x')));
+        input.key(key(KeyCode::Left));
+        let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert_eq!(input.key(ctrl_u), InputEvent::Changed(String::new()));
+        assert_eq!(input.key(ctrl_u), InputEvent::Unchanged);
+        assert_eq!(
+            input.key(key(KeyCode::Char('a'))),
+            InputEvent::Changed("a".into())
         );
     }
 }

@@ -36,6 +36,20 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// "1 event", "1,234 events": a count with its noun, singular for one.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// `s` fitted to `width` display columns and padded with spaces to exactly that width (Rust's
+/// `{:<w$}` pads by characters, which pushes wide characters like CJK past their column).
+pub fn pad(s: &str, width: usize) -> String {
+    let mut out = fit(s, width);
+    let w = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
 /// "3s", "4m", "2h" for a duration in ms.
 pub fn ago(ms: i64) -> String {
     let s = (ms / 1000).max(0);
@@ -190,6 +204,12 @@ mod tests {
         assert_eq!(fit("abc", 3), "abc");
         assert_eq!(fit("abcd", 3), "ab…");
         assert_eq!(fit("abcd", 0), "");
+        assert_eq!(plural(1, "event", "events"), "1 event");
+        assert_eq!(plural(0, "event", "events"), "0 events");
+        assert_eq!(plural(1234, "match", "matches"), "1,234 matches");
+        assert_eq!(pad("張偉", 6), "張偉  ");
+        assert_eq!(width(&pad("張偉明", 5)), 5);
+        assert_eq!(pad("ab", 3), "ab ");
         let huge = "x".repeat(5_000_000);
         assert_eq!(fit(&huge, 8).chars().count(), 8);
     }

@@ -162,7 +162,7 @@ impl crate::store::subject::BodySearch for RawStore {
         // The decoded body: a compressed one is searched for what it says.
         self.get(seq).is_some_and(|env| {
             crate::body_encoding::decoded(&env)
-                .is_ok_and(|b| contains_ignore_ascii_case(&b, needle_lower.as_bytes()))
+                .is_ok_and(|b| crate::filter::body_contains(&b, needle_lower))
         })
     }
 }

@@ -179,11 +179,13 @@ impl App {
             Ok((written, missing))
         })();
         let shown = crate::display::clean(&path.display().to_string()).into_owned();
+        let plural = |n: usize| crate::ui::format::plural(n as u64, "request", "requests");
         let msg = match result {
-            Ok((n, 0)) => format!("wrote {n} requests to {shown}"),
+            Ok((n, 0)) => format!("wrote {} to {shown}", plural(n)),
             Ok((n, gone)) => format!(
-                "wrote {n} requests to {shown} ({gone} no longer available: their capture file \
-                 was moved or there is none)"
+                "wrote {} to {shown} ({gone} no longer available: their capture file was moved \
+                 or there is none)",
+                plural(n)
             ),
             Err(e) => format!("could not write {shown}: {e}"),
         };

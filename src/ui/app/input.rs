@@ -33,8 +33,8 @@ impl App {
                 KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
                 _ => self.mode = Mode::Normal,
             },
-            Mode::Filter => self.filter_key(key),
-            Mode::Search => self.search_key(key),
+            Mode::Filter => self.filter_key(key, now_ms),
+            Mode::Search => self.search_key(key, now_ms),
             Mode::Prompt => {
                 let ev = self.input.key(key);
                 match ev {
@@ -55,21 +55,34 @@ impl App {
     pub fn on_paste(&mut self, text: &str) {
         if matches!(self.mode, Mode::Filter | Mode::Search | Mode::Prompt) {
             let ev = self.input.paste(text);
-            self.input_changed(ev);
+            // A paste only changes the text (never submits), so it needs no time.
+            self.input_changed(ev, 0);
         }
     }
 
-    fn filter_key(&mut self, key: KeyEvent) {
+    fn filter_key(&mut self, key: KeyEvent, now_ms: i64) {
         let ev = self.input.key(key);
-        self.input_changed(ev);
+        self.input_changed(ev, now_ms);
     }
 
-    fn input_changed(&mut self, ev: InputEvent) {
+    fn input_changed(&mut self, ev: InputEvent, now_ms: i64) {
         match (self.mode, ev) {
             (Mode::Filter, InputEvent::Changed(text)) => self.try_filter(&text),
             (Mode::Filter, InputEvent::Submitted(text)) => {
                 self.try_filter(&text);
-                self.filter_error = None;
+                if let Some(e) = self.filter_error.take() {
+                    // Not the last valid prefix typed: the filter applied before the bar opened.
+                    let before = self.input.opened_with().to_owned();
+                    self.try_filter(&before);
+                    self.filter_error = None;
+                    let kept = if before.trim().is_empty() {
+                        "no filter".to_owned()
+                    } else {
+                        format!("the filter {}", before.trim())
+                    };
+                    let msg = format!("not applied ({e}): kept {kept}");
+                    self.toast = Some((crate::display::clean(&msg).into_owned(), now_ms));
+                }
                 self.mode = Mode::Normal;
             }
             (Mode::Filter, InputEvent::Cancelled(prev)) => {
@@ -90,9 +103,9 @@ impl App {
         }
     }
 
-    fn search_key(&mut self, key: KeyEvent) {
+    fn search_key(&mut self, key: KeyEvent, now_ms: i64) {
         let ev = self.input.key(key);
-        self.input_changed(ev);
+        self.input_changed(ev, now_ms);
     }
 
     /// Applies `text` as the filter if it parses; otherwise keeps the last valid one and
@@ -267,6 +280,7 @@ impl App {
     fn open_chat(&mut self) {
         let list = self.chat_list();
         if let Some(&c) = list.get(self.chat_cursor) {
+            self.cursor_chat = Some(c);
             self.chat = Some(c);
             self.seen.insert(c, self.store.chats().message_count(c));
             self.focus = Focus::Stream;
@@ -279,6 +293,7 @@ impl App {
             Focus::Chats => {
                 let n = self.chat_list().len();
                 self.chat_cursor = step(self.chat_cursor, delta, n);
+                self.remember_chat_cursor();
             }
             Focus::Stream => {
                 let n = self.view.rows.len();
@@ -317,6 +332,7 @@ impl App {
                 let i = self.chats_first + (y - top) as usize;
                 if i < self.chat_list().len() {
                     self.chat_cursor = i;
+                    self.remember_chat_cursor();
                 }
             }
         } else if hit(self.areas.stream) {

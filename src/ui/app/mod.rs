@@ -141,8 +141,11 @@ pub struct App {
     pub input: LineInput,
     /// The chat shown alone in the stream.
     pub chat: Option<usize>,
-    /// Cursor in the chats list.
+    /// Cursor in the chats list (a position in [`App::chat_list`]).
     pub chat_cursor: usize,
+    /// The chat under the cursor, so that the cursor stays on it when the list changes (a new
+    /// chat arriving on top, a filter): see [`App::refind_chat_cursor`].
+    pub(super) cursor_chat: Option<usize>,
     /// First chat drawn last frame (the list scrolls with the cursor), for mouse clicks.
     pub chats_first: usize,
     pub raw_events: bool,
@@ -216,6 +219,7 @@ impl App {
             input: LineInput::default(),
             chat: None,
             chat_cursor: 0,
+            cursor_chat: None,
             chats_first: 0,
             raw_events: false,
             view: StreamView::default(),
@@ -277,7 +281,8 @@ impl App {
             for ev in &ing.normalized.events {
                 self.store
                     .apply(ing.normalized.provider, env.seq, env.received_at_ms, ev);
-                events += 1;
+                // The rate is of live traffic: `--load` replays a file in one go.
+                events += u64::from(!ing.from_load);
             }
             // Rows show what wamon answered when it was not 200 (`--reply`, rejections).
             self.store.note_answer(env.seq, env.status);
@@ -326,6 +331,10 @@ impl App {
         for c in gone.chats {
             self.seen.remove(&c);
             self.view.chat_hits.remove(&c);
+            if self.cursor_chat == Some(c) {
+                // Its slot may be reused by another chat: the cursor keeps its position.
+                self.cursor_chat = None;
+            }
             if self.chat == Some(c) {
                 // Back to all chats (a new selection rebuilds the view).
                 self.chat = None;
@@ -421,6 +430,26 @@ impl App {
             self.new_while_paused += added;
             self.stream_cursor = self.stream_cursor.min(len.saturating_sub(1));
         }
+        self.refind_chat_cursor();
+    }
+
+    /// Puts the chat cursor back on the chat it was on, wherever the list now has it (chats move
+    /// to the top as they get activity; a filter hides some). A chat that left the list leaves
+    /// the cursor at its position, on whatever chat is there now.
+    pub fn refind_chat_cursor(&mut self) {
+        let list = self.chat_list();
+        let chats = self.store.chats();
+        let on = self.cursor_chat.map(|c| chats.root(c));
+        if let Some(pos) = on.and_then(|c| list.iter().position(|&i| i == c)) {
+            self.chat_cursor = pos;
+        }
+        self.chat_cursor = self.chat_cursor.min(list.len().saturating_sub(1));
+        self.cursor_chat = list.get(self.chat_cursor).copied();
+    }
+
+    /// Notes the chat the cursor was moved to (keys, clicks).
+    pub(super) fn remember_chat_cursor(&mut self) {
+        self.cursor_chat = self.chat_list().get(self.chat_cursor).copied();
     }
 
     /// Rebuilds the view from scratch (filter, chat or mode changed).

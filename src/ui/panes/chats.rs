@@ -17,7 +17,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     let title = if app.filter.is_empty() {
         format!(" Chats · {} ", list.len())
     } else {
-        format!(" Chats · {} match ", list.len())
+        format!(
+            " Chats · {} ",
+            crate::ui::format::plural(list.len() as u64, "match", "matches")
+        )
     };
     let block = theme::pane_block(Span::styled(title, theme::TITLE), focused);
     let inner = block.inner(area);

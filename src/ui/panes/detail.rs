@@ -351,7 +351,13 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         lines.push(Line::raw(""));
         lines.push(Line::styled(format!("Poll · {}", t.question), theme::TITLE));
         for o in &t.options {
-            lines.push(Line::raw(format!("  {:<20} {}", o.name, o.votes)));
+            let gap = 20usize.saturating_sub(crate::ui::format::width(&o.name));
+            lines.push(Line::raw(format!(
+                "  {}{} {}",
+                o.name,
+                " ".repeat(gap),
+                o.votes
+            )));
         }
         let (by_option, unknown) = poll.voter_lists();
         for (name, who) in by_option {

@@ -2,7 +2,7 @@
 //! and the key hints of the focused pane (from the key table).
 
 use crate::ui::app::App;
-use crate::ui::format::{ago, fit, thousands, width};
+use crate::ui::format::{ago, fit, plural, thousands, width};
 use crate::ui::keys;
 use crate::ui::theme;
 use ratatui::layout::Rect;
@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         Span::raw(if compact {
             format!("{} ev", thousands(c.events))
         } else {
-            format!("{} events", thousands(c.events))
+            plural(c.events, "event", "events")
         }),
         sep(),
         Span::raw(format!("{:.0}/s", app.rate(now_ms))),
@@ -97,10 +97,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         ),
         (
             dropped,
-            if compact {
-                "conn-drop"
-            } else {
-                "conns dropped"
+            match (compact, dropped) {
+                (true, _) => "conn-drop",
+                (false, 1) => "conn dropped",
+                (false, _) => "conns dropped",
             },
         ),
     ] {

@@ -1,6 +1,8 @@
 //! The stream: one row per message (ticks, reactions, edits, revokes and poll tallies update it
 //! in place) or per event that belongs to no message; with the raw toggle, one row per event.
 //!
+//! With the raw toggle a status row starts with the status it carried (`✓✓ read · …`).
+//!
 //! A row whose request wamon answered with anything but 200 (a `--reply` rule, a rejection)
 //! ends with that status: ` ⇐ 500`.
 //!
@@ -12,7 +14,7 @@ use crate::model::{Kind, Provider};
 use crate::store::message::Message;
 use crate::store::{EventRow, Row, Store};
 use crate::ui::app::{App, Focus};
-use crate::ui::format::{clock, fit, thousands, width as text_width};
+use crate::ui::format::{clock, fit, pad, plural, width as text_width};
 use crate::ui::forwards::Forwards;
 use crate::ui::theme;
 use ratatui::layout::Rect;
@@ -130,8 +132,8 @@ fn title(app: &App) -> String {
     }
     if !app.filter.is_empty() {
         t.push_str(&format!(
-            " · {} match",
-            thousands(app.view.rows.len() as u64)
+            " · {}",
+            plural(app.view.rows.len() as u64, "match", "matches")
         ));
     }
     if app.follow {
@@ -246,11 +248,8 @@ fn head(
         Span::raw(" "),
     ];
     if store.account_count() > 1 {
-        let name = fit(store.account(account).unwrap_or("-"), ACCOUNT_WIDTH);
-        spans.push(Span::styled(
-            format!("{:<w$} ", name, w = ACCOUNT_WIDTH),
-            theme::DIM,
-        ));
+        let name = pad(store.account(account).unwrap_or("-"), ACCOUNT_WIDTH);
+        spans.push(Span::styled(format!("{name} "), theme::DIM));
     }
     spans
 }
@@ -266,17 +265,23 @@ fn message_lines(
     let sender = if m.from_me {
         "me".to_owned()
     } else {
-        m.sender_name
-            .clone()
+        // The name the chat list knows them by (see `Store::sender_name`), else their own
+        // chat's, else their number.
+        let own_chat = || {
+            let s = m.sender.as_ref()?;
+            let c = store.chats().index_in(m.origin(), s)?;
+            store.chats().name(c).map(str::to_owned)
+        };
+        store
+            .sender_name(m)
+            .map(str::to_owned)
+            .or_else(own_chat)
             .or_else(|| m.sender.as_ref().map(|s| s.label()))
             .unwrap_or_else(|| store.chats().title(m.chat))
     };
     let sender_style = if m.from_me { theme::ME } else { theme::SENDER };
     let sw = sender_width(width);
-    spans.push(Span::styled(
-        format!("{:<w$}", fit(&sender, sw), w = sw),
-        sender_style,
-    ));
+    spans.push(Span::styled(pad(&sender, sw), sender_style));
     spans.push(Span::raw(" "));
     spans.push(Span::raw(format!("{} ", theme::type_icon(m.msg_type))));
 
@@ -322,9 +327,9 @@ fn message_lines(
     } else {
         Style::default()
     };
-    let pad = text_w.saturating_sub(text_width(&text));
+    let gap = text_w.saturating_sub(text_width(&text));
     spans.push(Span::styled(text, text_style));
-    spans.push(Span::raw(" ".repeat(pad + 1)));
+    spans.push(Span::raw(" ".repeat(gap + 1)));
     spans.extend(right);
     let mut lines = vec![Line::from(spans)];
 
@@ -357,7 +362,7 @@ fn message_lines(
             let bar = (o.votes * BAR_W).div_ceil(max);
             lines.push(Line::from(vec![
                 Span::raw(indent.clone()),
-                Span::raw(format!("{:<w$} ", fit(&o.name, name_w), w = name_w)),
+                Span::raw(format!("{} ", pad(&o.name, name_w))),
                 Span::styled("█".repeat(bar), theme::BAR),
                 Span::styled("░".repeat(BAR_W - bar.min(BAR_W)), theme::DIM),
                 Span::styled(
@@ -420,10 +425,16 @@ fn event_line(
     };
     let sw = sender_width(width);
     spans.push(Span::styled(
-        format!("{:<w$}", fit(&format!("[{}]", e.kind.as_str()), sw), w = sw),
+        pad(&format!("[{}]", e.kind.as_str()), sw),
         kind_style,
     ));
     spans.push(Span::raw(" "));
+    // A status row says which status it carried: `✓✓ read · message.ack · …`.
+    if let (Kind::Status, Some(ack)) = (e.kind, e.status) {
+        let (glyph, style) = theme::tick(ack);
+        spans.push(Span::styled(glyph, style));
+        spans.push(Span::styled(format!(" {} · ", ack.as_str()), style));
+    }
     let mut text = e.event.to_string();
     if let Some(c) = e.chat() {
         text.push_str(&format!(" · {}", store.chats().title(c)));
