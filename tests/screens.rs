@@ -750,7 +750,7 @@ fn a_refused_verify_request_is_a_rejected_row_and_is_counted() {
         ),
         "{text}"
     );
-    assert!(text.contains("raw JSON · meta · verify"), "{text}");
+    assert!(text.contains("raw JSON #1 · meta · verify"), "{text}");
     assert!(!text.contains("unknown"), "{text}");
 }
 
