@@ -154,7 +154,8 @@ pub struct SendArgs {
     /// (every request to that one path).
     #[arg(long)]
     pub to: String,
-    /// Dialect: waha, whapi, meta, evolution, instance, or all.
+    /// Dialect: waha, whapi, meta, evolution, instance, evolution_go, twilio, greenapi, zapi, or
+    /// all.
     #[arg(long, default_value = "all")]
     pub provider: String,
     /// Playback speed: 1 = the scenario's own pacing, 10 = ten times faster, max = no waiting.
