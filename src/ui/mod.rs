@@ -2,7 +2,9 @@
 //!
 //! One task owns the store and the screen state and `select!`s over three sources: terminal
 //! events (drawn at once, so keys never wait behind traffic), ingest batches (applied, then drawn
-//! at the next frame tick, at most `--fps` per second and only when something changed), and a
+//! at the next frame tick, at most `--fps` per second and only when something changed; under
+//! traffic that never drains, the ingest branch draws itself when a frame is due, see [`pacer`]),
+//! and a
 //! one-second tick that only redraws while a "last event N s ago" label is ticking. Idle means no
 //! work at all.
 //!
@@ -15,6 +17,7 @@ pub mod forwards;
 pub mod json_view;
 pub mod keys;
 pub mod layout;
+pub mod pacer;
 pub mod panes;
 pub mod panic;
 pub mod raw;
@@ -246,6 +249,7 @@ async fn event_loop(
         mouse,
     } = lp;
     let mut events = EventStream::new();
+    let mut pacer = pacer::FramePacer::new(fps);
     let mut frame_tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(fps)));
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut second_tick = tokio::time::interval(Duration::from_secs(1));
@@ -260,6 +264,7 @@ async fn event_loop(
         app.info.backlog.counts(),
     );
     draw_frame(terminal, app)?;
+    pacer.drawn(std::time::Instant::now());
     while !app.quit {
         tokio::select! {
             biased;
@@ -274,6 +279,7 @@ async fn event_loop(
                         }
                         if redraw {
                             draw_frame(terminal, app)?;
+                pacer.drawn(std::time::Instant::now());
                             flush_osc(app);
                             dirty = false;
                         }
@@ -289,10 +295,18 @@ async fn event_loop(
                 } else {
                     app.ingest(&mut batch, now_ms());
                     dirty = true;
+                    // Traffic that never drains keeps this branch ready on every turn, and the
+                    // biased select would never reach the frame tick: draw from here when due.
+                    if pacer.due(std::time::Instant::now()) {
+                        draw_frame(terminal, app)?;
+                        pacer.drawn(std::time::Instant::now());
+                        dirty = false;
+                    }
                 }
             }
             _ = frame_tick.tick(), if dirty => {
                 draw_frame(terminal, app)?;
+                pacer.drawn(std::time::Instant::now());
                 dirty = false;
             }
             _ = second_tick.tick() => {
@@ -329,6 +343,7 @@ async fn event_loop(
                 }
             }
             draw_frame(terminal, app)?;
+            pacer.drawn(std::time::Instant::now());
         }
     }
     Ok(())
