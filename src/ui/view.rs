@@ -15,9 +15,12 @@ use std::collections::HashMap;
 /// What the view was built for; a change means a rebuild.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Basis {
-    filter: String,
+    /// Compared as parsed terms: a re-spaced or re-ordered filter is the same view.
+    filter: Filter,
     chat: Option<usize>,
     raw_events: bool,
+    /// Set by [`StreamView::invalidate`]: equal to no basis a refresh computes.
+    stale: bool,
 }
 
 /// The filtered stream.
@@ -46,9 +49,10 @@ impl StreamView {
         raw_events: bool,
     ) -> usize {
         let basis = Basis {
-            filter: filter.source().to_owned(),
+            filter: filter.clone(),
             chat,
             raw_events,
+            stale: false,
         };
         if basis != self.basis {
             self.rows.clear();
@@ -130,10 +134,7 @@ impl StreamView {
 
     /// Forces a rebuild on the next refresh (rows may have changed in place).
     pub fn invalidate(&mut self) {
-        self.basis = Basis {
-            filter: "\u{0}".into(),
-            ..Basis::default()
-        };
+        self.basis.stale = true;
     }
 }
 
@@ -157,6 +158,28 @@ fn unpack(packed: u64) -> Row {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_filter_respelled_keeps_the_view() {
+        let mut store = Store::new();
+        let body = br#"{"event":"message","session":"s","payload":{"id":"false_1@c.us_A","from":"1@c.us","body":"hi"}}"#;
+        let n = crate::provider::normalize_body(body);
+        store.note_request(1, 0);
+        for ev in &n.events {
+            store.apply(n.provider, 1, 0, ev);
+        }
+        let raw = RawStore::new(None, None);
+        let mut view = StreamView::default();
+        let a = Filter::parse("kind:message provider:waha").unwrap();
+        assert_eq!(view.refresh(&store, &raw, &a, None, false), 1);
+        // Re-spaced and re-ordered: nothing is scanned again.
+        let b = Filter::parse("provider:waha   kind:message").unwrap();
+        assert_eq!(view.refresh(&store, &raw, &b, None, false), 0);
+        assert_eq!(view.rows.len(), 1);
+        // A different filter starts over.
+        let c = Filter::parse("provider:waha").unwrap();
+        assert_eq!(view.refresh(&store, &raw, &c, None, false), 1);
+    }
 
     #[test]
     fn packed_rows_come_back_whole() {

@@ -114,7 +114,8 @@ impl App {
         match Filter::parse(text) {
             Ok(f) => {
                 self.filter_error = None;
-                if f.source() != self.filter.source() {
+                // Parsed terms are compared: a space or a reordering changes nothing.
+                if f != self.filter {
                     self.filter = f;
                     self.rebuild_view();
                 }
