@@ -10,13 +10,18 @@
 //! refuses once the path names a newer file, after the capture was deleted or moved), and only
 //! if the line there carries the seq asked for: a request whose file is gone has no body any
 //! more (the detail pane says so); it is never shown another request's body.
+//!
+//! Bodies are re-read through one open file, kept between reads (a body search over a million
+//! evicted requests must not open and close a million files): the loaded file, or the capture
+//! file of the current generation, reopened only when the one needed changes.
 
 use crate::capture_path::CapturePath;
 use crate::envelope::Envelope;
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Bytes of requests kept in memory when a capture file can give them back: a constant, so a long
 /// day of traffic costs the screen a few dozen bytes per request for bodies (the entry that
@@ -34,9 +39,21 @@ struct Entry {
     from_load: bool,
 }
 
+/// Which file an evicted body is read back from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Loaded,
+    /// This run's capture file of that generation.
+    Capture(u32),
+}
+
 /// Request bodies by seq.
 #[derive(Debug, Default)]
 pub struct RawStore {
+    /// The file bodies were last re-read from, kept open for the next read.
+    open: Mutex<Option<(Source, File)>>,
+    /// How many times a file was opened to re-read a body.
+    opens: std::sync::atomic::AtomicUsize,
     capture: Option<Arc<CapturePath>>,
     loaded: Option<PathBuf>,
     /// Sorted by seq. Seqs arrive almost in order (one counter per run, continued after
@@ -143,15 +160,37 @@ impl RawStore {
         if let Some(env) = &e.env {
             return Some(env.clone());
         }
-        let file = if e.from_load {
-            std::fs::File::open(self.loaded.as_ref()?).ok()?
+        let source = if e.from_load {
+            Source::Loaded
         } else {
-            self.capture.as_ref()?.open(e.file).ok()?
+            Source::Capture(e.file)
         };
+        let offset = e.offset?;
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Source::Capture(generation) = source {
+            // A file the path no longer names (deleted, moved) gives nothing back, even while
+            // its descriptor is still open here.
+            if self.capture.as_ref()?.generation() != generation {
+                *open = None;
+                return None;
+            }
+        }
+        if open.as_ref().map(|(s, _)| *s) != Some(source) {
+            *open = None;
+            let file = match source {
+                Source::Loaded => File::open(self.loaded.as_ref()?).ok()?,
+                Source::Capture(generation) => self.capture.as_ref()?.open(generation).ok()?,
+            };
+            self.opens
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            *open = Some((source, file));
+        }
+        let file = &open.as_ref()?.1;
         let mut f = BufReader::new(file);
-        f.seek(SeekFrom::Start(e.offset?)).ok()?;
+        f.seek(SeekFrom::Start(offset)).ok()?;
         let mut line = Vec::new();
         f.read_until(b'\n', &mut line).ok()?;
+        drop(open);
         let env = crate::capture::decode(&line, 0).ok()?;
         (env.seq == seq).then(|| Arc::new(env))
     }
@@ -265,6 +304,11 @@ mod tests {
         raw.entries.push((3, evicted(a.offset, a.file)));
         assert_eq!(&raw.get(3).unwrap().body[..], b"{\"a\":1}");
         assert!(raw.body_contains(3, "\"a\""));
+        // Every read goes through the one open file.
+        for _ in 0..100 {
+            assert!(raw.get(3).is_some());
+        }
+        assert_eq!(raw.opens.load(std::sync::atomic::Ordering::Relaxed), 1);
         // Another request's line at the same offset is never taken for it.
         raw.entries.push((4, evicted(a.offset, a.file)));
         assert!(raw.get(4).is_none());
