@@ -198,6 +198,17 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// Whether rows it matched (or not) can change their answer after they arrived: acks,
+    /// flags (`is:edited`, ...) and the kinds of events that reached a message change in place.
+    pub fn reads_changing_state(&self) -> bool {
+        self.terms.iter().any(|t| {
+            matches!(
+                t.pred,
+                term::Pred::Ack(_) | term::Pred::Is(_) | term::Pred::Kind(_)
+            )
+        })
+    }
+
     /// The text it was parsed from.
     pub fn source(&self) -> &str {
         &self.source

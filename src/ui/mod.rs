@@ -304,6 +304,17 @@ async fn event_loop(
                     }
                 }
             }
+            // A view rebuild over a long history, one slice per turn: keys and ingest above
+            // come first, and the rows found so far are drawn when a frame is due.
+            () = std::future::ready(()), if app.filtering_progress().is_some() => {
+                app.continue_filtering();
+                dirty = true;
+                if pacer.due(std::time::Instant::now()) {
+                    draw_frame(terminal, app)?;
+                    pacer.drawn(std::time::Instant::now());
+                    dirty = false;
+                }
+            }
             _ = frame_tick.tick(), if dirty => {
                 draw_frame(terminal, app)?;
                 pacer.drawn(std::time::Instant::now());

@@ -1,8 +1,10 @@
 //! The stream as currently filtered: which rows show, and which chats have matching rows.
 //!
-//! Rebuilt in one pass when the filter, the chat or the raw-events toggle changes; otherwise
-//! only rows added since the last look are checked, so a burst of webhooks costs work
-//! proportional to the burst, not to the history. Rows the store evicts are dropped after the
+//! Rebuilt when the filter, the chat or the raw-events toggle changes; otherwise only rows added
+//! since the last look are checked, so a burst of webhooks costs work proportional to the burst,
+//! not to the history. A rebuild runs in slices ([`Slice`]): each refresh scans until its
+//! deadline and remembers where it stopped, the screen draws what was found so far, and the next
+//! refresh resumes there, so a key never waits behind a million-row scan. Rows the store evicts are dropped after the
 //! batch that evicted them ([`StreamView::purge`]): a pass over the view once per eviction
 //! batch (1/16 of the cap), so O(1) amortised per event.
 
@@ -11,6 +13,24 @@ use crate::filter::Filter;
 use crate::store::subject::RowSubject;
 use crate::store::{Row, Store};
 use std::collections::HashMap;
+use std::time::Instant;
+
+/// How much of the history one refresh may scan.
+#[derive(Debug, Clone, Copy)]
+pub enum Slice {
+    /// Scan to the end.
+    All,
+    /// Stop once this instant has passed, but only after at least [`Slice::MIN_ROWS`] rows, so
+    /// small histories (and tests) always finish in one refresh whatever the machine's speed.
+    Until(Instant),
+}
+
+impl Slice {
+    /// Rows a timed slice always scans.
+    pub const MIN_ROWS: usize = 4096;
+    /// How often a timed slice looks at the clock.
+    const CHECK_EVERY: usize = 256;
+}
 
 /// What the view was built for; a change means a rebuild.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,12 +54,16 @@ pub struct StreamView {
     /// for, so that evicted rows leave `chat_hits` exactly.
     hits: Vec<(u64, u32)>,
     basis: Basis,
-    /// The store's row position (or event id, for raw events) to look at next.
+    /// The store's row position (or event id, for raw events) to look at next: the next
+    /// refresh resumes here.
     scanned: usize,
+    /// Where the last refresh was going to: the end of the store's rows then.
+    total: usize,
 }
 
 impl StreamView {
-    /// Brings the view up to date; returns how many rows were appended.
+    /// Brings the view up to date, or as far as `slice` allows; returns how many rows were
+    /// appended.
     pub fn refresh(
         &mut self,
         store: &Store,
@@ -47,6 +71,7 @@ impl StreamView {
         filter: &Filter,
         chat: Option<usize>,
         raw_events: bool,
+        slice: Slice,
     ) -> usize {
         let basis = Basis {
             filter: filter.clone(),
@@ -68,7 +93,20 @@ impl StreamView {
             store.row_positions()
         };
         let filtering = !filter.is_empty();
-        for pos in self.scanned.max(span.start)..span.end {
+        let start = self.scanned.max(span.start);
+        self.total = span.end;
+        let mut end = span.end;
+        for pos in start..span.end {
+            if let Slice::Until(deadline) = slice {
+                let done = pos - start;
+                if done >= Slice::MIN_ROWS
+                    && done % Slice::CHECK_EVERY == 0
+                    && Instant::now() >= deadline
+                {
+                    end = pos;
+                    break;
+                }
+            }
             let row = if raw_events {
                 Row::Event(pos)
             } else {
@@ -87,8 +125,13 @@ impl StreamView {
                 self.rows.push(row);
             }
         }
-        self.scanned = span.end;
+        self.scanned = end;
         self.rows.len() - before
+    }
+
+    /// While a refresh stopped short of the end: positions scanned and the end it is going to.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        (self.scanned < self.total).then_some((self.scanned, self.total))
     }
 
     /// Drops rows the store evicted. `marks` are indexes into `rows` (a cursor, a scroll
@@ -171,14 +214,57 @@ mod tests {
         let raw = RawStore::new(None, None);
         let mut view = StreamView::default();
         let a = Filter::parse("kind:message provider:waha").unwrap();
-        assert_eq!(view.refresh(&store, &raw, &a, None, false), 1);
+        assert_eq!(view.refresh(&store, &raw, &a, None, false, Slice::All), 1);
         // Re-spaced and re-ordered: nothing is scanned again.
         let b = Filter::parse("provider:waha   kind:message").unwrap();
-        assert_eq!(view.refresh(&store, &raw, &b, None, false), 0);
+        assert_eq!(view.refresh(&store, &raw, &b, None, false, Slice::All), 0);
         assert_eq!(view.rows.len(), 1);
         // A different filter starts over.
         let c = Filter::parse("provider:waha").unwrap();
-        assert_eq!(view.refresh(&store, &raw, &c, None, false), 1);
+        assert_eq!(view.refresh(&store, &raw, &c, None, false, Slice::All), 1);
+    }
+
+    #[test]
+    fn a_rebuild_in_slices_resumes_where_it_stopped_and_ends_as_one_pass_would() {
+        let mut store = Store::new();
+        let n = 3 * Slice::MIN_ROWS + 17;
+        for i in 0..n {
+            let seq = i as u64 + 1;
+            let body = format!(
+                r#"{{"event":"message","session":"s","payload":{{"id":"false_1@c.us_M{i}","from":"{}@c.us","body":"hi {i}"}}}}"#,
+                1 + i % 7
+            );
+            let norm = crate::provider::normalize_body(body.as_bytes());
+            store.note_request(seq, 0);
+            for ev in &norm.events {
+                store.apply(norm.provider, seq, 0, ev);
+            }
+        }
+        let raw = RawStore::new(None, None);
+        let filter = Filter::parse("chat:3").unwrap();
+        let mut whole = StreamView::default();
+        whole.refresh(&store, &raw, &filter, None, false, Slice::All);
+        assert!(whole.progress().is_none());
+        // A deadline already past: each refresh scans its minimum and stops.
+        let past = Slice::Until(Instant::now());
+        let mut sliced = StreamView::default();
+        let mut slices = 0;
+        loop {
+            sliced.refresh(&store, &raw, &filter, None, false, past);
+            slices += 1;
+            match sliced.progress() {
+                Some((done, total)) => {
+                    assert_eq!(done, slices * Slice::MIN_ROWS);
+                    assert_eq!(total, n);
+                    // What was found so far is shown already.
+                    assert_eq!(sliced.rows[..], whole.rows[..sliced.rows.len()]);
+                }
+                None => break,
+            }
+        }
+        assert_eq!(slices, 4);
+        assert_eq!(sliced.rows, whole.rows);
+        assert_eq!(sliced.chat_hits, whole.chat_hits);
     }
 
     #[test]

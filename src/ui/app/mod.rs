@@ -16,7 +16,7 @@ use super::forwards::Forwards;
 use super::json_view::JsonView;
 use super::keys::Scope;
 use super::raw::RawStore;
-use super::view::StreamView;
+use super::view::{Slice, StreamView};
 use crate::display::Intake;
 use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
@@ -27,6 +27,10 @@ use crate::store::{Row, Store};
 use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+
+/// How long one slice of a view rebuild may scan before the loop reads keys and draws again:
+/// well inside the 50 ms a key may wait.
+const FILTER_SLICE: std::time::Duration = std::time::Duration::from_millis(12);
 
 /// The focused pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,7 +377,9 @@ impl App {
 
     /// Rebuilds a stale view (see `view_stale`), at most once a second; true if it did.
     pub fn restat(&mut self, now_ms: i64) -> bool {
-        if !self.view_stale || now_ms - self.last_restat_ms < 1000 {
+        // A rebuild still running in slices would only start over: let it finish first.
+        if !self.view_stale || now_ms - self.last_restat_ms < 1000 || self.view.progress().is_some()
+        {
             return false;
         }
         self.view_stale = false;
@@ -392,8 +398,7 @@ impl App {
     }
 
     fn filter_reads_changing_state(&self) -> bool {
-        let src = self.filter.source().to_ascii_lowercase();
-        src.contains("ack:") || src.contains("is:")
+        self.filter.reads_changing_state()
     }
 
     fn after_ingest(&mut self) {
@@ -414,14 +419,18 @@ impl App {
         n as f64 / 5.0
     }
 
-    /// Brings the filtered view up to date and keeps the cursor where the user expects it.
+    /// Brings the filtered view up to date, or one slice of the way (a rebuild over a long
+    /// history goes on in [`App::continue_filtering`] between frames), and keeps the cursor where
+    /// the user expects it.
     pub fn refresh_view(&mut self) {
+        let slice = Slice::Until(std::time::Instant::now() + FILTER_SLICE);
         let added = self.view.refresh(
             &self.store,
             &self.raw,
             &self.filter,
             self.chat,
             self.raw_events,
+            slice,
         );
         let len = self.view.rows.len();
         if self.follow {
@@ -431,6 +440,25 @@ impl App {
             self.stream_cursor = self.stream_cursor.min(len.saturating_sub(1));
         }
         self.refind_chat_cursor();
+    }
+
+    /// While the view is being rebuilt in slices: rows looked at and rows to look at.
+    pub fn filtering_progress(&self) -> Option<(usize, usize)> {
+        self.view.progress()
+    }
+
+    /// Scans the next slice of a rebuild that stopped short (see [`App::filtering_progress`]).
+    pub fn continue_filtering(&mut self) {
+        if self.view.progress().is_some() {
+            self.refresh_view();
+        }
+    }
+
+    /// Runs a sliced rebuild to its end (tests, benches: the result, not the pacing).
+    pub fn finish_filtering(&mut self) {
+        while self.view.progress().is_some() {
+            self.refresh_view();
+        }
     }
 
     /// Puts the chat cursor back on the chat it was on, wherever the list now has it (chats move

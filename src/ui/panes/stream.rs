@@ -127,6 +127,11 @@ fn title(app: &App) -> String {
         None => "all chats".to_owned(),
     };
     let mut t = format!(" Stream · {scope}");
+    if let Some((done, total)) = app.filtering_progress() {
+        // A rebuild in slices: what is shown so far, and how far it got.
+        let pct = (done as f64 / total.max(1) as f64 * 100.0).floor();
+        t.push_str(&format!(" · filtering {pct:.0}%"));
+    }
     if app.raw_events {
         t.push_str(" · raw events");
     }
