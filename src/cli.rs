@@ -98,6 +98,10 @@ pub struct RunArgs {
     #[arg(long, env = "WAMON_MAX_EVENTS", default_value_t = crate::store::DEFAULT_MAX_EVENTS,
           value_parser = parse_count)]
     pub max_events: usize,
+    /// An outgoing message with no delivered, read or played status this long after it was
+    /// sent (and not failed) is marked `⌛` and matches `is:stuck`.
+    #[arg(long, env = "WAMON_STUCK_AFTER", default_value = "60s", value_parser = parse_duration)]
+    pub stuck_after: Duration,
     /// Send every accepted webhook on to the bot at this http:// URL (the request's path is
     /// joined to the URL's path) and show what it answered.
     #[arg(long, env = "WAMON_FORWARD_TO")]

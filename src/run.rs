@@ -49,6 +49,8 @@ pub struct RunInfo {
     pub reply_rules: usize,
     /// `NO_COLOR` is set: the screen shows selection, focus and states without colour.
     pub no_color: bool,
+    /// `--stuck-after`: how long an outgoing message may go undelivered before `is:stuck`.
+    pub stuck_after_ms: i64,
 }
 
 /// Forwarding as the screen shows it.
@@ -77,6 +79,7 @@ impl RunInfo {
             forward: None,
             reply_rules: 0,
             no_color: false,
+            stuck_after_ms: crate::store::DEFAULT_STUCK_AFTER_MS,
         }
     }
 
@@ -360,6 +363,7 @@ pub async fn run(args: RunArgs, utc_offset_s: i32) -> Result<()> {
         }),
         reply_rules,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stuck_after_ms: i64::try_from(args.stuck_after.as_millis()).unwrap_or(i64::MAX),
     };
     let feed = crate::feed::Feed::new(ingest_rx, state.backlog(), info.capture.clone());
     tracing::info!(

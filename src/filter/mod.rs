@@ -24,7 +24,7 @@
 //! | `ack:A` | current ack is `A` (`pending`, `sent`, `delivered`, `read`, `played`, `failed`) |
 //! | `ack:<A` `ack:<=A` `ack:>A` `ack:>=A` | ack compared in delivery order (`failed` never compares) |
 //! | `me` | sent by me (`!me`: received) |
-//! | `is:W` | chat is a `group`, `dm`, `channel`, `lid`, `status` or `broadcast`; or the message is `edited`, `deleted`, `duplicate`, `outoforder` or a `reply` |
+//! | `is:W` | chat is a `group`, `dm`, `channel`, `lid`, `status` or `broadcast`; or the message is `edited`, `deleted`, `duplicate`, `outoforder`, a `reply`, or `stuck` (outgoing, not failed, not delivered `--stuck-after` after it was sent) |
 //! | `id:X` | message id contains `X` |
 //!
 //! - `!` before any term negates it: `!me`, `!type:media`, `!"out of office"`.
@@ -71,15 +71,19 @@ pub enum Flag {
     OutOfOrder,
     /// The message quotes another one.
     Reply,
+    /// An outgoing message not delivered (nor failed) `--stuck-after` after it was sent, by
+    /// the clock of the screen that filters ([`crate::store::Store::set_clock`]).
+    Stuck,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [
+    pub const ALL: [Flag; 6] = [
         Flag::Edited,
         Flag::Deleted,
         Flag::Duplicate,
         Flag::OutOfOrder,
         Flag::Reply,
+        Flag::Stuck,
     ];
 
     /// The name used after `is:`.
@@ -90,6 +94,7 @@ impl Flag {
             Flag::Duplicate => "duplicate",
             Flag::OutOfOrder => "outoforder",
             Flag::Reply => "reply",
+            Flag::Stuck => "stuck",
         }
     }
 }

@@ -68,7 +68,7 @@ const KEYS: [&str; 9] = [
     "chat", "from", "type", "kind", "provider", "account", "ack", "is", "id",
 ];
 
-const IS_NAMES: [(&str, IsSel); 11] = [
+const IS_NAMES: [(&str, IsSel); 12] = [
     ("group", IsSel::Group),
     ("dm", IsSel::Dm),
     ("channel", IsSel::Chat(ChatKind::Channel)),
@@ -80,6 +80,7 @@ const IS_NAMES: [(&str, IsSel); 11] = [
     ("duplicate", IsSel::Flag(Flag::Duplicate)),
     ("outoforder", IsSel::Flag(Flag::OutOfOrder)),
     ("reply", IsSel::Flag(Flag::Reply)),
+    ("stuck", IsSel::Flag(Flag::Stuck)),
 ];
 
 pub(super) fn parse_term(token: &Token) -> Result<Term, String> {

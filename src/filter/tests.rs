@@ -524,3 +524,82 @@ fn a_phrase_matches_a_raw_body_across_json_punctuation_and_spaces() {
     assert!(body_contains(body, "romm"));
     assert!(body_contains(b"Hello", "hello"));
 }
+
+/// `is:stuck` reads the clock the screen sets on the store (never wall time), so the same
+/// store answers the same at the same tick: a sent message is not stuck 59 s after it was
+/// sent, is at 60 s, and never once delivered or failed; received messages never are.
+#[test]
+fn is_stuck_is_judged_at_the_store_clock() {
+    use crate::model::{Event, MessageId};
+    use crate::store::subject::{BodySearch, RowSubject};
+    use crate::store::{Row, Store};
+    struct NoBodies;
+    impl BodySearch for NoBodies {
+        fn body_contains(&self, _: u64, _: &str) -> bool {
+            false
+        }
+    }
+    let status = |id: &str, ack: Ack| {
+        let mut ev = Event::new(Kind::Status, "statuses");
+        ev.message_id = Some(MessageId::new(id));
+        ev.chat = ChatId::parse("5511999990000@c.us");
+        ev.from_me = Some(true);
+        ev.status = Some(ack);
+        ev
+    };
+    let mut store = Store::new();
+    let apply = |store: &mut Store, seq: u64, at: i64, ev: &Event| {
+        store.note_request(seq, at);
+        store.apply(Provider::Meta, seq, at, ev);
+    };
+    apply(&mut store, 1, 1_000, &status("wamid.late", Ack::Sent));
+    apply(&mut store, 2, 1_000, &status("wamid.ok", Ack::Sent));
+    apply(&mut store, 3, 2_000, &status("wamid.ok", Ack::Delivered));
+    apply(&mut store, 4, 1_000, &status("wamid.bad", Ack::Sent));
+    apply(&mut store, 5, 3_000, &status("wamid.bad", Ack::Failed));
+    let mut incoming = Event::new(Kind::Message, "messages");
+    incoming.message_id = Some(MessageId::new("wamid.in"));
+    incoming.chat = ChatId::parse("5511999990000@c.us");
+    incoming.from_me = Some(false);
+    incoming.text = Some("hi".into());
+    apply(&mut store, 6, 1_000, &incoming);
+    let stuck = |store: &Store| -> Vec<String> {
+        let f = Filter::parse("is:stuck").unwrap();
+        store
+            .rows()
+            .iter()
+            .filter(|&&row| {
+                f.matches(&RowSubject {
+                    store,
+                    raw: &NoBodies,
+                    row,
+                })
+            })
+            .map(|&row| match row {
+                Row::Message(i) => store.message(i).id.as_str().to_owned(),
+                Row::Event(i) => format!("event {i}"),
+            })
+            .collect()
+    };
+    store.set_clock(60_999);
+    assert!(stuck(&store).is_empty(), "59.999 s after it was sent");
+    store.set_clock(61_000);
+    assert_eq!(stuck(&store), ["wamid.late"]);
+    store.set_stuck_after(120_000);
+    assert!(stuck(&store).is_empty(), "--stuck-after 120s");
+    store.set_clock(121_000);
+    assert_eq!(stuck(&store), ["wamid.late"]);
+    // A late delivery clears it.
+    apply(
+        &mut store,
+        7,
+        130_000,
+        &status("wamid.late", Ack::Delivered),
+    );
+    assert!(stuck(&store).is_empty());
+    assert!(Filter::parse("is:stuck|edited").is_ok());
+    assert_eq!(
+        Filter::parse("is:stuk").unwrap_err().message,
+        "\"is:stuk\" is not known — did you mean stuck?"
+    );
+}

@@ -271,6 +271,7 @@ impl Store {
                     repeated: false,
                     participant: ev.participant.clone(),
                     error: ev.error.clone(),
+                    provider_ms: ev.timestamp_ms,
                 });
                 out.out_of_order = outcome == AckOutcome::OutOfOrder;
                 out.duplicate = outcome == AckOutcome::Repeated;

@@ -35,6 +35,9 @@ pub struct Tick {
     pub repeated: bool,
     pub participant: Option<ChatId>,
     pub error: Option<String>,
+    /// When the provider says the status happened (its own timestamp, when it gives one): the
+    /// ticks view shows how long after that it arrived.
+    pub provider_ms: Option<i64>,
 }
 
 /// Pushes onto a list that usually stays short: the first few pushes grow it one slot at a
@@ -286,8 +289,34 @@ impl Message {
                 repeated: false,
                 participant: None,
                 error: None,
+                provider_ms: None,
             });
         }
+    }
+
+    /// For an outgoing message not delivered yet (not failed, nothing delivered, read or played
+    /// seen): since when it has waited, its first `pending`/`sent` status's arrival, else
+    /// when it was first seen. `None` for anything else.
+    pub fn waiting_since(&self) -> Option<i64> {
+        if !self.from_me || self.ack() == Some(Ack::Failed) {
+            return None;
+        }
+        if self.best.is_some_and(|b| b >= Ack::Delivered) {
+            return None;
+        }
+        let first_sent = self
+            .ticks
+            .iter()
+            .find(|t| matches!(t.ack, Some(Ack::Pending | Ack::Sent)))
+            .map(|t| t.at_ms);
+        Some(first_sent.unwrap_or(self.first_at_ms))
+    }
+
+    /// Outgoing and still not delivered `after_ms` after it was sent, at `now_ms`
+    /// (`is:stuck`; see [`Message::waiting_since`]).
+    pub fn is_stuck(&self, now_ms: i64, after_ms: i64) -> bool {
+        self.waiting_since()
+            .is_some_and(|since| now_ms.saturating_sub(since) >= after_ms)
     }
 
     /// Number of out-of-order statuses received.
@@ -378,6 +407,7 @@ mod tests {
             repeated: false,
             participant: None,
             error: None,
+            provider_ms: None,
         }
     }
 
@@ -454,6 +484,40 @@ mod tests {
         assert_eq!(m.seqs[1], 1000 - MAX_SEQS as u64 + 2);
         assert_eq!(*m.seqs.last().unwrap(), 1000);
         assert_eq!(m.seqs_omitted(), 1000 - MAX_SEQS as u32);
+    }
+
+    /// `is:stuck`: outgoing, not failed, nothing delivered `after` past its first sent or
+    /// pending status (or, with none, past when it was first seen).
+    #[test]
+    fn stuck_means_outgoing_and_undelivered_past_the_threshold() {
+        let at = |ack, at_ms| Tick {
+            at_ms,
+            ..tick(Some(ack))
+        };
+        let mut m = msg();
+        m.first_at_ms = 500;
+        assert!(
+            !m.is_stuck(100_000, 60_000),
+            "received messages are never stuck"
+        );
+        m.from_me = true;
+        assert!(
+            m.is_stuck(60_500, 60_000),
+            "no status at all: from first seen"
+        );
+        m.apply_ack(at(Ack::Sent, 1_000));
+        assert!(!m.is_stuck(60_999, 60_000));
+        assert!(m.is_stuck(61_000, 60_000));
+        m.apply_ack(at(Ack::Delivered, 70_000));
+        assert!(!m.is_stuck(1_000_000, 60_000), "delivered");
+
+        let mut f = msg();
+        f.from_me = true;
+        f.apply_ack(at(Ack::Pending, 0));
+        f.apply_ack(at(Ack::Sent, 5_000));
+        assert_eq!(f.waiting_since(), Some(0), "from the first pending or sent");
+        f.apply_ack(at(Ack::Failed, 6_000));
+        assert!(!f.is_stuck(1_000_000, 60_000), "failed is not stuck");
     }
 
     #[test]

@@ -174,7 +174,14 @@ pub struct Store {
     /// Messages that took events parked before them: their request lists may name requests
     /// older than the message (kept while reporting, pruned by eviction).
     took_parked: Vec<usize>,
+    /// The consumer's clock (the screen's tick), for `is:stuck`; see [`Store::now_ms`].
+    clock_ms: i64,
+    /// `--stuck-after`, if set (else [`DEFAULT_STUCK_AFTER_MS`]).
+    stuck_after_ms: Option<i64>,
 }
+
+/// How long an outgoing message may wait for its delivery before `is:stuck` flags it.
+pub const DEFAULT_STUCK_AFTER_MS: i64 = 60_000;
 
 fn key(origin: Origin, id: &MessageId) -> MsgKey {
     (origin, id.bare().to_owned())
@@ -192,6 +199,32 @@ impl Store {
             max_events: Some(max.max(1)),
             ..Store::default()
         }
+    }
+
+    /// Sets the clock `is:stuck` measures against: the screen's tick, never wall time read
+    /// here, so a filter gives the same answer for the same inputs.
+    pub fn set_clock(&mut self, now_ms: i64) {
+        self.clock_ms = now_ms;
+    }
+
+    /// The time `is:stuck` is judged at: the clock set, or the latest arrival if that is later
+    /// (a store that no screen ticks, `export --filter`, judges at its last request).
+    pub fn now_ms(&self) -> i64 {
+        self.clock_ms.max(self.last_received_ms)
+    }
+
+    /// `--stuck-after`.
+    pub fn set_stuck_after(&mut self, ms: i64) {
+        self.stuck_after_ms = Some(ms);
+    }
+
+    pub fn stuck_after_ms(&self) -> i64 {
+        self.stuck_after_ms.unwrap_or(DEFAULT_STUCK_AFTER_MS)
+    }
+
+    /// Outgoing, not failed, and still not delivered `--stuck-after` after it was sent.
+    pub fn is_stuck(&self, m: &message::Message) -> bool {
+        m.is_stuck(self.now_ms(), self.stuck_after_ms())
     }
 
     /// Counts one received request (a request may carry many events, or none).

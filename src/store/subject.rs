@@ -115,6 +115,7 @@ impl Subject for RowSubject<'_> {
             Flag::Duplicate => m.duplicates > 0,
             Flag::OutOfOrder => m.out_of_order_count() > 0,
             Flag::Reply => m.reply_to().is_some(),
+            Flag::Stuck => self.store.is_stuck(m),
         }
     }
     fn raw_contains(&self, needle_lower: &str) -> bool {

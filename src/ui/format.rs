@@ -18,6 +18,36 @@ pub fn clock(ms: i64, offset_s: i32) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
+/// `HH:MM:SS.mmm` of `ms` shifted by `offset_s` seconds from UTC.
+pub fn clock_ms(ms: i64, offset_s: i32) -> String {
+    format!("{}.{:03}", clock(ms, offset_s), ms.rem_euclid(1000))
+}
+
+/// A span of time as the ticks view says it: `250 ms`, `1.2 s`, `1.25 s`, `2 min 5 s`.
+pub fn duration(ms: i64) -> String {
+    let ms = ms.unsigned_abs();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        // Hundredths at most, without trailing zeros.
+        let hundredths = (ms + 5) / 10;
+        let s = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+        format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
+    } else if ms < 3_600_000 {
+        let s = ms / 1000;
+        match s % 60 {
+            0 => format!("{} min", s / 60),
+            r => format!("{} min {r} s", s / 60),
+        }
+    } else {
+        let m = ms / 60_000;
+        match m % 60 {
+            0 => format!("{} h", m / 60),
+            r => format!("{} h {r} min", m / 60),
+        }
+    }
+}
+
 /// `HH:MM` of `ms`.
 pub fn clock_short(ms: i64, offset_s: i32) -> String {
     clock(ms, offset_s)[..5].to_owned()
@@ -189,6 +219,21 @@ pub fn width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ack_timing_helpers() {
+        assert_eq!(clock_ms(1_700_000_003_250, 0), "22:13:23.250");
+        assert_eq!(clock_ms(1_700_000_003_005, 3600), "23:13:23.005");
+        assert_eq!(duration(250), "250 ms");
+        assert_eq!(duration(1_200), "1.2 s");
+        assert_eq!(duration(1_250), "1.25 s");
+        assert_eq!(duration(-1_250), "1.25 s");
+        assert_eq!(duration(3_000), "3 s");
+        assert_eq!(duration(59_999), "60 s");
+        assert_eq!(duration(60_000), "1 min");
+        assert_eq!(duration(125_000), "2 min 5 s");
+        assert_eq!(duration(3_900_000), "1 h 5 min");
+    }
 
     #[test]
     fn helpers() {

@@ -40,6 +40,8 @@ pub enum Action {
     WriteMatching,
     ClearHistory,
     Repaint,
+    MarkRequest,
+    CompareRequests,
 }
 
 /// Where a binding applies.
@@ -210,6 +212,22 @@ pub const KEYMAP: &[Binding] = &[
         "W",
         A::WriteMatching,
         "write the filtered requests to a file",
+        false,
+    ),
+    b(
+        S::Global,
+        &[k('m')],
+        "m",
+        A::MarkRequest,
+        "mark this request to compare",
+        false,
+    ),
+    b(
+        S::Global,
+        &[k('D')],
+        "D",
+        A::CompareRequests,
+        "diff the marked request against this one",
         false,
     ),
     b(

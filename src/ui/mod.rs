@@ -11,6 +11,7 @@
 //! Edge module: the only one that talks to the terminal.
 
 pub mod app;
+pub mod compare;
 pub mod filter_input;
 pub mod format;
 pub mod forwards;
@@ -258,6 +259,7 @@ async fn event_loop(
     let mut dirty = true;
     let mut rx_open = true;
     let mut last_label = String::new();
+    let mut last_stuck = 0;
     let mut last_turned_away = (
         app.info.stats.snapshot(),
         app.info.backlog.behind(),
@@ -331,8 +333,15 @@ async fn event_loop(
                 if app.toast.is_some() {
                     dirty = true;
                 }
-                // A view left stale by the last batch (at most one rebuild a second).
-                if app.restat(now) {
+                // A view left stale by the last batch (at most one rebuild a second), or by
+                // the clock (`is:stuck`).
+                if app.tick(now) {
+                    dirty = true;
+                }
+                // A row on screen may have just waited too long for its delivery (`⌛`).
+                let stuck = app.stuck_on_screen();
+                if stuck != last_stuck {
+                    last_stuck = stuck;
                     dirty = true;
                 }
                 // Requests the receiver turned away never reach the store: poll their counters.

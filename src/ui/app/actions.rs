@@ -5,7 +5,7 @@
 //! Sending and editing are asked for here and carried out by the event loop ([`App::outbox`],
 //! [`App::edit_request`]): it owns the terminal (the editor needs it) and the runtime.
 
-use super::{App, Mode};
+use super::{App, DetailView, Focus, Mode};
 use crate::envelope::Envelope;
 use crate::forward::resend::SendRequest;
 use crate::outbound::Target;
@@ -238,5 +238,38 @@ impl App {
             now_ms,
         ));
         *self = fresh;
+    }
+
+    /// `m`: marks the request shown (the selected row's) for `D` to compare with.
+    pub(super) fn mark_request(&mut self, now_ms: i64) {
+        self.sync_detail();
+        let Some(seq) = self.detail.seq else {
+            self.toast = Some(("select a row first".into(), now_ms));
+            return;
+        };
+        self.marked = Some(seq);
+        self.toast = Some((
+            format!("marked #{seq}: select another request and press D to compare"),
+            now_ms,
+        ));
+    }
+
+    /// `D`: shows the diff of the marked request against the one shown.
+    pub(super) fn compare_requests(&mut self, now_ms: i64) {
+        self.sync_detail();
+        let msg = match (self.marked, self.detail.seq) {
+            (None, _) => "press m on a request first, then D on another to compare them",
+            (_, None) => "select a row first",
+            (Some(a), Some(b)) if a == b => {
+                "this is the marked request: select another one, then D"
+            }
+            (Some(_), Some(_)) => {
+                self.detail.view = DetailView::Diff;
+                self.detail.scroll = 0;
+                self.focus = Focus::Detail;
+                return;
+            }
+        };
+        self.toast = Some((msg.into(), now_ms));
     }
 }

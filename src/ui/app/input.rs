@@ -242,6 +242,8 @@ impl App {
             Action::CopyCurl => self.copy_curl(now_ms),
             Action::WriteMatching => self.write_matching(now_ms),
             Action::ClearHistory => self.clear_history(now_ms),
+            Action::MarkRequest => self.mark_request(now_ms),
+            Action::CompareRequests => self.compare_requests(now_ms),
             Action::PrevRequest => {
                 self.detail.request_index = self.detail.request_index.saturating_sub(1);
             }

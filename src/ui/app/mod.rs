@@ -72,6 +72,8 @@ pub enum DetailView {
     Ticks,
     /// What the bot answered (`--forward-to`).
     Reply,
+    /// The request marked with `m` against the one shown (`D`); not in `v`'s cycle.
+    Diff,
 }
 
 impl DetailView {
@@ -81,7 +83,7 @@ impl DetailView {
             DetailView::Event => DetailView::Headers,
             DetailView::Headers => DetailView::Ticks,
             DetailView::Ticks => DetailView::Reply,
-            DetailView::Reply => DetailView::Raw,
+            DetailView::Reply | DetailView::Diff => DetailView::Raw,
         }
     }
 
@@ -92,6 +94,7 @@ impl DetailView {
             DetailView::Headers => "headers",
             DetailView::Ticks => "ticks",
             DetailView::Reply => "bot reply",
+            DetailView::Diff => "diff",
         }
     }
 }
@@ -127,6 +130,9 @@ pub struct Detail {
     pub is_form: bool,
     /// Show forms as the bytes received instead (`r`).
     pub form_bytes: bool,
+    /// The diff view's comparison (of the marked request against the one shown), rebuilt when
+    /// either changes.
+    pub compare: Option<super::compare::Comparison>,
 }
 
 /// Everything the screen shows and remembers.
@@ -199,6 +205,8 @@ pub struct App {
     pub edit_request: Option<Arc<Envelope>>,
     /// When `X` was pressed once (the second press within 3 s clears).
     pub clear_armed_at: Option<i64>,
+    /// The request `m` marked, which `D` compares the shown one with.
+    pub marked: Option<u64>,
 }
 
 impl App {
@@ -210,6 +218,7 @@ impl App {
             .and_then(|f| crate::outbound::Target::parse(&f.url).ok());
         let mut store = Store::with_max_events(info.max_events);
         store.report_evictions();
+        store.set_stuck_after(info.stuck_after_ms);
         App {
             store,
             intake: Intake::screen(info.redact),
@@ -243,6 +252,7 @@ impl App {
                 row: None,
                 is_form: false,
                 form_bytes: false,
+                compare: None,
             },
             seen: HashMap::new(),
             rate: VecDeque::new(),
@@ -264,11 +274,24 @@ impl App {
             outbox: Vec::new(),
             edit_request: None,
             clear_armed_at: None,
+            marked: None,
         }
+    }
+
+    /// The screen's clock moved on (once a second, and with each batch): `is:stuck` and the
+    /// `⌛` marks are judged at `now_ms`, and a filter on them is re-checked (at most once a
+    /// second, like other filters on state that changes). True if the view was rebuilt.
+    pub fn tick(&mut self, now_ms: i64) -> bool {
+        self.store.set_clock(now_ms);
+        if self.filter.source().to_ascii_lowercase().contains("stuck") {
+            self.view_stale = true;
+        }
+        self.restat(now_ms)
     }
 
     /// Applies received requests to the store and the view, and keeps forward results.
     pub fn ingest(&mut self, batch: &mut Vec<Item>, now_ms: i64) {
+        self.store.set_clock(now_ms);
         let mut events = 0u64;
         let mut evicted = false;
         for item in batch.drain(..) {
@@ -509,6 +532,22 @@ impl App {
         total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0)) as usize
     }
 
+    /// How many of the rows drawn last frame are stuck now (`⌛`): when it changes, the screen
+    /// is drawn again.
+    pub fn stuck_on_screen(&self) -> usize {
+        self.stream_hits
+            .iter()
+            .filter_map(|&(_, _, i)| self.view.rows.get(i))
+            .filter(|&&row| match row {
+                Row::Message(i) => self
+                    .store
+                    .get_message(i)
+                    .is_some_and(|m| self.store.is_stuck(m)),
+                Row::Event(_) => false,
+            })
+            .count()
+    }
+
     /// The stream row under the cursor.
     pub fn selected_row(&self) -> Option<Row> {
         self.view.rows.get(self.stream_cursor).copied()
@@ -575,5 +614,29 @@ impl App {
                 j.set_search(&self.search_query);
             }
         }
+        if self.detail.view == DetailView::Diff {
+            self.sync_compare();
+        }
+    }
+
+    /// Brings the diff view's comparison up to date: the marked request against the one shown.
+    fn sync_compare(&mut self) {
+        let (Some(a), Some(b)) = (self.marked, self.detail.seq) else {
+            self.detail.compare = None;
+            return;
+        };
+        if self
+            .detail
+            .compare
+            .as_ref()
+            .is_some_and(|c| (c.a, c.b) == (a, b))
+        {
+            return;
+        }
+        self.detail.scroll = 0;
+        self.detail.compare = match (self.raw.get(a), self.detail.env.as_deref()) {
+            (Some(ea), Some(eb)) => Some(super::compare::Comparison::new(&ea, eb, &self.intake)),
+            _ => None,
+        };
     }
 }

@@ -3,11 +3,13 @@
 //! display copies (see `App::sync_detail`).
 
 use crate::envelope::Envelope;
+use crate::model::Ack;
 use crate::provider::Normalized;
+use crate::store::message::Message;
 use crate::store::message::{MAX_SEQS, MAX_TICKS};
 use crate::store::Row;
 use crate::ui::app::{App, DetailView, Focus};
-use crate::ui::format::{clock, thousands};
+use crate::ui::format::{clock, clock_ms, duration, thousands};
 use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -37,6 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 j.render(inner, frame.buffer_mut(), focused);
             }
         }
+        DetailView::Diff => diff(frame, inner, app),
         view => {
             let lines = match view {
                 DetailView::Event => event_lines(app.detail.normalized.as_ref()),
@@ -58,6 +61,7 @@ fn title(app: &App) -> String {
     let name = match app.detail.view {
         DetailView::Raw if app.detail.is_form && app.detail.form_bytes => "form bytes (r: fields)",
         DetailView::Raw if app.detail.is_form => "form fields (r: bytes)",
+        DetailView::Diff => return diff_title(app),
         view => view.name(),
     };
     let mut t = format!(" {name}");
@@ -273,12 +277,36 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
     if let Some(err) = m.error() {
         lines.push(Line::styled(format!("error: {err}"), theme::ERROR));
     }
+    // Why didn't my ack arrive: how long an outgoing message has waited for its delivery, by
+    // the screen's clock (the one `is:stuck` reads).
+    if let Some(since) = m.waiting_since() {
+        let waited = app.store.now_ms() - since;
+        if app.store.is_stuck(m) {
+            lines.push(Line::styled(
+                format!("⌛ stuck: no delivery {} after sending", duration(waited)),
+                theme::WARN,
+            ));
+            lines.push(Line::styled(
+                format!(
+                    "  (is:stuck; --stuck-after {})",
+                    duration(app.store.stuck_after_ms())
+                ),
+                theme::DIM,
+            ));
+        } else if waited > 0 {
+            lines.push(Line::styled(
+                format!("no delivery yet, {} after sending", duration(waited)),
+                theme::DIM,
+            ));
+        }
+    }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Tick timeline", theme::TITLE));
+    lines.push(Line::styled("Tick timeline (arrival, +gap)", theme::TITLE));
     if m.ticks.is_empty() {
         lines.push(Line::styled("  no statuses received", theme::DIM));
     }
     let omitted = m.ticks_omitted();
+    let mut prev_at: Option<i64> = None;
     for (i, t) in m.ticks.iter().enumerate() {
         if i == 1 && omitted > 0 {
             lines.push(Line::styled(
@@ -289,9 +317,11 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
                 ),
                 theme::DIM,
             ));
+            // The gap to the next one would span the statuses left out.
+            prev_at = None;
         }
         let mut spans = vec![
-            Span::styled(format!("  {} ", clock(t.at_ms, offset_s)), theme::TIME),
+            Span::styled(format!("  {} ", clock_ms(t.at_ms, offset_s)), theme::TIME),
             Span::raw(format!("#{:<5} ", t.seq)),
         ];
         match t.ack {
@@ -302,6 +332,13 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
             None => spans.push(Span::styled("?   ", theme::DIM)),
         }
         spans.push(Span::raw(t.label.to_string()));
+        if let Some(prev) = prev_at {
+            spans.push(Span::styled(
+                format!("  {}{}", sign(t.at_ms - prev), duration(t.at_ms - prev)),
+                theme::TIME,
+            ));
+        }
+        prev_at = Some(t.at_ms);
         if let Some(p) = &t.participant {
             spans.push(Span::styled(format!(" · {p}"), theme::DIM));
         }
@@ -315,6 +352,18 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
             spans.push(Span::styled(format!("  {e}"), theme::ERROR));
         }
         lines.push(Line::from(spans));
+        if let Some(said) = t.provider_ms {
+            lines.push(Line::styled(
+                provider_delay(said, t.at_ms, offset_s),
+                theme::DIM,
+            ));
+        }
+    }
+    if let Some(gaps) = ack_gaps(m) {
+        lines.push(Line::from(vec![
+            Span::styled("  gaps: ", theme::DIM),
+            Span::raw(gaps),
+        ]));
     }
     if m.seqs_omitted() > 0 {
         lines.push(Line::styled(
@@ -388,4 +437,88 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         ));
     }
     lines
+}
+
+/// `+` for a gap forward in time, `-` for one back (a status that arrived before the one
+/// listed above it cannot, but clocks of loaded captures can disagree).
+fn sign(ms: i64) -> &'static str {
+    if ms < 0 {
+        "-"
+    } else {
+        "+"
+    }
+}
+
+/// `provider said 12:00:02, arrived +1.25 s later`: how long a status took from the
+/// provider's own timestamp to wamon (whole seconds for most providers, so up to a second of
+/// it is the provider's rounding).
+fn provider_delay(said_ms: i64, at_ms: i64, offset_s: i32) -> String {
+    let said = if said_ms % 1000 == 0 {
+        clock(said_ms, offset_s)
+    } else {
+        clock_ms(said_ms, offset_s)
+    };
+    let d = at_ms - said_ms;
+    if d >= 0 {
+        format!("    provider said {said}, arrived +{} later", duration(d))
+    } else {
+        // Clocks that disagree (or a provider stamping when it queued the status later).
+        format!("    provider said {said}, {} after it arrived", duration(d))
+    }
+}
+
+/// `sent → delivered +1.2 s → read +3 s`: the first arrival of each state reached, in
+/// delivery order, each with the gap from the one before (statuses applied, not the
+/// out-of-order or repeated ones).
+fn ack_gaps(m: &Message) -> Option<String> {
+    let mut firsts: Vec<(Ack, i64)> = Vec::new();
+    for t in &m.ticks {
+        let Some(a) = t.ack.filter(|a| *a != Ack::Failed) else {
+            continue;
+        };
+        if t.out_of_order || t.repeated || firsts.iter().any(|(b, _)| *b == a) {
+            continue;
+        }
+        firsts.push((a, t.at_ms));
+    }
+    if firsts.len() < 2 {
+        return None;
+    }
+    let mut out = firsts[0].0.as_str().to_owned();
+    for w in firsts.windows(2) {
+        let gap = w[1].1 - w[0].1;
+        out.push_str(&format!(
+            " → {} {}{}",
+            w[1].0.as_str(),
+            sign(gap),
+            duration(gap)
+        ));
+    }
+    Some(out)
+}
+
+/// ` diff #3 → #7 `: the marked request against the one shown.
+fn diff_title(app: &App) -> String {
+    match (app.marked, app.detail.seq) {
+        (Some(a), Some(b)) => format!(" diff #{a} → #{b} · v: raw JSON "),
+        _ => " diff · v: raw JSON ".to_owned(),
+    }
+}
+
+/// The diff view (`D`): only the lines in sight are built.
+fn diff(frame: &mut Frame, area: Rect, app: &mut App) {
+    let Some(c) = &app.detail.compare else {
+        let why = match app.marked {
+            Some(a) if app.detail.seq == Some(a) => {
+                " this is the marked request: select another one to compare it with"
+            }
+            Some(_) => " a request compared is no longer available (dropped, capture moved)",
+            None => " press m on a request, then D on another",
+        };
+        frame.render_widget(Paragraph::new(Line::styled(why, theme::DIM)), area);
+        return;
+    };
+    let h = area.height as usize;
+    app.detail.scroll = app.detail.scroll.min(c.line_count().saturating_sub(h));
+    frame.render_widget(Paragraph::new(c.view(app.detail.scroll, h)), area);
 }

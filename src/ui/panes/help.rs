@@ -17,6 +17,7 @@ const FILTER_HELP: &[(&str, &str)] = &[
     ("ack:failed ack:<read", "delivery state, compared"),
     ("me  !me", "sent by me / received"),
     ("is:group is:edited", "group dm channel lid deleted…"),
+    ("is:stuck", "sent, no delivery after --stuck-after"),
     ("word \"a phrase\"", "text and raw JSON, any case"),
     ("!term", "negate any term; all terms must hold"),
 ];

@@ -308,6 +308,10 @@ fn message_lines(
     if let Some(status) = m.answered() {
         right.push(answered(status));
     }
+    if m.from_me && store.is_stuck(m) {
+        // Sent, and still no delivery `--stuck-after` later (`is:stuck`).
+        right.push(Span::styled(" ⌛", theme::WARN));
+    }
     if m.from_me {
         if let Some(ack) = m.ack() {
             let (glyph, style) = theme::tick(ack);
