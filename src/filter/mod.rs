@@ -214,6 +214,14 @@ impl Filter {
         })
     }
 
+    /// Whether it reads the clock (`is:stuck`): its answer can change with no new event.
+    pub fn reads_clock(&self) -> bool {
+        self.terms.iter().any(|t| match &t.pred {
+            term::Pred::Is(sels) => sels.contains(&term::IsSel::Flag(Flag::Stuck)),
+            _ => false,
+        })
+    }
+
     /// The text it was parsed from.
     pub fn source(&self) -> &str {
         &self.source

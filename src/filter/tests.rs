@@ -603,3 +603,21 @@ fn is_stuck_is_judged_at_the_store_clock() {
         "\"is:stuk\" is not known — did you mean stuck?"
     );
 }
+
+#[test]
+fn what_a_filter_reads_is_known_from_its_terms_not_its_text() {
+    let reads = |src: &str| {
+        let f = Filter::parse(src).unwrap();
+        (f.reads_changing_state(), f.reads_clock())
+    };
+    assert_eq!(reads("stuck"), (false, false), "a word, not is:stuck");
+    assert_eq!(
+        reads("\"ack:read\""),
+        (false, false),
+        "a phrase, not a term"
+    );
+    assert_eq!(reads("is:stuck"), (true, true));
+    assert_eq!(reads("ack:<read"), (true, false));
+    assert_eq!(reads("kind:reaction"), (true, false));
+    assert_eq!(reads("type:text hello"), (false, false));
+}

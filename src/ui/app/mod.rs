@@ -283,7 +283,7 @@ impl App {
     /// second, like other filters on state that changes). True if the view was rebuilt.
     pub fn tick(&mut self, now_ms: i64) -> bool {
         self.store.set_clock(now_ms);
-        if self.filter.source().to_ascii_lowercase().contains("stuck") {
+        if self.filter.reads_clock() {
             self.view_stale = true;
         }
         self.restat(now_ms)
