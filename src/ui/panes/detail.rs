@@ -7,7 +7,8 @@ use crate::provider::Normalized;
 use crate::store::message::{MAX_SEQS, MAX_TICKS};
 use crate::store::Row;
 use crate::ui::app::{App, DetailView, Focus};
-use crate::ui::format::{clock, thousands};
+use crate::ui::format::{clock, plural, terminal_line, thousands};
+use crate::ui::wrap::wrap;
 use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -44,10 +45,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 DetailView::Reply => reply_lines(app, env.seq, offset_s),
                 _ => tick_lines(app, offset_s),
             };
-            let max_scroll = lines.len().saturating_sub(inner.height as usize);
+            // Drawn as the terminal draws them (emoji sequences never shift cells), and wrapped:
+            // a long header, a rejection's reason or a reply body is read whole.
+            let rows: Vec<Line<'static>> = lines
+                .into_iter()
+                .flat_map(|l| wrap(terminal_line(l), inner.width as usize, 2))
+                .collect();
+            let max_scroll = rows.len().saturating_sub(inner.height as usize);
             app.detail.scroll = app.detail.scroll.min(max_scroll);
+            let first = app.detail.scroll;
             frame.render_widget(
-                Paragraph::new(lines).scroll((app.detail.scroll as u16, 0)),
+                Paragraph::new(rows.into_iter().skip(first).collect::<Vec<_>>()),
                 inner,
             );
         }
@@ -144,7 +152,10 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
                     theme::ERROR
                 },
             ),
-            Span::raw(format!(" · body {} bytes{coding}", env.body.len())),
+            Span::raw(format!(
+                " · body {}{coding}",
+                plural(env.body.len() as u64, "byte", "bytes")
+            )),
         ]),
     ];
     if let Some(note) = &env.note {
@@ -203,9 +214,9 @@ fn reply_lines(app: &App, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
                 },
             ),
             Span::raw(format!(
-                " in {} ms at {when} · body {} bytes{}",
+                " in {} ms at {when} · body {}{}",
                 r.ms.unwrap_or(0),
-                r.body.len(),
+                plural(r.body.len() as u64, "byte", "bytes"),
                 if r.truncated {
                     " (cut: more was sent)"
                 } else {
