@@ -114,7 +114,10 @@ mod tests {
             texts(&wrap(Line::raw("body 32 bytes"), 10, 2)),
             ["body 32 ", "  bytes"]
         );
-        assert_eq!(texts(&wrap(Line::raw("a bcdefghijkl"), 6, 0)), ["a bcde", "fghijk", "l"]);
+        assert_eq!(
+            texts(&wrap(Line::raw("a bcdefghijkl"), 6, 0)),
+            ["a bcde", "fghijk", "l"]
+        );
         // Wide characters are never split; a row ends early instead.
         assert_eq!(texts(&wrap(Line::raw("ab日本語"), 5, 0)), ["ab日", "本語"]);
         assert_eq!(texts(&wrap(Line::raw("short"), 10, 2)), ["short"]);

@@ -184,7 +184,8 @@ impl JsonView {
     /// taller than the pane is scrolled through first.
     pub fn move_by(&mut self, delta: isize) {
         if self.wrap && delta > 0 && self.cursor_rows > self.page {
-            let room = self.cursor_rows - self.page - self.cursor_row.min(self.cursor_rows - self.page);
+            let room =
+                self.cursor_rows - self.page - self.cursor_row.min(self.cursor_rows - self.page);
             if room > 0 {
                 self.cursor_row += room.min(delta as usize);
                 return;

@@ -299,7 +299,8 @@ impl JsonView {
         crate::ui::format::terminal_line(Line::from(self.row_spans(i, on_cursor, limit)))
     }
 
-    /// Lines cut at the right edge (marked `…`), scrolled sideways to show the current hit.
+    /// Lines cut at the right edge (marked `…`); the current hit's line is scrolled sideways
+    /// to show it (marked `…` on the left).
     fn render_cut(
         &mut self,
         area: Rect,
@@ -343,6 +344,8 @@ impl JsonView {
             if on_cursor {
                 buf.set_style(Rect::new(area.x, y, area.width, 1), CURSOR);
             }
+            // Only the hit's line is scrolled: the others keep their place in the structure.
+            let shift = if i == self.cursor { shift } else { 0 };
             let line = self.drawn_line(i, on_cursor, limit);
             let full = line.width();
             let line = skip_columns(line, shift);
@@ -383,10 +386,9 @@ impl JsonView {
         let cursor = self.cursor;
         let rows_of = |v: &Self, i: usize, extra: usize| -> Vec<Line<'static>> {
             let line = v.drawn_line(i, focused && i == cursor, base + extra);
-            let indent = line
-                .spans
-                .first()
-                .map_or(0, |s| s.content.len() - s.content.trim_start_matches(' ').len());
+            let indent = line.spans.first().map_or(0, |s| {
+                s.content.len() - s.content.trim_start_matches(' ').len()
+            });
             wrap(line, width, indent + 2)
         };
         let extra = hit.unwrap_or(0) + self.cursor_row * (width * 4 + 8);

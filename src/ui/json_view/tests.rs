@@ -682,12 +682,17 @@ fn a_search_hit_past_the_right_edge_is_scrolled_into_view() {
     assert_eq!(v.set_search("needle"), 1);
     v.render(buf.area, &mut buf, true);
     let text = buffer_text(&buf);
-    let y = text.iter().position(|l| l.contains("NEEDLE")).expect("hit shown") as u16;
+    let y = text
+        .iter()
+        .position(|l| l.contains("NEEDLE"))
+        .expect("hit shown") as u16;
     assert!(row_has_current_hit(&buf, y));
     // Marked as scrolled on the left and cut on the right.
     assert!(text[y as usize].starts_with('…'), "{}", text[y as usize]);
     assert!(text[y as usize].ends_with('…'), "{}", text[y as usize]);
-    // Off the hit's line, lines start at the left edge again.
+    // The other lines stay where they were.
+    assert_eq!(text[y as usize - 1].trim_end(), r#"  "short": 1,"#);
+    // Off the hit's line, it starts at the left edge again.
     v.to_top();
     v.render(buf.area, &mut buf, true);
     assert_eq!(buffer_text(&buf)[0].trim_end(), "{");
@@ -717,7 +722,10 @@ fn w_wraps_long_values_and_a_hit_below_the_pane_is_scrolled_to() {
     assert_eq!(v.set_search("w398 "), 1);
     v.render(buf.area, &mut buf, true);
     let text = buffer_text(&buf);
-    let y = text.iter().position(|l| l.contains("w398")).expect("hit shown") as u16;
+    let y = text
+        .iter()
+        .position(|l| l.contains("w398"))
+        .expect("hit shown") as u16;
     assert!(row_has_current_hit(&buf, y));
     // Every row of the value is reachable: reading on with j ends at its last row.
     let mut steps = 0;
@@ -748,7 +756,11 @@ fn the_parse_error_always_wraps() {
     let msg = format!(
         "{}{}",
         text[0].trim_end(),
-        text[1..3].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ")
+        text[1..3]
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     assert!(msg.starts_with("not valid JSON: "), "{text:?}");
     assert!(msg.contains("at line 1 column"), "{text:?}");

@@ -8,8 +8,8 @@ use crate::store::message::{MAX_SEQS, MAX_TICKS};
 use crate::store::Row;
 use crate::ui::app::{App, DetailView, Focus};
 use crate::ui::format::{clock, plural, terminal_line, thousands};
-use crate::ui::wrap::wrap;
 use crate::ui::theme;
+use crate::ui::wrap::wrap;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -49,7 +49,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
             // a long header, a rejection's reason or a reply body is read whole.
             let rows: Vec<Line<'static>> = lines
                 .into_iter()
-                .flat_map(|l| wrap(terminal_line(l), inner.width as usize, 2))
+                .flat_map(|l| {
+                    // Continued under the line's own text (pretty JSON keeps its indent).
+                    let lead = l.spans.first().map_or(0, |s| {
+                        s.content.len() - s.content.trim_start_matches(' ').len()
+                    });
+                    wrap(terminal_line(l), inner.width as usize, lead + 2)
+                })
                 .collect();
             let max_scroll = rows.len().saturating_sub(inner.height as usize);
             app.detail.scroll = app.detail.scroll.min(max_scroll);
