@@ -90,6 +90,8 @@ fn a_long_text_wraps_with_w_and_a_search_hit_past_the_edge_is_shown() {
     key(&mut a, KeyCode::Enter);
     let t = draw(&mut a, 120, 30);
     assert_eq!(current_hit(t.backend().buffer()), "FINALWORD");
+    // The count is in the title before what a narrow pane cuts.
+    assert!(text_of(t.backend().buffer()).contains("raw JSON #1 · /finalword 1/1 "));
     insta::assert_snapshot!("long_text_hit_scrolled_sideways", t.backend());
 
     key(&mut a, KeyCode::Char('w'));

@@ -89,6 +89,13 @@ fn title(app: &App) -> String {
             }
         }
     }
+    // The search's count next, before what a narrow pane cuts: a hit found is never "1/1"
+    // and out of sight.
+    if app.detail.view == DetailView::Raw {
+        if let Some((cur, total)) = app.detail.json.as_ref().and_then(|j| j.search_status()) {
+            t.push_str(&format!(" · /{} {cur}/{total}", app.search_query));
+        }
+    }
     if let Some(n) = &app.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
         let acc = n.events.first().and_then(|ev| ev.account.as_deref());
@@ -106,11 +113,6 @@ fn title(app: &App) -> String {
             if omitted > 0 {
                 t.push_str(&format!(" (+{} not listed)", thousands(u64::from(omitted))));
             }
-        }
-    }
-    if app.detail.view == DetailView::Raw {
-        if let Some((cur, total)) = app.detail.json.as_ref().and_then(|j| j.search_status()) {
-            t.push_str(&format!(" · /{} {cur}/{total}", app.search_query));
         }
     }
     t.push(' ');
