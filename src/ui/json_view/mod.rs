@@ -131,6 +131,8 @@ impl JsonView {
         if let Some(err) = &view.error {
             view.text_lines = split_lines(view.body.bytes(), err.line);
             view.cursor = err.line.saturating_sub(1).min(view.text_lines.len() - 1);
+            // The first render shows where it breaks, however far along its line.
+            view.reveal = true;
         }
         view
     }

@@ -280,12 +280,20 @@ impl JsonView {
             self.cursor_row = 0;
             self.row_line = self.cursor;
         }
+        // What to bring into view on the cursor line: the current search hit, else the
+        // character a body that is not JSON breaks at.
         let hit = self
             .search
             .as_ref()
             .and_then(|s| s.matches.get(s.current))
             .filter(|_| self.on_current_match())
-            .map(|m| m.end as usize);
+            .map(|m| m.end as usize)
+            .or_else(|| {
+                self.error
+                    .as_ref()
+                    .filter(|e| !self.is_json() && e.line == self.cursor + 1 && e.column > 0)
+                    .map(|e| self.shown_offset(self.cursor, e.column) + 4)
+            });
         if self.wrap {
             self.render_wrapped(area, top, height, focused, hit, buf);
         } else {
@@ -441,9 +449,10 @@ impl JsonView {
     }
 }
 
-/// Whether a span shows the current search hit.
+/// Whether a span shows the current search hit (or the character a body that is not JSON
+/// breaks at).
 fn is_current_hit(span: &Span<'_>) -> bool {
-    span.style.bg == CURRENT_MATCH.bg
+    span.style.bg == CURRENT_MATCH.bg || span.style.bg == ERROR_CHAR.bg
 }
 
 /// The columns `a..b` the current hit takes in a drawn line.

@@ -765,3 +765,19 @@ fn the_parse_error_always_wraps() {
     assert!(msg.starts_with("not valid JSON: "), "{text:?}");
     assert!(msg.contains("at line 1 column"), "{text:?}");
 }
+
+#[test]
+fn where_a_long_line_breaks_is_scrolled_into_view() {
+    let body = format!(r#"{{"a":"{}" "b":1}}"#, "x".repeat(300));
+    for wrap in [false, true] {
+        let mut v = JsonView::new(body.as_bytes());
+        assert!(!v.is_json());
+        if wrap {
+            v.toggle_wrap();
+        }
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 4));
+        v.render(buf.area, &mut buf, true);
+        let marked = (0..4).any(|y| (0..40).any(|x| buf[(x, y)].bg == Color::Red));
+        assert!(marked, "wrap {wrap}: {:?}", buffer_text(&buf));
+    }
+}
