@@ -524,3 +524,17 @@ fn a_phrase_matches_a_raw_body_across_json_punctuation_and_spaces() {
     assert!(body_contains(body, "romm"));
     assert!(body_contains(b"Hello", "hello"));
 }
+
+#[test]
+fn a_phrase_is_found_where_it_is_with_its_edges() {
+    use super::phrase_matches;
+    let line = br#""fromMe": true, "x": "fromMe  true""#;
+    // From the first word (or the separator before it, when the phrase starts with one) to
+    // the last (or the separator after it).
+    assert_eq!(
+        phrase_matches(line, "\"fromme\": true"),
+        [(0, 14), (21, 34)]
+    );
+    assert_eq!(phrase_matches(line, "fromme: true"), [(1, 14), (22, 34)]);
+    assert_eq!(phrase_matches(line, "fromme: false"), []);
+}
