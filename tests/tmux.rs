@@ -623,3 +623,30 @@ fn wide_sender_names_keep_the_text_column_in_a_real_terminal() {
     );
     s.keys(&["q"]);
 }
+
+/// The detail pane's other views (normalised event, ticks with a reaction) draw emoji sequences
+/// as the raw view does: every row keeps its width in a real terminal.
+#[test]
+fn emoji_in_the_detail_panes_other_views_keep_every_row_in_place() {
+    if !have_tmux() {
+        return;
+    }
+    let s = Session::start("");
+    s.wait_for("the empty screen", |t| t.contains("Waiting for webhooks"));
+    let body = r#"{"event":"message","session":"default","payload":{"id":"true_5511988881111@c.us_E2","timestamp":1795262400,"from":"5511999990000@c.us","to":"5511988881111@c.us","fromMe":true,"body":"ok 👍🏿 fam 👨‍👩‍👧 dev 👩🏽‍💻 end","hasMedia":false}}"#;
+    let reaction = r#"{"event":"message.reaction","session":"default","payload":{"id":"false_5511988881111@c.us_R2","from":"5511988881111@c.us","fromMe":false,"timestamp":1795262400,"reaction":{"text":"👍🏽","messageId":"true_5511988881111@c.us_E2"}}}"#;
+    for b in [body, reaction] {
+        let reply = common::post(&format!("127.0.0.1:{}", s.port), b).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+    s.wait_for("the emoji message", |t| t.contains("end"));
+    // To the detail pane (the stream has the focus and follows the message's row).
+    s.keys(&["Tab", "v"]);
+    let screen = s.wait_for("the normalised event", |t| t.contains("normalised #"));
+    assert!(screen.contains("ok 👍🏿 fam 👨 dev 👩🏽 end"), "{screen}");
+    rows_of_width(&screen, 150).unwrap();
+    s.keys(&["v", "v"]);
+    let screen = s.wait_for("the ticks view", |t| t.contains("Reactions"));
+    assert!(screen.contains("👍🏽"), "{screen}");
+    rows_of_width(&screen, 150).unwrap();
+}

@@ -52,7 +52,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use text::{body_contains, contains_ci, contains_ci_bytes};
+pub use text::{body_contains, contains_ci, contains_ci_bytes, is_phrase, phrase_matches};
 
 use crate::model::{Ack, ChatId, Kind, MessageType, Provider};
 use std::fmt;

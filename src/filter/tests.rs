@@ -621,3 +621,17 @@ fn what_a_filter_reads_is_known_from_its_terms_not_its_text() {
     assert_eq!(reads("kind:reaction"), (true, false));
     assert_eq!(reads("type:text hello"), (false, false));
 }
+
+#[test]
+fn a_phrase_is_found_where_it_is_with_its_edges() {
+    use super::phrase_matches;
+    let line = br#""fromMe": true, "x": "fromMe  true""#;
+    // From the first word (or the separator before it, when the phrase starts with one) to
+    // the last (or the separator after it).
+    assert_eq!(
+        phrase_matches(line, "\"fromme\": true"),
+        [(0, 14), (21, 34)]
+    );
+    assert_eq!(phrase_matches(line, "fromme: true"), [(1, 14), (22, 34)]);
+    assert_eq!(phrase_matches(line, "fromme: false"), []);
+}

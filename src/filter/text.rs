@@ -62,6 +62,33 @@ pub fn body_contains(hay: &[u8], needle_lower: &str) -> bool {
     if !needle.iter().any(|&b| is_separator(b)) {
         return contains_ascii_ci(hay, needle);
     }
+    phrase_find(hay, needle, 0).is_some()
+}
+
+/// Whether `needle_lower` is a phrase for [`body_contains`]: it holds spaces or JSON
+/// punctuation, so it is matched by that rule rather than as a plain substring.
+pub fn is_phrase(needle_lower: &str) -> bool {
+    needle_lower.bytes().any(is_separator)
+}
+
+/// Every non-overlapping match of the phrase `needle_lower` in `hay` under the rule of
+/// [`body_contains`], as byte ranges: from the first word (or the one separator before it,
+/// when the phrase starts with one) to the last word (or the one separator after it).
+pub fn phrase_matches(hay: &[u8], needle_lower: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some((s, e)) = phrase_find(hay, needle_lower.as_bytes(), from) {
+        out.push((s, e));
+        from = e.max(s + 1);
+    }
+    out
+}
+
+/// The first match of a phrase (a needle with separators) starting at or after `from`.
+fn phrase_find(hay: &[u8], needle: &[u8], from: usize) -> Option<(usize, usize)> {
+    if needle.is_empty() {
+        return None;
+    }
     // Words, and whether the needle starts and ends with a separator run.
     let words: Vec<&[u8]> = needle
         .split(|&b| is_separator(b))
@@ -71,7 +98,10 @@ pub fn body_contains(hay: &[u8], needle_lower: &str) -> bool {
     let trail = is_separator(needle[needle.len() - 1]);
     let Some((first, rest)) = words.split_first() else {
         // Only punctuation: the body must hold some.
-        return hay.iter().any(|&b| is_separator(b));
+        return hay[from.min(hay.len())..]
+            .iter()
+            .position(|&b| is_separator(b))
+            .map(|i| (from + i, from + i + 1));
     };
     let at = |i: usize, w: &[u8]| {
         hay.len() >= i + w.len()
@@ -87,18 +117,22 @@ pub fn body_contains(hay: &[u8], needle_lower: &str) -> bool {
         }
         (i > start).then_some(i)
     };
-    (0..hay.len()).any(|start| {
+    // A match may start with the separator before its first word.
+    (from.saturating_add(usize::from(lead))..hay.len()).find_map(|start| {
         if !at(start, first) || (lead && (start == 0 || !is_separator(hay[start - 1]))) {
-            return false;
+            return None;
         }
         let mut i = start + first.len();
         for w in rest {
             match seps_from(i) {
                 Some(j) if at(j, w) => i = j + w.len(),
-                _ => return false,
+                _ => return None,
             }
         }
-        !trail || seps_from(i).is_some()
+        if trail {
+            seps_from(i)?;
+        }
+        Some((start - usize::from(lead), i + usize::from(trail)))
     })
 }
 

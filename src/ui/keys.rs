@@ -24,6 +24,7 @@ pub enum Action {
     Help,
     NextDetailView,
     ToggleFold,
+    ToggleWrap,
     FoldAll,
     UnfoldAll,
     Search,
@@ -319,6 +320,14 @@ pub const KEYMAP: &[Binding] = &[
         "Space",
         A::ToggleFold,
         "fold / unfold",
+        true,
+    ),
+    b(
+        S::Detail,
+        &[k('w')],
+        "w",
+        A::ToggleWrap,
+        "wrap long lines / cut them at the edge",
         true,
     ),
     b(

@@ -24,6 +24,7 @@ pub mod panic;
 pub mod raw;
 pub mod theme;
 pub mod view;
+pub mod wrap;
 
 use crate::cli::RunArgs;
 use crate::feed::Feed;

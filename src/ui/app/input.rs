@@ -168,7 +168,11 @@ impl App {
             }
             Action::Open => self.open_chat(),
             Action::AllChats => {
-                if self.chat.is_some() {
+                // In the detail pane Esc first clears an active search (its highlights and the
+                // title's count); only then does it go back to all chats.
+                if self.focus == Focus::Detail && !self.search_query.is_empty() {
+                    self.set_search("");
+                } else if self.chat.is_some() {
                     self.chat = None;
                     self.rebuild_view();
                 }
@@ -203,6 +207,7 @@ impl App {
                 self.detail.scroll = 0;
             }
             Action::ToggleFold => self.with_json(JsonView::toggle_fold),
+            Action::ToggleWrap => self.with_json(JsonView::toggle_wrap),
             Action::FoldAll => self.with_json(JsonView::fold_all),
             Action::UnfoldAll => self.with_json(JsonView::unfold_all),
             Action::Search => {

@@ -45,16 +45,21 @@ impl JsonView {
         }
     }
 
-    /// The original text of the value under the cursor: a scalar's token as written (a string
-    /// with its quotes and escapes), or a whole object/array pretty-printed from its original
-    /// tokens (folds ignored). For a non-JSON body, the cursor line's text.
+    /// The value under the cursor, from the data (never from the drawn line, which may carry
+    /// the word joiners [`crate::ui::format::terminal_grapheme`] adds): a string's value (no
+    /// quotes, escapes decoded), a number or literal as written, or a whole object/array
+    /// pretty-printed from its original tokens (folds ignored). For a non-JSON body, the cursor
+    /// line's text.
     pub fn value_at_cursor(&self) -> String {
         if let Some(line) = self.lines.get(self.cursor) {
             let node = &self.nodes[line.node as usize];
+            let token = &self.json_text()[node.start as usize..node.stop as usize];
             if node.is_container() {
                 self.pretty(line.node)
+            } else if node.kind() == tree::Kind::Str {
+                tree::decode_string(token)
             } else {
-                self.json_text()[node.start as usize..node.stop as usize].to_string()
+                token.to_string()
             }
         } else if self.error.is_some() {
             self.text_line(self.cursor, usize::MAX).into_owned()

@@ -66,6 +66,17 @@ pub struct JsonView {
     /// Rows available for lines at the last render (for PgUp/PgDn).
     page: usize,
     search: Option<Search>,
+    /// Long lines wrap into rows (`w`) instead of being cut at the pane's edge.
+    wrap: bool,
+    /// When wrapping and the cursor line is taller than the pane: its first row shown (j/k
+    /// scroll through it before leaving it).
+    cursor_row: usize,
+    /// Rows of the cursor line at the last render (at least its rows up to what was shown).
+    cursor_rows: usize,
+    /// The current search hit is to be scrolled into view at the next render.
+    reveal: bool,
+    /// The line `cursor_row` belongs to.
+    row_line: usize,
 }
 
 impl JsonView {
@@ -89,6 +100,11 @@ impl JsonView {
             scroll: 0,
             page: 10,
             search: None,
+            wrap: false,
+            cursor_row: 0,
+            cursor_rows: 1,
+            reveal: false,
+            row_line: 0,
         };
         if raw.is_empty() {
             return view;
@@ -115,6 +131,8 @@ impl JsonView {
         if let Some(err) = &view.error {
             view.text_lines = split_lines(view.body.bytes(), err.line);
             view.cursor = err.line.saturating_sub(1).min(view.text_lines.len() - 1);
+            // The first render shows where it breaks, however far along its line.
+            view.reveal = true;
         }
         view
     }
@@ -152,8 +170,34 @@ impl JsonView {
         self.page
     }
 
-    /// Moves the cursor by `delta` lines, clamped to the document.
+    /// Whether long lines wrap.
+    pub fn wraps(&self) -> bool {
+        self.wrap
+    }
+
+    /// `w`: wrap long lines into rows, or cut them at the pane's edge.
+    pub fn toggle_wrap(&mut self) {
+        self.wrap = !self.wrap;
+        self.cursor_row = 0;
+        self.reveal = true;
+    }
+
+    /// Moves the cursor by `delta` lines, clamped to the document. When wrapping, a cursor line
+    /// taller than the pane is scrolled through first.
     pub fn move_by(&mut self, delta: isize) {
+        if self.wrap && delta > 0 && self.cursor_rows > self.page {
+            let room =
+                self.cursor_rows - self.page - self.cursor_row.min(self.cursor_rows - self.page);
+            if room > 0 {
+                self.cursor_row += room.min(delta as usize);
+                return;
+            }
+        }
+        if self.wrap && delta < 0 && self.cursor_row > 0 {
+            self.cursor_row = self.cursor_row.saturating_sub(delta.unsigned_abs());
+            return;
+        }
+        self.cursor_row = 0;
         let last = self.line_count().saturating_sub(1);
         self.cursor = if delta < 0 {
             self.cursor.saturating_sub(delta.unsigned_abs())
@@ -164,10 +208,12 @@ impl JsonView {
 
     pub fn to_top(&mut self) {
         self.cursor = 0;
+        self.cursor_row = 0;
     }
 
     pub fn to_bottom(&mut self) {
         self.cursor = self.line_count().saturating_sub(1);
+        self.cursor_row = 0;
     }
 
     /// Folds or unfolds at the cursor: on a container's opening line it toggles that container;

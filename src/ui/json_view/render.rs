@@ -10,6 +10,7 @@ use ratatui::widgets::{Clear, Widget};
 
 use super::tree::Kind;
 use super::JsonView;
+use crate::ui::wrap::{skip_columns, wrap};
 
 /// Token class of a piece of a line, which picks its colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,15 +200,32 @@ impl JsonView {
             .as_ref()
             .filter(|e| e.line == i + 1 && !self.is_json());
         let mut spans = Vec::new();
+        // Where each piece starts in the line's `KEY: VALUE` text (phrase hits, field 2): from
+        // the first searchable piece on.
+        let mut phrase_pos: Option<usize> = None;
         for seg in self.segments(i, limit) {
             let mut base = tok_style(seg.tok, on_cursor);
             let mut overlays: Vec<(usize, usize, Style)> = Vec::new();
-            if let (Some(field), Some(s)) = (seg.field, search) {
+            if seg.field.is_some() && phrase_pos.is_none() {
+                phrase_pos = Some(0);
+            }
+            let at = phrase_pos.unwrap_or(usize::MAX);
+            if let Some(p) = &mut phrase_pos {
+                *p += seg.text.len();
+            }
+            if let Some(s) = search {
                 for k in hits.clone() {
                     let m = s.matches[k];
-                    if m.field == field {
-                        let style = if k == s.current { CURRENT_MATCH } else { MATCH };
-                        overlays.push((m.start as usize, m.end as usize, style));
+                    let style = if k == s.current { CURRENT_MATCH } else { MATCH };
+                    let (a, b) = (m.start as usize, m.end as usize);
+                    if Some(m.field) == seg.field {
+                        overlays.push((a, b, style));
+                    } else if m.field == 2 && at != usize::MAX {
+                        // The part of a phrase hit that falls in this piece.
+                        let (a, b) = (a.max(at), b.min(at + seg.text.len()));
+                        if a < b {
+                            overlays.push((a - at, b - at, style));
+                        }
                     }
                 }
             }
@@ -227,39 +245,103 @@ impl JsonView {
         spans
     }
 
-    /// Draws the view into `area`: the error message row (if any), then the visible lines,
-    /// scrolled to keep the cursor in view. The cursor line is shown only when `focused`.
+    /// Draws the view into `area`: the error message (wrapped), then the visible lines, scrolled
+    /// to keep the cursor in view, each wrapped into rows or cut at the edge (`w`). When the
+    /// cursor is on the current search hit, the hit is scrolled into view: down a wrapped line
+    /// taller than the pane, or sideways when lines are cut. The cursor line is shown only
+    /// when `focused`.
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, focused: bool) {
         let area = area.intersection(buf.area);
         Clear.render(area, buf);
         if area.is_empty() {
             return;
         }
+        let width = area.width as usize;
         let mut top = area.y;
         if let Some(err) = &self.error {
             let msg = format!(
                 "not valid JSON: {} at line {} column {}",
                 err.message, err.line, err.column
             );
-            buf.set_line(
-                area.x,
-                top,
-                &Line::from(Span::styled(msg, ERROR_MESSAGE)),
-                area.width,
-            );
-            top += 1;
+            // Always wrapped: why the body is not JSON is the first thing to read. At most
+            // all rows but one.
+            let rows = wrap(Line::from(Span::styled(msg, ERROR_MESSAGE)), width, 2);
+            let max = (area.height as usize).saturating_sub(1).max(1);
+            for row in rows.iter().take(max) {
+                buf.set_line(area.x, top, row, area.width);
+                top += 1;
+            }
         }
         let height = (area.bottom() - top) as usize;
         self.page = height.max(1);
         let count = self.line_count();
         self.cursor = self.cursor.min(count.saturating_sub(1));
+        if self.row_line != self.cursor {
+            self.cursor_row = 0;
+            self.row_line = self.cursor;
+        }
+        // What to bring into view on the cursor line: the current search hit, else the
+        // character a body that is not JSON breaks at.
+        let hit = self
+            .search
+            .as_ref()
+            .and_then(|s| s.matches.get(s.current))
+            .filter(|_| self.on_current_match())
+            .map(|m| m.end as usize)
+            .or_else(|| {
+                self.error
+                    .as_ref()
+                    .filter(|e| !self.is_json() && e.line == self.cursor + 1 && e.column > 0)
+                    .map(|e| self.shown_offset(self.cursor, e.column) + 4)
+            });
+        if self.wrap {
+            self.render_wrapped(area, top, height, focused, hit, buf);
+        } else {
+            self.render_cut(area, top, height, focused, hit, buf);
+        }
+        self.reveal = false;
+    }
+
+    /// Line `i` as drawn: coloured, as the terminal draws it, each piece cut to `limit` bytes.
+    fn drawn_line(&self, i: usize, on_cursor: bool, limit: usize) -> Line<'static> {
+        crate::ui::format::terminal_line(Line::from(self.row_spans(i, on_cursor, limit)))
+    }
+
+    /// Lines cut at the right edge (marked `…`); the current hit's line is scrolled sideways
+    /// to show it (marked `…` on the left).
+    fn render_cut(
+        &mut self,
+        area: Rect,
+        top: u16,
+        height: usize,
+        focused: bool,
+        hit: Option<usize>,
+        buf: &mut Buffer,
+    ) {
+        let width = area.width as usize;
+        let count = self.line_count();
         if self.cursor < self.scroll {
             self.scroll = self.cursor;
         } else if height > 0 && self.cursor >= self.scroll + height {
             self.scroll = self.cursor + 1 - height;
         }
         self.scroll = self.scroll.min(count.saturating_sub(height));
-        let limit = area.width as usize * 4 + 8;
+        let mut limit = width * 4 + 8;
+        // Columns scrolled off to the left: the hit, from a third of the way in, when it would
+        // end under the right edge's mark.
+        let mut shift = 0;
+        if let Some(end) = hit {
+            let line = self.drawn_line(self.cursor, false, limit + end);
+            if let Some((a, b)) = hit_columns(&line) {
+                if b + 1 > width {
+                    shift = a.saturating_sub(width / 3);
+                    if b + 1 > shift + width {
+                        shift = (b + 2).saturating_sub(width).min(a.saturating_sub(1));
+                    }
+                }
+            }
+            limit += end + shift * 4;
+        }
         for row in 0..height {
             let i = self.scroll + row;
             if i >= count {
@@ -270,17 +352,127 @@ impl JsonView {
             if on_cursor {
                 buf.set_style(Rect::new(area.x, y, area.width, 1), CURSOR);
             }
-            let line =
-                crate::ui::format::terminal_line(Line::from(self.row_spans(i, on_cursor, limit)));
+            // Only the hit's line is scrolled: the others keep their place in the structure.
+            let shift = if i == self.cursor { shift } else { 0 };
+            let line = self.drawn_line(i, on_cursor, limit);
+            let full = line.width();
+            let line = skip_columns(line, shift);
             let (end_x, _) = buf.set_line(area.x, y, &line, area.width);
-            if line.width() > area.width as usize && end_x == area.right() {
+            if full > shift + width && end_x == area.right() {
                 // Mark a line cut at the right edge.
                 let cell = &mut buf[(area.right() - 1, y)];
                 cell.set_symbol("…");
                 cell.set_style(tok_style(Tok::Dim, on_cursor));
             }
+            if shift > 0 && full > shift {
+                // And one scrolled past on the left.
+                let cell = &mut buf[(area.x, y)];
+                cell.set_symbol("…");
+                cell.set_style(tok_style(Tok::Dim, on_cursor));
+            }
         }
     }
+
+    /// Lines wrapped into rows; a cursor line taller than the pane is shown from `cursor_row`.
+    fn render_wrapped(
+        &mut self,
+        area: Rect,
+        top: u16,
+        height: usize,
+        focused: bool,
+        hit: Option<usize>,
+        buf: &mut Buffer,
+    ) {
+        let width = area.width as usize;
+        let count = self.line_count();
+        if height == 0 || count == 0 {
+            return;
+        }
+        // Enough of each line for a pane of rows (and, on the cursor line, down to the hit or
+        // to the row scrolled to).
+        let base = (width * 4 + 8) * (height + 1);
+        let cursor = self.cursor;
+        let rows_of = |v: &Self, i: usize, extra: usize| -> Vec<Line<'static>> {
+            let line = v.drawn_line(i, focused && i == cursor, base + extra);
+            let indent = line.spans.first().map_or(0, |s| {
+                s.content.len() - s.content.trim_start_matches(' ').len()
+            });
+            wrap(line, width, indent + 2)
+        };
+        let extra = hit.unwrap_or(0) + self.cursor_row * (width * 4 + 8);
+        let cur = rows_of(self, cursor, extra);
+        self.cursor_rows = cur.len();
+        if self.reveal {
+            self.cursor_row = match hit_row(&cur) {
+                Some(r) if cur.len() > height => r.saturating_sub(height / 3),
+                _ => 0,
+            };
+        }
+        self.cursor_row = self.cursor_row.min(cur.len().saturating_sub(height));
+        if cur.len() >= height || cursor < self.scroll {
+            self.scroll = cursor;
+        } else {
+            // The first line from which the cursor line still fits.
+            let mut used = cur.len();
+            let mut first = cursor;
+            while first > self.scroll {
+                let r = rows_of(self, first - 1, 0).len();
+                if used + r > height {
+                    break;
+                }
+                used += r;
+                first -= 1;
+            }
+            self.scroll = first;
+        }
+        let mut y = top;
+        let bottom = top + height as u16;
+        let mut i = self.scroll;
+        while y < bottom && i < count {
+            let (rows, skip) = if i == cursor {
+                (cur.clone(), self.cursor_row)
+            } else {
+                (rows_of(self, i, 0), 0)
+            };
+            for row in rows.iter().skip(skip) {
+                if y >= bottom {
+                    break;
+                }
+                if focused && i == cursor {
+                    buf.set_style(Rect::new(area.x, y, area.width, 1), CURSOR);
+                }
+                buf.set_line(area.x, y, row, area.width);
+                y += 1;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Whether a span shows the current search hit (or the character a body that is not JSON
+/// breaks at).
+fn is_current_hit(span: &Span<'_>) -> bool {
+    span.style.bg == CURRENT_MATCH.bg || span.style.bg == ERROR_CHAR.bg
+}
+
+/// The columns `a..b` the current hit takes in a drawn line.
+fn hit_columns(line: &Line<'_>) -> Option<(usize, usize)> {
+    let mut col = 0;
+    let mut found: Option<(usize, usize)> = None;
+    for span in &line.spans {
+        let w = span.width();
+        if is_current_hit(span) {
+            let a = found.map_or(col, |f| f.0);
+            found = Some((a, col + w));
+        }
+        col += w;
+    }
+    found
+}
+
+/// The first row of a wrapped line that shows the current hit.
+fn hit_row(rows: &[Line<'_>]) -> Option<usize> {
+    rows.iter().position(|r| r.spans.iter().any(is_current_hit))
 }
 
 /// Pushes `text` as spans: `base` style, with `overlays` (byte ranges, sorted by start)

@@ -4,8 +4,9 @@
 use super::tree::NONE;
 use super::{JsonView, LineRef};
 
-/// One search hit: in a node's key (`field == 0`) or value (`field == 1`), or in a text line
-/// (`unit` is then the line index); `start..end` are byte offsets within that text.
+/// One search hit: in a node's key (`field == 0`), value (`field == 1`) or, for a phrase, its
+/// `KEY: VALUE` text (`field == 2`, see `JsonView::phrase_text`); or in a text line (`unit` is
+/// then the line index); `start..end` are byte offsets within that text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Match {
     pub(super) unit: u32,
@@ -31,7 +32,12 @@ impl JsonView {
         }
         let needle = Needle::new(query);
         let mut matches = Vec::new();
-        if self.is_json() {
+        let lower = query.to_lowercase();
+        if crate::filter::is_phrase(&lower) {
+            // Spaces or JSON punctuation: matched as a phrase across a line's key and value as
+            // the line shows them, by the raw-body filter's rule (`"fromMe": true`).
+            self.phrase_search(&lower, &mut matches);
+        } else if self.is_json() {
             let text = self.json_text();
             for (i, node) in self.nodes.iter().enumerate() {
                 let mut push = |field: u8, a: u32, b: u32| {
@@ -75,6 +81,46 @@ impl JsonView {
             self.jump_to_match();
         }
         count
+    }
+
+    /// The matches of a phrase (see [`crate::filter::body_contains`]): in a JSON line's text
+    /// from its key to its value (`field == 2`, offsets within `KEY: VALUE`), or in a text line.
+    fn phrase_search(&self, lower: &str, matches: &mut Vec<Match>) {
+        let mut push = |unit: usize, field: u8, hay: &str| {
+            for (s, e) in crate::filter::phrase_matches(hay.as_bytes(), lower) {
+                matches.push(Match {
+                    unit: unit as u32,
+                    field,
+                    start: s as u32,
+                    end: e as u32,
+                });
+            }
+        };
+        if !self.is_json() {
+            for i in 0..self.text_lines.len() {
+                push(i, 1, &self.text_line(i, usize::MAX));
+            }
+            return;
+        }
+        for i in 0..self.nodes.len() {
+            push(i, 2, &self.phrase_text(i));
+        }
+    }
+
+    /// A node's line as searched for a phrase: `KEY: VALUE` (the key when it has one, the
+    /// value when it is a scalar, each as written).
+    pub(super) fn phrase_text(&self, i: usize) -> String {
+        let text = self.json_text();
+        let node = &self.nodes[i];
+        let mut out = String::new();
+        if node.has_key() {
+            out.push_str(&text[node.key_start as usize..node.key_end as usize]);
+            out.push_str(": ");
+        }
+        if !node.is_container() {
+            out.push_str(&text[node.start as usize..node.stop as usize]);
+        }
+        out
     }
 
     /// Goes to the next match (wrapping). From the current match's line it steps through the
@@ -137,7 +183,7 @@ impl JsonView {
         }
     }
 
-    fn on_current_match(&self) -> bool {
+    pub(super) fn on_current_match(&self) -> bool {
         let Some(m) = self.search.as_ref().and_then(|s| s.matches.get(s.current)) else {
             return false;
         };
@@ -156,6 +202,9 @@ impl JsonView {
         else {
             return;
         };
+        // The next render scrolls the hit itself into view (down a wrapped line, or sideways).
+        self.reveal = true;
+        self.cursor_row = 0;
         if !self.is_json() {
             self.cursor = m.unit as usize;
             return;

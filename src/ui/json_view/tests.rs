@@ -92,24 +92,25 @@ fn key_order_numbers_and_escapes_are_kept() {
     goto(&mut v, "\"neg\"");
     assert_eq!(v.value_at_cursor(), "-0");
     goto(&mut v, "\"s\"");
-    assert_eq!(v.value_at_cursor(), r#""caf\u00e9 \"q\"""#);
+    // A string is copied as its value: no quotes, escapes decoded.
+    assert_eq!(v.value_at_cursor(), r#"café "q""#);
     goto(&mut v, "\"z\"");
     assert_eq!(v.value_at_cursor(), "null");
 }
 
 #[test]
 fn scalar_and_empty_roots() {
-    for (body, shown) in [
-        ("  \"x\"  ", "\"x\""),
-        ("42", "42"),
-        ("{}", "{}"),
-        (" [ ] ", "[]"),
+    for (body, shown, copied) in [
+        ("  \"x\"  ", "\"x\"", "x"),
+        ("42", "42", "42"),
+        ("{}", "{}", "{}"),
+        (" [ ] ", "[]", "[]"),
     ] {
         let mut v = JsonView::new(body.as_bytes());
         assert!(v.is_json(), "{body}");
         assert_eq!(lines(&v), [shown]);
         assert_eq!(v.path_at_cursor(), ".");
-        assert_eq!(v.value_at_cursor(), shown);
+        assert_eq!(v.value_at_cursor(), copied);
         v.toggle_fold(); // nothing to fold: no panic, no change
         assert_eq!(v.line_count(), 1);
     }
@@ -623,4 +624,160 @@ fn bodies_serde_json_refuses_by_default_are_shown_as_json() {
     assert_eq!(v.line_count(), 2 * depth + 3);
     assert_eq!(lines(&v)[depth + 1].trim(), "7");
     assert!(!view_text(&mut v).contains("not valid JSON"));
+}
+
+/// Row `y` of `buf` as text, and whether any of its cells shows the current search hit.
+fn row_has_current_hit(buf: &Buffer, y: u16) -> bool {
+    (buf.area.left()..buf.area.right()).any(|x| buf[(x, y)].bg == Color::LightRed)
+}
+
+#[test]
+fn a_phrase_matches_across_a_key_and_its_value_as_the_line_shows_them() {
+    let body = r#"{"payload":{"fromMe":true,"body":"hello   world"},"x":{"fromMe":false}}"#;
+    let mut v = JsonView::new(body.as_bytes());
+    // As the line shows it, as typed without quotes, and across the body's own spaces.
+    for (query, n) in [
+        (r#""fromMe": true"#, 1),
+        ("fromme: true", 1),
+        ("fromMe:", 2),
+        ("hello world", 1),
+        ("fromMe: tru e", 0),
+    ] {
+        assert_eq!(v.set_search(query), n, "{query}");
+    }
+    assert_eq!(v.set_search(r#""fromMe": true"#), 1);
+    assert_eq!(v.path_at_cursor(), ".payload.fromMe");
+    // The whole phrase is highlighted, key, punctuation and value.
+    let mut buf = Buffer::empty(Rect::new(0, 0, 30, 8));
+    v.render(buf.area, &mut buf, true);
+    let text = buffer_text(&buf);
+    let y = text.iter().position(|l| l.contains("fromMe")).unwrap() as u16;
+    let lit: String = (0..30)
+        .filter(|&x| buf[(x, y)].bg == Color::LightRed)
+        .map(|x| buf[(x, y)].symbol().to_owned())
+        .collect();
+    assert_eq!(lit, r#""fromMe": true"#);
+    // In a body that is not JSON, a phrase is found in a text line.
+    let mut t = JsonView::new(b"a = 1\nfromMe:   true\n");
+    assert_eq!(t.set_search("fromme: true"), 1);
+}
+
+#[test]
+fn copying_a_string_gives_its_value_from_the_data() {
+    // Not the drawn line: that has a word joiner between an emoji and its skin tone.
+    let mut v = JsonView::new("{\"t\":\"ok \u{1f44d}\u{1f3ff} \\u00e9\\n\"}".as_bytes());
+    goto(&mut v, "\"t\"");
+    assert_eq!(v.value_at_cursor(), "ok \u{1f44d}\u{1f3ff} é\n");
+    assert!(!v.value_at_cursor().contains('\u{2060}'));
+}
+
+#[test]
+fn a_search_hit_past_the_right_edge_is_scrolled_into_view() {
+    let long = format!("{}NEEDLE{}", "a".repeat(300), "b".repeat(50));
+    let body = format!(r#"{{"short":1,"text":"{long}","z":2}}"#);
+    let mut v = JsonView::new(body.as_bytes());
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 5));
+    v.render(buf.area, &mut buf, true);
+    assert!(!buffer_text(&buf).concat().contains("NEEDLE"));
+    assert_eq!(v.set_search("needle"), 1);
+    v.render(buf.area, &mut buf, true);
+    let text = buffer_text(&buf);
+    let y = text
+        .iter()
+        .position(|l| l.contains("NEEDLE"))
+        .expect("hit shown") as u16;
+    assert!(row_has_current_hit(&buf, y));
+    // Marked as scrolled on the left and cut on the right.
+    assert!(text[y as usize].starts_with('…'), "{}", text[y as usize]);
+    assert!(text[y as usize].ends_with('…'), "{}", text[y as usize]);
+    // The other lines stay where they were.
+    assert_eq!(text[y as usize - 1].trim_end(), r#"  "short": 1,"#);
+    // Off the hit's line, it starts at the left edge again.
+    v.to_top();
+    v.render(buf.area, &mut buf, true);
+    assert_eq!(buffer_text(&buf)[0].trim_end(), "{");
+    assert!(buffer_text(&buf)[2].starts_with(r#"  "text": "aaa"#));
+}
+
+#[test]
+fn w_wraps_long_values_and_a_hit_below_the_pane_is_scrolled_to() {
+    let long: String = (0..400).map(|i| format!("w{i} ")).collect();
+    let body = format!(r#"{{"text":"{long}END","z":2}}"#);
+    let mut v = JsonView::new(body.as_bytes());
+    v.toggle_wrap();
+    assert!(v.wraps());
+    let mut buf = Buffer::empty(Rect::new(0, 0, 40, 10));
+    v.move_by(1);
+    v.render(buf.area, &mut buf, true);
+    let text = buffer_text(&buf);
+    // The value goes on under its key, indented, whole words.
+    assert!(text[0].starts_with(r#"  "text": "w0 w1 w2"#), "{text:?}");
+    assert!(text[1].starts_with("    w"), "{text:?}");
+    assert!(text.iter().all(|l| !l.contains('…')));
+    // j goes down the tall line before leaving it.
+    v.move_by(1);
+    v.render(buf.area, &mut buf, true);
+    assert_eq!(buffer_text(&buf)[0], text[1]);
+    // A hit near the end of the value is brought into view.
+    assert_eq!(v.set_search("w398 "), 1);
+    v.render(buf.area, &mut buf, true);
+    let text = buffer_text(&buf);
+    let y = text
+        .iter()
+        .position(|l| l.contains("w398"))
+        .expect("hit shown") as u16;
+    assert!(row_has_current_hit(&buf, y));
+    // Every row of the value is reachable: reading on with j ends at its last row.
+    let mut steps = 0;
+    while !buffer_text(&buf).concat().contains("END") {
+        v.move_by(1);
+        v.render(buf.area, &mut buf, true);
+        assert_eq!(v.path_at_cursor(), ".text", "left the value before its end");
+        steps += 1;
+        assert!(steps < 100);
+    }
+    assert!(buffer_text(&buf)[9].contains("END\","));
+    v.move_by(1);
+    assert_eq!(v.path_at_cursor(), ".z");
+    // w again cuts lines at the edge.
+    v.toggle_wrap();
+    v.to_top();
+    v.render(buf.area, &mut buf, true);
+    assert!(buffer_text(&buf)[1].ends_with('…'));
+}
+
+#[test]
+fn the_parse_error_always_wraps() {
+    let body = format!("{{\"a\": 1, {}", "x".repeat(10));
+    let mut v = JsonView::new(body.as_bytes());
+    let mut buf = Buffer::empty(Rect::new(0, 0, 20, 6));
+    v.render(buf.area, &mut buf, true);
+    let text = buffer_text(&buf);
+    let msg = format!(
+        "{}{}",
+        text[0].trim_end(),
+        text[1..3]
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    assert!(msg.starts_with("not valid JSON: "), "{text:?}");
+    assert!(msg.contains("at line 1 column"), "{text:?}");
+}
+
+#[test]
+fn where_a_long_line_breaks_is_scrolled_into_view() {
+    let body = format!(r#"{{"a":"{}" "b":1}}"#, "x".repeat(300));
+    for wrap in [false, true] {
+        let mut v = JsonView::new(body.as_bytes());
+        assert!(!v.is_json());
+        if wrap {
+            v.toggle_wrap();
+        }
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 4));
+        v.render(buf.area, &mut buf, true);
+        let marked = (0..4).any(|y| (0..40).any(|x| buf[(x, y)].bg == Color::Red));
+        assert!(marked, "wrap {wrap}: {:?}", buffer_text(&buf));
+    }
 }

@@ -9,8 +9,9 @@ use crate::store::message::Message;
 use crate::store::message::{MAX_SEQS, MAX_TICKS};
 use crate::store::Row;
 use crate::ui::app::{App, DetailView, Focus};
-use crate::ui::format::{clock, clock_ms, duration, thousands};
+use crate::ui::format::{clock, clock_ms, duration, plural, terminal_line, thousands};
 use crate::ui::theme;
+use crate::ui::wrap::wrap;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -47,10 +48,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 DetailView::Reply => reply_lines(app, env.seq, offset_s),
                 _ => tick_lines(app, offset_s),
             };
-            let max_scroll = lines.len().saturating_sub(inner.height as usize);
+            // Drawn as the terminal draws them (emoji sequences never shift cells), and wrapped:
+            // a long header, a rejection's reason or a reply body is read whole.
+            let rows: Vec<Line<'static>> = lines
+                .into_iter()
+                .flat_map(|l| {
+                    // Continued under the line's own text (pretty JSON keeps its indent).
+                    let lead = l.spans.first().map_or(0, |s| {
+                        s.content.len() - s.content.trim_start_matches(' ').len()
+                    });
+                    wrap(terminal_line(l), inner.width as usize, lead + 2)
+                })
+                .collect();
+            let max_scroll = rows.len().saturating_sub(inner.height as usize);
             app.detail.scroll = app.detail.scroll.min(max_scroll);
+            let first = app.detail.scroll;
             frame.render_widget(
-                Paragraph::new(lines).scroll((app.detail.scroll as u16, 0)),
+                Paragraph::new(rows.into_iter().skip(first).collect::<Vec<_>>()),
                 inner,
             );
         }
@@ -79,6 +93,13 @@ fn title(app: &App) -> String {
             }
         }
     }
+    // The search's count next, before what a narrow pane cuts: a hit found is never "1/1"
+    // and out of sight.
+    if app.detail.view == DetailView::Raw {
+        if let Some((cur, total)) = app.detail.json.as_ref().and_then(|j| j.search_status()) {
+            t.push_str(&format!(" · /{} {cur}/{total}", app.search_query));
+        }
+    }
     if let Some(n) = &app.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
         let acc = n.events.first().and_then(|ev| ev.account.as_deref());
@@ -96,11 +117,6 @@ fn title(app: &App) -> String {
             if omitted > 0 {
                 t.push_str(&format!(" (+{} not listed)", thousands(u64::from(omitted))));
             }
-        }
-    }
-    if app.detail.view == DetailView::Raw {
-        if let Some((cur, total)) = app.detail.json.as_ref().and_then(|j| j.search_status()) {
-            t.push_str(&format!(" · /{} {cur}/{total}", app.search_query));
         }
     }
     t.push(' ');
@@ -148,7 +164,10 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
                     theme::ERROR
                 },
             ),
-            Span::raw(format!(" · body {} bytes{coding}", env.body.len())),
+            Span::raw(format!(
+                " · body {}{coding}",
+                plural(env.body.len() as u64, "byte", "bytes")
+            )),
         ]),
     ];
     if let Some(note) = &env.note {
@@ -207,9 +226,9 @@ fn reply_lines(app: &App, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
                 },
             ),
             Span::raw(format!(
-                " in {} ms at {when} · body {} bytes{}",
+                " in {} ms at {when} · body {}{}",
                 r.ms.unwrap_or(0),
-                r.body.len(),
+                plural(r.body.len() as u64, "byte", "bytes"),
                 if r.truncated {
                     " (cut: more was sent)"
                 } else {
