@@ -40,6 +40,9 @@ fn a_form_shows_as_its_fields_and_r_shows_its_bytes() {
     key(&mut a, KeyCode::Char('r'));
     let text = text_of(draw(&mut a).backend().buffer());
     assert!(text.contains("form bytes (r: fields)"), "{text}");
+    // Bytes asked for are text, not JSON gone wrong.
+    assert!(!text.contains("not valid JSON"), "{text}");
+    assert!(text.contains("the form's bytes as received"), "{text}");
     assert!(
         text.contains("To=whatsapp%3A%2B15555550100&Body=Nice"),
         "raw: {text}"

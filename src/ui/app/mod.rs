@@ -601,6 +601,10 @@ impl App {
                             let doc = fields.filter(|_| !form_bytes);
                             match doc.as_deref().and_then(|d| intake.body(d.as_bytes())) {
                                 Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
+                                // A form's bytes, asked for with `r`: text, not broken JSON.
+                                None if is_form => JsonView::new(&body)
+                                    .with_redacted_text(intake.redacts())
+                                    .as_text("the form's bytes as received (r: its fields)"),
                                 None => JsonView::new(&body).with_redacted_text(intake.redacts()),
                             }
                         }

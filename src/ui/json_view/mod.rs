@@ -77,6 +77,9 @@ pub struct JsonView {
     reveal: bool,
     /// The line `cursor_row` belongs to.
     row_line: usize,
+    /// Bytes shown on purpose as text (a form's bytes): this line replaces the "not valid
+    /// JSON" message, and no parse error is pointed at.
+    text_note: Option<String>,
 }
 
 impl JsonView {
@@ -105,6 +108,7 @@ impl JsonView {
             cursor_rows: 1,
             reveal: false,
             row_line: 0,
+            text_note: None,
         };
         if raw.is_empty() {
             return view;
@@ -135,6 +139,14 @@ impl JsonView {
             view.reveal = true;
         }
         view
+    }
+
+    /// Shows the body as text on purpose (it is not meant to be JSON), under `note`.
+    pub fn as_text(mut self, note: &str) -> JsonView {
+        self.text_note = Some(note.to_owned());
+        self.reveal = false;
+        self.cursor = 0;
+        self
     }
 
     /// Shows a body that is not JSON redacted (every letter and digit masked).

@@ -82,6 +82,7 @@ const CURRENT_MATCH: Style = Style::new()
     .fg(Color::Black)
     .bg(Color::LightRed)
     .add_modifier(Modifier::BOLD);
+const NOTE: Style = Style::new().fg(Color::DarkGray);
 const ERROR_MESSAGE: Style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
 const ERROR_LINE: Style = Style::new().fg(Color::LightRed);
 const ERROR_CHAR: Style = Style::new()
@@ -258,14 +259,21 @@ impl JsonView {
         }
         let width = area.width as usize;
         let mut top = area.y;
-        if let Some(err) = &self.error {
-            let msg = format!(
-                "not valid JSON: {} at line {} column {}",
-                err.message, err.line, err.column
-            );
+        let message = match (&self.text_note, &self.error) {
+            (Some(note), _) => Some(Span::styled(note.clone(), NOTE)),
+            (None, Some(err)) => Some(Span::styled(
+                format!(
+                    "not valid JSON: {} at line {} column {}",
+                    err.message, err.line, err.column
+                ),
+                ERROR_MESSAGE,
+            )),
+            (None, None) => None,
+        };
+        if let Some(msg) = message {
             // Always wrapped: why the body is not JSON is the first thing to read. At most
             // all rows but one.
-            let rows = wrap(Line::from(Span::styled(msg, ERROR_MESSAGE)), width, 2);
+            let rows = wrap(Line::from(msg), width, 2);
             let max = (area.height as usize).saturating_sub(1).max(1);
             for row in rows.iter().take(max) {
                 buf.set_line(area.x, top, row, area.width);
@@ -291,6 +299,7 @@ impl JsonView {
             .or_else(|| {
                 self.error
                     .as_ref()
+                    .filter(|_| self.text_note.is_none())
                     .filter(|e| !self.is_json() && e.line == self.cursor + 1 && e.column > 0)
                     .map(|e| self.shown_offset(self.cursor, e.column) + 4)
             });
