@@ -77,7 +77,7 @@ fn main() {
     println!("| requests | RSS MB |");
     println!("|---:|---:|");
     let rss0 = settled_rss();
-    let mut info = wamon::run::RunInfo::new("127.0.0.1:8080".parse().expect("addr"));
+    let mut info = wamon::run_info::RunInfo::new("127.0.0.1:8080".parse().expect("addr"));
     let never_read = std::env::temp_dir().join("wamon-bench-memory-never-read.jsonl");
     info.capture = Some(std::sync::Arc::new(wamon::capture_path::CapturePath::new(
         &never_read,

@@ -32,6 +32,7 @@ pub mod provider;
 pub mod receiver;
 pub mod replay;
 pub mod run;
+pub mod run_info;
 pub mod select;
 pub mod store;
 pub mod ui;

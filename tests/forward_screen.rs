@@ -13,7 +13,7 @@ use wamon::envelope::Envelope;
 use wamon::forward::{ForwardRecord, ForwardStats};
 use wamon::ingest::{Forwarded, Item};
 use wamon::outbound::{Answer, Failure};
-use wamon::run::{ForwardInfo, RunInfo};
+use wamon::run_info::{ForwardInfo, RunInfo};
 use wamon::ui::app::{App, Focus};
 
 const WAHA: &str = r#"{"event":"message","session":"default","payload":{"id":"false_111@c.us_A1","timestamp":1795262401,"from":"111@c.us","fromMe":false,"body":"order status?","_data":{"notifyName":"Ana"}}}"#;

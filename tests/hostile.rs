@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use wamon::envelope::Envelope;
 use wamon::model::{ChatId, ChatKind, Event, Kind, MessageType};
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, DetailView, Focus};
 
 const OSC52: &str = "\u{1b}]52;c;aGFja2Vk\u{7}";

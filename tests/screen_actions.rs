@@ -7,7 +7,7 @@ mod common;
 use common::{key, type_text, START_MS};
 use crossterm::event::KeyCode;
 use wamon::envelope::Envelope;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, Focus, Mode};
 
 const A: &str = r#"{"event":"message","session":"default","payload":{"id":"false_111@c.us_A1","timestamp":1795262401,"from":"111@c.us","fromMe":false,"body":"first","_data":{"notifyName":"Ana"}}}"#;

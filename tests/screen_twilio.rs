@@ -9,7 +9,7 @@ use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use wamon::envelope::Envelope;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, Focus};
 
 const FORM: &[u8] = include_bytes!("../assets/fixtures/twilio/reply-quoted.form");

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
 use wamon::model::Provider;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, Focus, Mode};
 
 fn app() -> App {

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, DetailView, Focus};
 
 fn app() -> App {

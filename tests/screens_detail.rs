@@ -14,7 +14,7 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, Focus};
 
 fn app() -> App {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use wamon::envelope::Envelope;
 use wamon::ingest::{Ingest, Item};
 use wamon::model::ChatId;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::store::Row;
 use wamon::ui::app::{App, Focus, Mode};
 

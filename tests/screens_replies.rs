@@ -11,7 +11,7 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
-use wamon::run::RunInfo;
+use wamon::run_info::RunInfo;
 use wamon::ui::app::App;
 
 fn waha_in(id: &str, body: &str) -> Vec<u8> {

@@ -172,7 +172,7 @@ pub fn ingest_item(seq: u64, at_ms: i64, body: Vec<u8>) -> wamon::ingest::Ingest
 /// A screen state with no capture file, as the benches draw it, holding up to `max_events`
 /// (`--max-events`).
 pub fn app(max_events: usize) -> wamon::ui::app::App {
-    let mut info = wamon::run::RunInfo::new("127.0.0.1:8080".parse().expect("addr"));
+    let mut info = wamon::run_info::RunInfo::new("127.0.0.1:8080".parse().expect("addr"));
     info.max_events = max_events;
     wamon::ui::app::App::new(info)
 }

@@ -31,7 +31,7 @@ use crate::feed::Feed;
 use crate::forward::resend::Resender;
 use crate::ingest::Item;
 use crate::receiver::now_ms;
-use crate::run::RunInfo;
+use crate::run_info::RunInfo;
 use app::{App, Mode};
 use color_eyre::eyre::Result;
 use crossterm::event::{

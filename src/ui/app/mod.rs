@@ -22,7 +22,7 @@ use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
 use crate::ingest::Item;
 use crate::provider::Normalized;
-use crate::run::RunInfo;
+use crate::run_info::RunInfo;
 use crate::store::{Row, Store};
 use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
