@@ -24,6 +24,7 @@ pub mod json;
 pub mod meta;
 pub mod parse;
 pub mod twilio;
+pub mod wa_message;
 pub mod waha;
 pub mod whapi;
 pub mod zapi;

@@ -2,6 +2,7 @@
 //! type, text, media, polls, reactions and protocol messages (revokes and edits).
 
 use super::super::json::{arr_at, bool_at, first_str, id_at, num_at, str_at, string_at};
+use super::super::wa_message::{self, Protocol};
 use super::{ack, apply, parties, timestamp};
 use crate::model::{ChatId, ChatKind, Event, Kind, Media, MessageType, PollDef};
 use serde_json::Value;
@@ -117,18 +118,7 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
             set(ev, t, txt);
         }
         "contactMessage" => set(ev, MessageType::Contact, text(&["displayName"])),
-        "contactsArrayMessage" => {
-            let names: Vec<&str> = arr_at(body, &["contacts"])
-                .iter()
-                .filter_map(|c| str_at(c, &["displayName"]))
-                .collect();
-            let txt = if names.is_empty() {
-                text(&["displayName"])
-            } else {
-                Some(names.join(", "))
-            };
-            set(ev, MessageType::Contact, txt);
-        }
+        "contactsArrayMessage" => set(ev, MessageType::Contact, wa_message::contacts_text(body)),
         "reactionMessage" => {
             ev.kind = Kind::Reaction;
             ev.target = id_at(body, &["key", "id"]);
@@ -215,41 +205,14 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
     }
 }
 
-/// A Baileys `protocolMessage`: type 0 REVOKE, type 14 MESSAGE_EDIT; others unsupported.
+/// A Baileys `protocolMessage` ([`wa_message::protocol`]); types other than revoke and edit are
+/// unsupported.
 pub(super) fn protocol(p: &Value, ev: &mut Event) {
-    let kind = match p.get("type") {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => match s.as_str() {
-            "REVOKE" => Some(0),
-            "MESSAGE_EDIT" => Some(14),
-            s => s.parse().ok(),
-        },
-        _ => None,
-    };
-    // The acted-on message's id.
-    ev.target = id_at(p, &["key", "id"]);
-    match kind {
-        Some(0) => {
-            ev.kind = Kind::Revoke;
-            ev.msg_type = None;
-            ev.text = None;
-        }
-        Some(14) => {
-            ev.kind = Kind::Edit;
-            let edited = p.get("editedMessage").unwrap_or(&Value::Null);
-            let mut tmp = Event::new(Kind::Message, "");
-            content(edited, None, &mut tmp);
-            ev.msg_type = tmp.msg_type;
-            ev.text = tmp.text;
-            ev.media = tmp.media;
-        }
-        other => {
-            ev.target = None;
-            ev.msg_type = Some(MessageType::Unsupported);
-            ev.text = Some(match other {
-                Some(n) => format!("protocolMessage type {n}"),
-                None => "protocolMessage".to_owned(),
-            });
-        }
+    if let Protocol::Other(n) = wa_message::protocol(p, ev, "id", |m, e| content(m, None, e)) {
+        ev.msg_type = Some(MessageType::Unsupported);
+        ev.text = Some(match n {
+            Some(n) => format!("protocolMessage type {n}"),
+            None => "protocolMessage".to_owned(),
+        });
     }
 }

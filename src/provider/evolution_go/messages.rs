@@ -3,6 +3,7 @@
 //! tags (`URL`, `PTT`, `stanzaID`, `key.ID`, `timestampMS`).
 
 use super::super::json::{arr_at, bool_at, first_str, id_at, num_at, str_at, string_at};
+use super::super::wa_message::{self, Protocol};
 use super::{parties, time_ms};
 use crate::model::{to_millis, Ack, Event, Kind, Media, MessageType, PollDef, Vote};
 use serde_json::Value;
@@ -165,18 +166,7 @@ fn content(msg: &Value, ev: &mut Event) {
             set(ev, t, txt);
         }
         "contactMessage" => set(ev, MessageType::Contact, text(&["displayName"])),
-        "contactsArrayMessage" => {
-            let names: Vec<&str> = arr_at(body, &["contacts"])
-                .iter()
-                .filter_map(|c| str_at(c, &["displayName"]))
-                .collect();
-            let txt = if names.is_empty() {
-                text(&["displayName"])
-            } else {
-                Some(names.join(", "))
-            };
-            set(ev, MessageType::Contact, txt);
-        }
+        "contactsArrayMessage" => set(ev, MessageType::Contact, wa_message::contacts_text(body)),
         "reactionMessage" => {
             ev.kind = Kind::Reaction;
             ev.target = id_at(body, &["key", "ID"]);
@@ -276,44 +266,19 @@ fn content(msg: &Value, ev: &mut Event) {
     }
 }
 
-/// whatsmeow `protocolMessage`: type 0 REVOKE (the key names the deleted message), 14
-/// MESSAGE_EDIT (the key names the edited one, `editedMessage` is the new content); other types
-/// (3 disappearing-messages timer, …) stay visible as system messages.
+/// whatsmeow `protocolMessage` ([`wa_message::protocol`]); other types (3 disappearing-messages
+/// timer, …) stay visible as system messages.
 fn protocol(p: &Value, ev: &mut Event) {
-    let kind = match p.get("type") {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => match s.as_str() {
-            "REVOKE" => Some(0),
-            "MESSAGE_EDIT" => Some(14),
-            s => s.parse().ok(),
-        },
-        // proto2 enums are pointers in Go: a REVOKE (0) is still written, so a missing type
-        // is not a revoke.
-        _ => None,
-    };
-    ev.target = id_at(p, &["key", "ID"]);
-    match kind {
-        Some(0) => {
-            ev.kind = Kind::Revoke;
-            ev.msg_type = None;
-            ev.text = None;
-        }
-        Some(14) => {
-            ev.kind = Kind::Edit;
-            let edited = p.get("editedMessage").unwrap_or(&Value::Null);
-            let mut tmp = Event::new(Kind::Message, "");
-            content(edited, &mut tmp);
-            ev.msg_type = tmp.msg_type;
-            ev.text = tmp.text;
-            ev.media = tmp.media;
+    match wa_message::protocol(p, ev, "ID", content) {
+        Protocol::Edit => {
             if let Some(ms) = num_at(p, &["timestampMS"]).filter(|t| *t > 0.0) {
                 ev.timestamp_ms = Some(to_millis(ms));
             }
         }
-        other => {
-            ev.target = None;
+        Protocol::Revoke => {}
+        Protocol::Other(n) => {
             ev.msg_type = Some(MessageType::System);
-            ev.text = Some(match other {
+            ev.text = Some(match n {
                 Some(3) => "disappearing messages setting changed".to_owned(),
                 Some(n) => format!("protocolMessage type {n}"),
                 None => "protocolMessage".to_owned(),

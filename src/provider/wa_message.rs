@@ -1,0 +1,110 @@
+//! Pieces of WhatsApp's own message protobuf, as Baileys (Evolution API) and whatsmeow
+//! (Evolution GO) both render it in JSON: the `protocolMessage` (type 0 REVOKE deletes the
+//! message its key names, type 14 MESSAGE_EDIT gives it new content in `editedMessage`; other
+//! types are for the caller to show) and the text of a `contactsArrayMessage`.
+//!
+//! Core module: pure functions, no I/O.
+
+use super::json::{arr_at, id_at, str_at};
+use crate::model::{Event, Kind};
+use serde_json::Value;
+
+/// What a `protocolMessage` was, once [`protocol`] has read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Revoke,
+    Edit,
+    /// Another type (its number when it has one): the event is left for the caller to describe.
+    Other(Option<i64>),
+}
+
+/// Makes `ev` the revoke or edit `p` is. The acted-on message's id is `key.<key_id>` (`id` in
+/// Baileys, `ID` in whatsmeow); `content` reads the edited message's new content into an event.
+pub fn protocol(
+    p: &Value,
+    ev: &mut Event,
+    key_id: &str,
+    content: impl FnOnce(&Value, &mut Event),
+) -> Protocol {
+    let kind = match p.get("type") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => match s.as_str() {
+            "REVOKE" => Some(0),
+            "MESSAGE_EDIT" => Some(14),
+            s => s.parse().ok(),
+        },
+        // proto2 enums are pointers in Go: a REVOKE (0) is still written, so a missing type
+        // is not a revoke.
+        _ => None,
+    };
+    match kind {
+        Some(0) => {
+            ev.kind = Kind::Revoke;
+            ev.target = id_at(p, &["key", key_id]);
+            ev.msg_type = None;
+            ev.text = None;
+            Protocol::Revoke
+        }
+        Some(14) => {
+            ev.kind = Kind::Edit;
+            ev.target = id_at(p, &["key", key_id]);
+            let edited = p.get("editedMessage").unwrap_or(&Value::Null);
+            let mut tmp = Event::new(Kind::Message, "");
+            content(edited, &mut tmp);
+            ev.msg_type = tmp.msg_type;
+            ev.text = tmp.text;
+            ev.media = tmp.media;
+            Protocol::Edit
+        }
+        other => {
+            ev.target = None;
+            Protocol::Other(other)
+        }
+    }
+}
+
+/// A `contactsArrayMessage`'s text: its contacts' names, else its own `displayName`.
+pub fn contacts_text(body: &Value) -> Option<String> {
+    let names: Vec<&str> = arr_at(body, &["contacts"])
+        .iter()
+        .filter_map(|c| str_at(c, &["displayName"]))
+        .collect();
+    if names.is_empty() {
+        str_at(body, &["displayName"]).map(str::to_owned)
+    } else {
+        Some(names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn revokes_edits_and_the_rest() {
+        let mut ev = Event::new(Kind::Message, "m");
+        let p = json!({"type": "REVOKE", "key": {"id": "A"}});
+        assert_eq!(protocol(&p, &mut ev, "id", |_, _| {}), Protocol::Revoke);
+        assert_eq!(ev.target.as_ref().map(|t| t.as_str()), Some("A"));
+        let mut ev = Event::new(Kind::Message, "m");
+        let p = json!({"type": 14, "key": {"ID": "B"}, "editedMessage": {"conversation": "new"}});
+        let got = protocol(&p, &mut ev, "ID", |m, e| {
+            e.text = m["conversation"].as_str().map(str::to_owned)
+        });
+        assert_eq!(got, Protocol::Edit);
+        assert_eq!(ev.text.as_deref(), Some("new"));
+        let mut ev = Event::new(Kind::Message, "m");
+        let p = json!({"type": 3, "key": {"id": "C"}});
+        assert_eq!(
+            protocol(&p, &mut ev, "id", |_, _| {}),
+            Protocol::Other(Some(3))
+        );
+        assert!(ev.target.is_none());
+        let p = json!({"key": {"id": "D"}});
+        assert_eq!(
+            protocol(&p, &mut ev, "id", |_, _| {}),
+            Protocol::Other(None)
+        );
+    }
+}
