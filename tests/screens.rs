@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{app, draw, feed};
+
 use common::{demo_bodies as all_demos, key, text_of, type_text, START_MS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -16,20 +18,6 @@ use wamon::model::Provider;
 use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, Focus, Mode};
 
-fn app() -> App {
-    App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()))
-}
-
-/// Feeds bodies as if received one second apart from `START_MS`.
-fn feed(app: &mut App, bodies: &[Vec<u8>]) {
-    let first = app.store.last_seq() + 1;
-    let envs = bodies.iter().enumerate().map(|(i, body)| {
-        let seq = first + i as u64;
-        Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
-    });
-    common::ingest(app, envs);
-}
-
 fn demo(provider: &str) -> Vec<Vec<u8>> {
     let text = wamon::demo_script::builtin("conversation", provider).unwrap();
     wamon::demo_script::parse_scenario(text, START_MS)
@@ -37,13 +25,6 @@ fn demo(provider: &str) -> Vec<Vec<u8>> {
         .into_iter()
         .map(|r| r.body)
         .collect()
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let now = START_MS + 1000 * app.store.last_seq() as i64 + 2000;
-    t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
-    t
 }
 
 /// Cells whose symbol is `sym`, with their foreground colour.

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::app;
+
 use common::{key, text_of, type_text, START_MS};
 use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
@@ -13,10 +15,6 @@ use serde_json::json;
 use wamon::envelope::Envelope;
 use wamon::run_info::RunInfo;
 use wamon::ui::app::{App, DetailView, Focus};
-
-fn app() -> App {
-    App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()))
-}
 
 fn draw(app: &mut App, w: u16, h: u16, now: i64) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();

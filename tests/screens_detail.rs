@@ -6,36 +6,15 @@
 
 mod common;
 
+use common::{app, draw, feed};
+
 use common::{key, text_of, type_text, START_MS};
 use crossterm::event::KeyCode;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
-use wamon::run_info::RunInfo;
-use wamon::ui::app::{App, Focus};
-
-fn app() -> App {
-    App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()))
-}
-
-fn feed(app: &mut App, bodies: &[Vec<u8>]) {
-    let first = app.store.last_seq() + 1;
-    let envs = bodies.iter().enumerate().map(|(i, body)| {
-        let seq = first + i as u64;
-        Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
-    });
-    common::ingest(app, envs);
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let now = START_MS + 1000 * app.store.last_seq() as i64 + 2000;
-    t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
-    t
-}
+use wamon::ui::app::Focus;
 
 /// A WAHA message sent (`from_me`) or received in one chat.
 fn waha_msg(id: &str, from_me: bool, body: &str) -> Vec<u8> {

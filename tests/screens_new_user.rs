@@ -6,40 +6,18 @@
 
 mod common;
 
+use common::{app, draw, feed};
+
 use common::{key, text_of, type_text, START_MS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::Terminal;
 use serde_json::json;
 use std::sync::Arc;
 use wamon::envelope::Envelope;
 use wamon::ingest::{Ingest, Item};
 use wamon::model::ChatId;
-use wamon::run_info::RunInfo;
 use wamon::store::Row;
 use wamon::ui::app::{App, Focus, Mode};
-
-fn app() -> App {
-    App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()))
-}
-
-/// Feeds bodies as if received one second apart from `START_MS`.
-fn feed(app: &mut App, bodies: &[Vec<u8>]) {
-    let first = app.store.last_seq() + 1;
-    let envs = bodies.iter().enumerate().map(|(i, body)| {
-        let seq = first + i as u64;
-        Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
-    });
-    common::ingest(app, envs);
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let now = START_MS + 1000 * app.store.last_seq() as i64 + 2000;
-    t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
-    t
-}
 
 /// A Meta text from `from` whose profile name is `name`.
 fn meta_text(id: &str, from: &str, name: &str, body: &str) -> Vec<u8> {

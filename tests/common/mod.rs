@@ -15,6 +15,31 @@ use wamon::envelope::Envelope;
 use wamon::ingest::{Ingest, Item};
 use wamon::ui::app::App;
 
+/// A screen with no capture, listening on the default address.
+pub fn app() -> App {
+    App::new(wamon::run_info::RunInfo::new(
+        "127.0.0.1:8080".parse().unwrap(),
+    ))
+}
+
+/// Feeds bodies as if received one second apart from `START_MS`.
+pub fn feed(app: &mut App, bodies: &[Vec<u8>]) {
+    let first = app.store.last_seq() + 1;
+    let envs = bodies.iter().enumerate().map(|(i, body)| {
+        let seq = first + i as u64;
+        Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
+    });
+    ingest(app, envs);
+}
+
+/// Draws `app` on a `w`×`h` test terminal, two seconds after its last request.
+pub fn draw(app: &mut App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    let now = START_MS + 1000 * app.store.last_seq() as i64 + 2000;
+    t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
+    t
+}
+
 /// 2026-11-21 12:00:00 UTC: the clock every screen is drawn at.
 pub const START_MS: i64 = 1_795_262_400_000;
 
