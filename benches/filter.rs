@@ -34,20 +34,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let templates = common::templates();
-    let copies = target.div_ceil(common::events_per_copy(&templates) as u64);
-    // Room for everything fed (a little over `target`): no eviction while measuring.
-    let mut app = common::app(2 * target as usize);
-    let mut batch = Vec::new();
-    let mut seq = 0u64;
-    for copy in 0..copies {
-        for t in &templates {
-            seq += 1;
-            batch
-                .push(common::ingest_item(seq, common::START_MS + seq as i64, t.body(copy)).into());
-        }
-        app.ingest(&mut batch, common::START_MS);
-    }
+    let app = common::app_with_events(target);
     let rows: Vec<wamon::store::Row> = app.store.rows().iter().copied().collect();
     println!(
         "filter: {} events, {} stream rows",

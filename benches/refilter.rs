@@ -44,19 +44,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let templates = common::templates();
-    let copies = target.div_ceil(common::events_per_copy(&templates) as u64);
-    let mut app = common::app(2 * target as usize);
-    let mut batch = Vec::new();
-    let mut seq = 0u64;
-    for copy in 0..copies {
-        for t in &templates {
-            seq += 1;
-            batch
-                .push(common::ingest_item(seq, common::START_MS + seq as i64, t.body(copy)).into());
-        }
-        app.ingest(&mut batch, common::START_MS);
-    }
+    let mut app = common::app_with_events(target);
     app.finish_filtering();
     println!(
         "refilter: {} events, {} stream rows",

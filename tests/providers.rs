@@ -129,18 +129,11 @@ fn every_fixture_normalises_to_its_expected_events() {
 
 #[test]
 fn every_provider_has_fixtures() {
-    for p in [
-        "waha",
-        "whapi",
-        "meta",
-        "evolution",
-        "instance",
-        "evolution_go",
-        "greenapi",
-        "zapi",
-        "twilio",
-        "unknown",
-    ] {
+    let names = wamon::model::Provider::KNOWN
+        .iter()
+        .map(|p| p.as_str())
+        .chain(["unknown"]);
+    for p in names {
         let dir = fixture_dir().join(p);
         let n = std::fs::read_dir(&dir)
             .map(|d| d.count())

@@ -198,3 +198,21 @@ pub fn shown_text_bytes(store: &wamon::store::Store) -> usize {
         .sum();
     msgs + events + chats
 }
+
+/// A screen state holding about `target` events of the demo conversations (every provider,
+/// message ids rewritten per copy), with room for all of them: no eviction while measuring.
+pub fn app_with_events(target: u64) -> wamon::ui::app::App {
+    let templates = templates();
+    let copies = target.div_ceil(events_per_copy(&templates) as u64);
+    let mut app = app(2 * target as usize);
+    let mut batch = Vec::new();
+    let mut seq = 0u64;
+    for copy in 0..copies {
+        for t in &templates {
+            seq += 1;
+            batch.push(ingest_item(seq, START_MS + seq as i64, t.body(copy)).into());
+        }
+        app.ingest(&mut batch, START_MS);
+    }
+    app
+}
