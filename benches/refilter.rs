@@ -5,7 +5,8 @@
 //! conversations of every provider. For each filter it opens the filter bar, clears it, types the
 //! filter a key at a time and presses Enter, as a user would, timing every key (each key applies
 //! the prefix typed so far and scans the first slice); then it runs the remaining slices as the
-//! event loop does between frames, timing each. The event loop reads keys between slices, so the
+//! event loop does between frames, timing each. The complete result is timed from the filter's
+//! last key. The event loop reads keys between slices, so the
 //! longest slice bounds how long a key waits. Budgets: a key under 50 ms; the complete result in
 //! under 1 s for a word in the text fields and under 3 s for a word found only in the raw bodies.
 //!
@@ -58,10 +59,15 @@ fn main() {
     for (what, filter, budget) in CASES {
         let mut slowest_key = press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
         slowest_key = slowest_key.max(press(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL));
-        for c in filter.chars() {
+        let (head, last) = filter.split_at(filter.len() - 1);
+        for c in head.chars() {
             slowest_key = slowest_key.max(press(&mut app, KeyCode::Char(c), KeyModifiers::NONE));
         }
+        // The complete filter exists from its last key on: the result is timed from there.
         let started = Instant::now();
+        for c in last.chars() {
+            slowest_key = slowest_key.max(press(&mut app, KeyCode::Char(c), KeyModifiers::NONE));
+        }
         slowest_key = slowest_key.max(press(&mut app, KeyCode::Enter, KeyModifiers::NONE));
         let mut slowest_slice = Duration::ZERO;
         let mut slices = 1;
