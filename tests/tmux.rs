@@ -531,7 +531,7 @@ fn emoji_with_skin_tones_and_joiners_keep_every_row_in_place() {
     let body = r#"{"event":"message","session":"default","payload":{"id":"false_5511988881111@c.us_E1","timestamp":1795262400,"from":"5511988881111@c.us","fromMe":false,"body":"ok 👍🏿 fam 👨‍👩‍👧 dev 👩🏽‍💻 heart ❤️ end","hasMedia":false,"_data":{"notifyName":"Ana 👩🏾‍🦱"}}}"#;
     let reply = common::post(&format!("127.0.0.1:{}", s.port), body).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    let screen = s.wait_for("the emoji message", |t| t.contains("end"));
+    let screen = s.wait_for("the emoji message", |t| t.contains("heart"));
     // The skin tone is kept, in a cell of its own; a joined sequence shows its first emoji.
     assert!(
         screen.contains("ok 👍🏿 fam 👨 dev 👩🏽 heart ❤ end"),
@@ -639,7 +639,7 @@ fn emoji_in_the_detail_panes_other_views_keep_every_row_in_place() {
         let reply = common::post(&format!("127.0.0.1:{}", s.port), b).unwrap();
         assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     }
-    s.wait_for("the emoji message", |t| t.contains("end"));
+    s.wait_for("the emoji message", |t| t.contains(" fam "));
     // To the detail pane (the stream has the focus and follows the message's row).
     s.keys(&["Tab", "v"]);
     let screen = s.wait_for("the normalised event", |t| t.contains("normalised #"));
