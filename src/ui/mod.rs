@@ -282,7 +282,7 @@ async fn event_loop(
                         }
                         if redraw {
                             draw_frame(terminal, app)?;
-                pacer.drawn(std::time::Instant::now());
+                            pacer.drawn(std::time::Instant::now());
                             flush_osc(app);
                             dirty = false;
                         }
