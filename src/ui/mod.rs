@@ -93,7 +93,6 @@ pub fn draw_unguarded(frame: &mut Frame, app: &mut App, now_ms: i64) {
         stream: areas.stream,
         detail: areas.detail,
     };
-    app.sync_detail();
     if let Some(a) = areas.chats {
         panes::chats::render(frame, a, app, offset_s);
     }

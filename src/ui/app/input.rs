@@ -10,8 +10,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 impl App {
-    /// Handles a key in the current mode.
+    /// Handles a key in the current mode; the detail pane follows the selection it leaves.
     pub fn on_key(&mut self, key: KeyEvent, now_ms: i64) {
+        self.handle_key(key, now_ms);
+        self.sync_detail();
+    }
+
+    fn handle_key(&mut self, key: KeyEvent, now_ms: i64) {
         // Ctrl-C quits from any mode, typing included: it must always get the user out.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
@@ -57,6 +62,7 @@ impl App {
             let ev = self.input.paste(text);
             // A paste only changes the text (never submits), so it needs no time.
             self.input_changed(ev, 0);
+            self.sync_detail();
         }
     }
 

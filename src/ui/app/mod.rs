@@ -3,8 +3,10 @@
 //!
 //! Request data enters the screen's model at two points, both through [`Intake`]: [`App::ingest`]
 //! (the events of every live or loaded request, before the store sees them) and
-//! [`App::sync_detail`] (the request the detail pane shows: envelope, events and body). Panes
-//! draw only what the model holds, so they need no sanitising of their own.
+//! [`App::sync_detail`] (the request the detail pane shows: envelope, events and body), run
+//! whenever the selection may have moved (keys, pastes, clicks, view refreshes) and never while
+//! drawing: a frame reads no file and parses nothing. Panes draw only what the model holds, so
+//! they need no sanitising of their own.
 
 mod actions;
 mod input;
@@ -463,6 +465,7 @@ impl App {
             self.stream_cursor = self.stream_cursor.min(len.saturating_sub(1));
         }
         self.refind_chat_cursor();
+        self.sync_detail();
     }
 
     /// While the view is being rebuilt in slices: rows looked at and rows to look at.
