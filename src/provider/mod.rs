@@ -149,8 +149,13 @@ fn finish(
     Normalized { provider, events }
 }
 
-/// The parsed body, or the `malformed` event it is. A body that is not JSON may be a Twilio
-/// form, read as an object of strings ([`twilio::form`]); any other stays malformed.
+/// The body as JSON or, failing that, a Twilio form's fields as an object of strings
+/// ([`twilio::form`]: the only provider that does not post JSON); the JSON error otherwise.
+fn json_or_form(body: &[u8]) -> Result<Value, parse::Invalid> {
+    parse::body(body).or_else(|e| twilio::form::twilio_fields(body).ok_or(e))
+}
+
+/// The parsed body ([`json_or_form`]), or the `malformed` event it is.
 fn parse_body(body: &[u8]) -> Result<Value, Normalized> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Normalized::problem(
@@ -160,16 +165,14 @@ fn parse_body(body: &[u8]) -> Result<Value, Normalized> {
             "empty body".to_owned(),
         ));
     }
-    parse::body(body)
-        .or_else(|e| twilio::form::twilio_fields(body).ok_or(e))
-        .map_err(|e| {
-            Normalized::problem(
-                Provider::Unknown,
-                Kind::Malformed,
-                "malformed",
-                format!("invalid JSON: {e}"),
-            )
-        })
+    json_or_form(body).map_err(|e| {
+        Normalized::problem(
+            Provider::Unknown,
+            Kind::Malformed,
+            "malformed",
+            format!("invalid JSON: {e}"),
+        )
+    })
 }
 
 /// Normalises raw body bytes.
@@ -190,11 +193,7 @@ pub fn normalize(env: &Envelope) -> Normalized {
     if let Some(note) = env.rejection() {
         let provider = body_encoding::decoded(env)
             .ok()
-            .and_then(|b| {
-                parse::body(&b)
-                    .ok()
-                    .or_else(|| twilio::form::twilio_fields(&b))
-            })
+            .and_then(|b| json_or_form(&b).ok())
             .map_or(Provider::Unknown, |v| {
                 let detected = detect(&v);
                 match whapi_route(env, &v, detected) {

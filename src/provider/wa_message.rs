@@ -1,12 +1,13 @@
 //! Pieces of WhatsApp's own message protobuf, as Baileys (Evolution API) and whatsmeow
 //! (Evolution GO) both render it in JSON: the `protocolMessage` (type 0 REVOKE deletes the
 //! message its key names, type 14 MESSAGE_EDIT gives it new content in `editedMessage`; other
-//! types are for the caller to show) and the text of a `contactsArrayMessage`.
+//! types are for the caller to show), the poll a `pollCreationMessage*` defines, and the text of
+//! a `contactsArrayMessage`.
 //!
 //! Core module: pure functions, no I/O.
 
-use super::json::{arr_at, id_at, str_at};
-use crate::model::{Event, Kind};
+use super::json::{arr_at, id_at, num_at, str_at};
+use crate::model::{Event, Kind, PollDef};
 use serde_json::Value;
 
 /// What a `protocolMessage` was, once [`protocol`] has read it.
@@ -60,6 +61,22 @@ pub fn protocol(
             ev.target = None;
             Protocol::Other(other)
         }
+    }
+}
+
+/// The poll a `pollCreationMessage`, `…V2` or `…V3` (`ty`) defines. `selectableOptionsCount`
+/// is how many options a voter may pick (0: any number), and a V3 poll is single-choice unless
+/// it says otherwise (whatsmeow's `BuildPollCreation`).
+pub fn poll_creation(body: &Value, ty: &str) -> PollDef {
+    let options = arr_at(body, &["options"])
+        .iter()
+        .filter_map(|o| str_at(o, &["optionName"]).map(str::to_owned))
+        .collect();
+    let n = num_at(body, &["selectableOptionsCount"]).unwrap_or(0.0);
+    PollDef {
+        question: str_at(body, &["name"]).unwrap_or("").to_owned(),
+        options,
+        multi: n > 1.0 || (n == 0.0 && ty != "pollCreationMessageV3"),
     }
 }
 

@@ -1,10 +1,10 @@
 //! Baileys message content: `messages.upsert` / `send.message` items and the `message` object's
 //! type, text, media, polls, reactions and protocol messages (revokes and edits).
 
-use super::super::json::{arr_at, bool_at, first_str, id_at, num_at, str_at, string_at};
+use super::super::json::{bool_at, first_str, id_at, num_at, str_at, string_at};
 use super::super::wa_message::{self, Protocol};
 use super::{ack, apply, parties, timestamp};
-use crate::model::{ChatId, ChatKind, Event, Kind, Media, MessageType, PollDef};
+use crate::model::{ChatId, ChatKind, Event, Kind, Media, MessageType};
 use serde_json::Value;
 
 /// `messages.upsert` / `send.message`: one prepared Baileys message.
@@ -125,19 +125,9 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
             ev.emoji = Some(str_at(body, &["text"]).unwrap_or("").to_owned());
         }
         "pollCreationMessage" | "pollCreationMessageV2" | "pollCreationMessageV3" => {
-            let question = str_at(body, &["name"]).unwrap_or("").to_owned();
-            let options = arr_at(body, &["options"])
-                .iter()
-                .filter_map(|o| str_at(o, &["optionName"]).map(str::to_owned))
-                .collect();
-            let n = num_at(body, &["selectableOptionsCount"]).unwrap_or(0.0);
-            let multi = n > 1.0 || (n == 0.0 && ty != "pollCreationMessageV3");
-            set(ev, MessageType::Poll, Some(question.clone()));
-            ev.poll = Some(PollDef {
-                question,
-                options,
-                multi,
-            });
+            let poll = wa_message::poll_creation(body, ty);
+            set(ev, MessageType::Poll, Some(poll.question.clone()));
+            ev.poll = Some(poll);
         }
         "protocolMessage" => protocol(body, ev),
         "editedMessage" => {

@@ -2,10 +2,10 @@
 //! reaction, edit, revoke or poll vote, with the protobuf content read under whatsmeow's json
 //! tags (`URL`, `PTT`, `stanzaID`, `key.ID`, `timestampMS`).
 
-use super::super::json::{arr_at, bool_at, first_str, id_at, num_at, str_at, string_at};
+use super::super::json::{bool_at, first_str, id_at, num_at, str_at, string_at};
 use super::super::wa_message::{self, Protocol};
 use super::{parties, time_ms};
-use crate::model::{to_millis, Ack, Event, Kind, Media, MessageType, PollDef, Vote};
+use crate::model::{to_millis, Ack, Event, Kind, Media, MessageType, Vote};
 use serde_json::Value;
 
 /// One `Message` (received, or sent from the phone) or `SendMessage` (sent through the API).
@@ -176,21 +176,9 @@ fn content(msg: &Value, ev: &mut Event) {
             }
         }
         t if t.starts_with("pollCreationMessage") => {
-            let question = str_at(body, &["name"]).unwrap_or("").to_owned();
-            let options = arr_at(body, &["options"])
-                .iter()
-                .filter_map(|o| str_at(o, &["optionName"]).map(str::to_owned))
-                .collect();
-            // whatsmeow's BuildPollCreation puts single-choice polls in V3 and sets
-            // selectableOptionsCount (0 = any number).
-            let n = num_at(body, &["selectableOptionsCount"]).unwrap_or(0.0);
-            let multi = n > 1.0 || (n == 0.0 && t != "pollCreationMessageV3");
-            set(ev, MessageType::Poll, Some(question.clone()));
-            ev.poll = Some(PollDef {
-                question,
-                options,
-                multi,
-            });
+            let poll = wa_message::poll_creation(body, t);
+            set(ev, MessageType::Poll, Some(poll.question.clone()));
+            ev.poll = Some(poll);
         }
         "pollUpdateMessage" => poll_vote(body, ev),
         "protocolMessage" => protocol(body, ev),
