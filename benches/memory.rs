@@ -83,12 +83,12 @@ fn main() {
         &never_read,
         (0, 0),
     )));
-    let mut app = wamon::ui::app::App::new(info);
+    let mut app = wamon::ui::App::new(info);
     let mut batch = Vec::with_capacity(1024);
     for seq in 1..=n {
         batch.push(request(&templates, seq).into());
         if batch.len() == 1024 || seq == n {
-            app.ingest(&mut batch, common::START_MS + seq as i64);
+            app.apply(&mut batch, common::START_MS + seq as i64);
         }
         if seq % step == 0 {
             println!(
@@ -99,7 +99,7 @@ fn main() {
         }
     }
     let rss1 = settled_rss();
-    let text = common::shown_text_bytes(&app.store);
+    let text = common::shown_text_bytes(&app.monitor.store);
     report(
         "live screen",
         n,

@@ -20,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::{Duration, Instant};
-use wamon::ui::app::App;
+use wamon::ui::App;
 
 /// (what it stands for, filter, budget for the complete result).
 const CASES: &[(&str, &str, Duration)] = &[
@@ -46,11 +46,11 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let mut app = common::app_with_events(target);
-    app.finish_filtering();
+    app.monitor.finish_filtering();
     println!(
         "refilter: {} events, {} stream rows",
-        common::thousands(app.store.counters().events),
-        common::thousands(app.store.rows().len() as u64)
+        common::thousands(app.monitor.store.counters().events),
+        common::thousands(app.monitor.store.rows().len() as u64)
     );
     println!();
     println!("| filter | matching rows | slowest key | slowest slice | slices | complete result | budgets |");
@@ -71,7 +71,7 @@ fn main() {
         slowest_key = slowest_key.max(press(&mut app, KeyCode::Enter, KeyModifiers::NONE));
         let mut slowest_slice = Duration::ZERO;
         let mut slices = 1;
-        while app.filtering_progress().is_some() {
+        while app.monitor.filtering_progress().is_some() {
             let t = Instant::now();
             app.continue_filtering();
             slowest_slice = slowest_slice.max(t.elapsed());
@@ -84,7 +84,7 @@ fn main() {
         all_ok &= ok;
         println!(
             "| `{filter}` ({what}) | {} | {} | {} | {slices} | {} | key < {} ms, result < {} s: {} |",
-            common::thousands(app.view.rows.len() as u64),
+            common::thousands(app.monitor.view.rows.len() as u64),
             ms(slowest_key),
             ms(slowest_slice),
             ms(complete),

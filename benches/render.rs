@@ -22,8 +22,8 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
 use wamon::filter::Filter;
-use wamon::ui::app::App;
-use wamon::ui::keys::Action;
+use wamon::monitor::{Action, Focus};
+use wamon::ui::App;
 
 const BUDGET: Duration = Duration::from_millis(5);
 const FILTER: &str = "type:text !me";
@@ -49,12 +49,12 @@ fn feed(
             let at = common::START_MS + *seq as i64;
             batch.push(common::ingest_item(*seq, at, t.body(copy)).into());
             if batch.len() == 256 {
-                app.ingest(&mut batch, at);
+                app.apply(&mut batch, at);
             }
         }
     }
     if !batch.is_empty() {
-        app.ingest(&mut batch, common::START_MS + *seq as i64);
+        app.apply(&mut batch, common::START_MS + *seq as i64);
     }
 }
 
@@ -103,13 +103,13 @@ fn main() {
     let t0 = Instant::now();
     feed(&mut app, &templates, 0..copies, &mut seq);
     let build = t0.elapsed();
-    let c = app.store.counters();
+    let c = app.monitor.store.counters();
     println!(
         "render: {} events ({} requests, {} messages, {} stream rows) built in {:.1} s",
         common::thousands(c.events),
         common::thousands(c.requests),
-        common::thousands(app.store.messages().len() as u64),
-        common::thousands(app.store.rows().len() as u64),
+        common::thousands(app.monitor.store.messages().len() as u64),
+        common::thousands(app.monitor.store.rows().len() as u64),
         build.as_secs_f64()
     );
     assert!(c.events >= target as u64);
@@ -117,19 +117,19 @@ fn main() {
     // The filter, as the filter bar applies it: a full rebuild of the view.
     let mut rebuilds = Vec::new();
     for _ in 0..3 {
-        app.filter = Filter::default();
-        app.view.invalidate();
-        app.refresh_view();
-        app.filter = Filter::parse(FILTER).expect("filter");
-        app.view.invalidate();
+        app.monitor.filter = Filter::default();
+        app.monitor.view.invalidate();
+        app.monitor.refresh_view();
+        app.monitor.filter = Filter::parse(FILTER).expect("filter");
+        app.monitor.view.invalidate();
         let t0 = Instant::now();
-        app.refresh_view();
+        app.monitor.refresh_view();
         rebuilds.push(t0.elapsed());
     }
-    let rows = app.view.rows.len();
+    let rows = app.monitor.view.rows.len();
     println!(
         "filter `{FILTER}`: rebuild over {} rows -> {} matching: {} ms (best of 3; not budgeted)",
-        common::thousands(app.store.rows().len() as u64),
+        common::thousands(app.monitor.store.rows().len() as u64),
         common::thousands(rows as u64),
         common::ms(*rebuilds.iter().min().expect("rounds")),
     );
@@ -148,11 +148,11 @@ fn main() {
     ok &= report("follow, nothing new", &idle);
     let now = common::START_MS + 10_000_000;
     let scroll = frames(&mut term, &mut app, n_frames, |app, _| {
-        app.act(Action::Up, now)
+        app.act(Action::Move(Focus::Stream, -1), now)
     });
     ok &= report("cursor up one row per frame", &scroll);
-    app.act(Action::Bottom, now);
-    app.follow = true;
+    app.act(Action::Bottom(Focus::Stream), now);
+    app.monitor.follow = true;
     // Live: one copy of the conversations (~per_copy events) before each frame.
     let mut next_copy = copies;
     let mut ingest_time = Duration::ZERO;
@@ -179,13 +179,14 @@ fn main() {
     // cap + cap/16 and evicts down to the cap (events, messages, rows, then the view's purge
     // and the raw store's forgetting). That batch and the frame after it.
     let cap = app
+        .monitor
         .store
         .max_events()
         .expect("the screen's store is capped");
-    let before = app.store.counters().evicted_events;
+    let before = app.monitor.store.counters().evicted_events;
     let mut crossing = Duration::ZERO;
     let mut batches = 0u32;
-    while app.store.counters().evicted_events == before {
+    while app.monitor.store.counters().evicted_events == before {
         let t0 = Instant::now();
         feed(&mut app, &templates, next_copy..next_copy + 1, &mut seq);
         crossing = t0.elapsed();
@@ -194,7 +195,7 @@ fn main() {
         assert!(batches < 10_000, "no eviction at a cap of {cap}");
     }
     let after = frames(&mut term, &mut app, 1, |_, _| {});
-    let evicted = app.store.counters().evicted_events - before;
+    let evicted = app.monitor.store.counters().evicted_events - before;
     println!(
         "eviction (not budgeted): the batch that crossed {} events evicted {} events and took {} ms \
          (ingest + eviction + view purge); the frame after it {} ms; now {} events held",
@@ -202,7 +203,7 @@ fn main() {
         common::thousands(evicted),
         common::ms(crossing),
         common::ms(after[0]),
-        common::thousands(app.store.events().len() as u64),
+        common::thousands(app.monitor.store.events().len() as u64),
     );
     // The last guard alone (part of every frame above), on the frame just drawn.
     let mut buf = term.backend().buffer().clone();

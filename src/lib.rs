@@ -25,6 +25,7 @@ pub mod json_tree;
 pub mod loader;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod ndjson;
 pub mod outbound;
 pub mod private_files;

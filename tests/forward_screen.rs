@@ -12,9 +12,10 @@ use std::sync::Arc;
 use wamon::envelope::Envelope;
 use wamon::forward::{ForwardRecord, ForwardStats};
 use wamon::ingest::{Forwarded, Item};
+use wamon::monitor::Focus;
 use wamon::outbound::{Answer, Failure};
 use wamon::run_info::{ForwardInfo, RunInfo};
-use wamon::ui::app::{App, Focus};
+use wamon::ui::App;
 
 const WAHA: &str = r#"{"event":"message","session":"default","payload":{"id":"false_111@c.us_A1","timestamp":1795262401,"from":"111@c.us","fromMe":false,"body":"order status?","_data":{"notifyName":"Ana"}}}"#;
 const WAHA2: &str = r#"{"event":"message","session":"default","payload":{"id":"false_111@c.us_A2","timestamp":1795262402,"from":"111@c.us","fromMe":false,"body":"hello?","_data":{"notifyName":"Ana"}}}"#;
@@ -77,7 +78,7 @@ fn rows_end_with_the_bots_answer_and_the_reply_view_shows_it_safely() {
             &Failure::Refused,
         )),
     ];
-    a.ingest(&mut batch, START_MS + 3000);
+    a.apply(&mut batch, START_MS + 3000);
     let screen = draw(&mut a);
     assert!(screen.contains("↪ 201 · 12 ms"), "{screen}");
     assert!(screen.contains("↪ ✗ refused"), "{screen}");
@@ -87,9 +88,9 @@ fn rows_end_with_the_bots_answer_and_the_reply_view_shows_it_safely() {
     );
 
     // The first row, its bot-reply view (the fifth view).
-    a.focus = Focus::Stream;
+    a.monitor.focus = Focus::Stream;
     key(&mut a, KeyCode::Home);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     for _ in 0..4 {
         key(&mut a, KeyCode::Char('v'));
     }
@@ -106,7 +107,7 @@ fn rows_end_with_the_bots_answer_and_the_reply_view_shows_it_safely() {
 fn without_forwarding_the_reply_view_says_how_to_turn_it_on() {
     let mut a = App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()));
     common::ingest(&mut a, [Envelope::post(1, START_MS + 1000, WAHA)]);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     for _ in 0..4 {
         key(&mut a, KeyCode::Char('v'));
     }

@@ -17,10 +17,10 @@ use std::sync::{Arc, OnceLock};
 use wamon::envelope::Envelope;
 use wamon::filter::Filter;
 use wamon::model::{Ack, Kind, MessageType, Provider};
+use wamon::monitor::raw::RawStore;
 use wamon::provider::normalize;
 use wamon::store::subject::RowSubject;
 use wamon::store::{Row, Store};
-use wamon::ui::raw::RawStore;
 
 /// A store and raw bodies holding every seed, and every row to match: the default stream's rows
 /// and each raw event.

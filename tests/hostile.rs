@@ -17,8 +17,9 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use wamon::envelope::Envelope;
 use wamon::model::{ChatId, ChatKind, Event, Kind, MessageType};
+use wamon::monitor::{DetailView, Focus};
 use wamon::run_info::RunInfo;
-use wamon::ui::app::{App, DetailView, Focus};
+use wamon::ui::App;
 
 const OSC52: &str = "\u{1b}]52;c;aGFja2Vk\u{7}";
 const CLEAR: &str = "\u{1b}[2J";
@@ -141,7 +142,7 @@ impl Screen {
         let now = START_MS + 10_000_000;
         // The walk moves the cursor and views by hand, not by keys: point the detail pane at
         // the selection as a key would (drawing does no loading of its own).
-        app.sync_detail();
+        app.sync();
         if intake_only && self.unguarded {
             let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
             t.draw(|f| wamon::ui::draw_unguarded(f, app, now)).unwrap();
@@ -176,17 +177,17 @@ impl Screen {
 
     /// `views` of every `step`-th stream row.
     fn rows(&mut self, app: &mut App, label: &str, step: usize, views: &[DetailView]) {
-        let n = app.view.rows.len();
+        let n = app.monitor.view.rows.len();
         assert!(n > 0, "{label}: no rows");
         for i in (0..n).step_by(step.max(1)).chain([n - 1]) {
-            app.stream_cursor = i;
-            app.follow = false;
+            app.monitor.stream_cursor = i;
+            app.monitor.follow = false;
             for &view in views {
-                app.detail.view = view;
+                app.monitor.detail.view = view;
                 self.frame(app, &format!("{label} row {i} {view:?}"), true);
             }
         }
-        app.detail.view = DetailView::Raw;
+        app.monitor.detail.view = DetailView::Raw;
         key(app, KeyCode::Char('G'));
     }
 
@@ -194,18 +195,18 @@ impl Screen {
     /// and the raw JSON of every `body_step`-th request.
     fn everything(&mut self, app: &mut App, step: usize, body_step: usize) {
         self.frame(app, "stream", true);
-        app.focus = Focus::Chats;
+        app.monitor.focus = Focus::Chats;
         self.frame(app, "chats focused", true);
         // Each chat on its own (its name is the stream's title).
-        let chats = app.chat_list().len();
+        let chats = app.monitor.chat_list().len();
         for c in 0..chats.min(40) {
-            app.focus = Focus::Chats;
-            app.chat_cursor = c;
+            app.monitor.focus = Focus::Chats;
+            app.monitor.chat_cursor = c;
             key(app, KeyCode::Enter);
             self.frame(app, &format!("chat {c}"), true);
             key(app, KeyCode::Esc);
         }
-        app.focus = Focus::Stream;
+        app.monitor.focus = Focus::Stream;
         self.rows(app, "messages", step, &ALL_VIEWS);
         key(app, KeyCode::Char('r'));
         self.rows(app, "raw events", step, &ALL_VIEWS);
@@ -228,7 +229,7 @@ fn hostile_strings_in_every_field_show_as_placeholders_everywhere() {
 
     // The filter bar with pasted escapes (not request data: the guard's job), then a filter
     // that matches the attack's text.
-    a.focus = Focus::Stream;
+    a.monitor.focus = Focus::Stream;
     key(&mut a, KeyCode::Char('/'));
     a.on_paste(&format!("{OSC52}{CLEAR}{CSI8}{RLO}"));
     s.frame(&mut a, "pasted filter", false);
@@ -237,13 +238,13 @@ fn hostile_strings_in_every_field_show_as_placeholders_everywhere() {
     type_text(&mut a, "aGFja2Vk");
     key(&mut a, KeyCode::Enter);
     s.frame(&mut a, "filtered by the attack's text", true);
-    assert!(!a.view.rows.is_empty());
+    assert!(!a.monitor.view.rows.is_empty());
 
     // A JSON search for it in the detail pane, stepping through matches, and copies (their
     // notices quote what was copied).
-    a.stream_cursor = a.view.rows.len() / 2;
-    a.follow = false;
-    a.focus = Focus::Detail;
+    a.monitor.stream_cursor = a.monitor.view.rows.len() / 2;
+    a.monitor.follow = false;
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "aGFja2Vk");
     s.frame(&mut a, "typing a JSON search", true);

@@ -11,8 +11,9 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::io::Write;
 use wamon::envelope::Envelope;
+use wamon::monitor::Focus;
 use wamon::run_info::RunInfo;
-use wamon::ui::app::{App, Focus};
+use wamon::ui::App;
 
 fn fixture() -> Vec<u8> {
     let path = concat!(
@@ -52,9 +53,13 @@ fn the_raw_view_and_body_search_read_the_decoded_body() {
     // The event id is only in the body, never in an event.
     type_text(&mut a, "evt_01jnqv8k2m3n4p5q6r7s8t9v0w");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.view.rows.len(), 1, "body search finds the decoded text");
+    assert_eq!(
+        a.monitor.view.rows.len(),
+        1,
+        "body search finds the decoded text"
+    );
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus, Focus::Detail);
     let text = screen(&mut a);
     assert!(
         text.contains("\"session\": \"default\"") || text.contains("\"session\":\"default\""),
@@ -68,7 +73,12 @@ fn the_raw_view_and_body_search_read_the_decoded_body() {
     });
     let headers = headers.expect("a view with the request's headers");
     assert!(headers.contains(" bytes (gzip)"), "{headers}");
-    let env = a.detail.env.clone().expect("a request in the detail pane");
+    let env = a
+        .monitor
+        .detail
+        .env
+        .clone()
+        .expect("a request in the detail pane");
     assert_eq!(env.seq, 1);
     assert_ne!(
         &env.body[..],

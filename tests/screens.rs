@@ -7,7 +7,7 @@ mod common;
 use common::{app, draw, feed};
 
 use common::{demo_bodies as all_demos, key, text_of, type_text, START_MS};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
@@ -15,8 +15,9 @@ use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
 use wamon::model::Provider;
+use wamon::monitor::{Focus, Mode};
 use wamon::run_info::RunInfo;
-use wamon::ui::app::{App, Focus, Mode};
+use wamon::ui::App;
 
 fn demo(provider: &str) -> Vec<Vec<u8>> {
     let text = wamon::demo_script::builtin("conversation", provider).unwrap();
@@ -84,9 +85,13 @@ fn what_the_receiver_turned_away_is_counted_on_the_status_bar() {
         !text.contains("off-token"),
         "nothing shown before it happens"
     );
-    a.info.stats.off_token.store(12, Ordering::Relaxed);
-    a.info.stats.bad_method.store(3, Ordering::Relaxed);
-    a.info.stats.timed_out.store(1100, Ordering::Relaxed);
+    a.monitor.info.stats.off_token.store(12, Ordering::Relaxed);
+    a.monitor.info.stats.bad_method.store(3, Ordering::Relaxed);
+    a.monitor
+        .info
+        .stats
+        .timed_out
+        .store(1100, Ordering::Relaxed);
     let text = text_of(draw(&mut a, 160, 24).backend().buffer());
     for want in ["12 off-token", "3 bad method", "1,100 conns dropped"] {
         assert!(text.contains(want), "{want}: {text}");
@@ -104,8 +109,12 @@ fn populated_from_every_provider() {
         assert!(text.contains(&format!(" {p} ")), "no {p} row");
     }
     // ...and every provider reached the store.
-    let providers: std::collections::HashSet<_> =
-        a.store.messages().map(|(_, m)| m.provider).collect();
+    let providers: std::collections::HashSet<_> = a
+        .monitor
+        .store
+        .messages()
+        .map(|(_, m)| m.provider)
+        .collect();
     assert_eq!(
         providers.len(),
         wamon::demo_script::providers("conversation").len()
@@ -182,7 +191,7 @@ fn typing_a_valid_filter_narrows_the_stream() {
     feed(&mut a, &demo("waha"));
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:bruno");
-    assert_eq!(a.mode, Mode::Filter);
+    assert_eq!(a.monitor.mode, Mode::Filter);
     let t = draw(&mut a, 120, 16);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("1 match"), "{text}");
@@ -208,8 +217,8 @@ fn an_invalid_filter_turns_the_border_red_and_keeps_the_last_valid_one() {
     insta::assert_snapshot!(t.backend());
     // Esc restores the filter the bar was opened with (none).
     key(&mut a, KeyCode::Esc);
-    assert!(a.filter.is_empty());
-    assert_eq!(a.mode, Mode::Normal);
+    assert!(a.monitor.filter.is_empty());
+    assert_eq!(a.monitor.mode, Mode::Normal);
 }
 
 #[test]
@@ -227,7 +236,7 @@ fn the_help_overlay_lists_the_key_table() {
     }
     insta::assert_snapshot!(t.backend());
     key(&mut a, KeyCode::Char('x'));
-    assert_eq!(a.mode, Mode::Normal);
+    assert_eq!(a.monitor.mode, Mode::Normal);
 }
 
 #[test]
@@ -238,7 +247,7 @@ fn the_detail_pane_on_a_poll() {
     type_text(&mut a, "type:poll");
     key(&mut a, KeyCode::Enter);
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus, Focus::Detail);
     let t = draw(&mut a, 170, 40);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("\"pollName\": \"Ship on Friday?\""), "{text}");
@@ -264,7 +273,7 @@ fn the_ticks_view_counts_the_statuses_it_does_not_keep() {
     }
     feed(&mut a, &bodies);
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus, Focus::Detail);
     for _ in 0..3 {
         key(&mut a, KeyCode::Char('v'));
     }
@@ -306,21 +315,21 @@ fn a_narrow_terminal_collapses_to_the_focused_pane() {
 fn opening_a_chat_shows_it_alone_and_esc_goes_back() {
     let mut a = app();
     feed(&mut a, &all_demos());
-    a.focus = Focus::Chats;
-    let list = a.chat_list();
+    a.monitor.focus = Focus::Chats;
+    let list = a.monitor.chat_list();
     let dev = list
         .iter()
-        .position(|&c| a.store.chats().get(c).title() == "Dev group")
+        .position(|&c| a.monitor.store.chats().get(c).title() == "Dev group")
         .expect("a Dev group chat");
-    a.chat_cursor = dev;
+    a.monitor.chat_cursor = dev;
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.focus, Focus::Stream);
+    assert_eq!(a.monitor.focus, Focus::Stream);
     let t = draw(&mut a, 140, 30);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("Stream · Dev group"), "{text}");
     assert!(!text.contains("blue jacket"));
     key(&mut a, KeyCode::Esc);
-    assert!(a.chat.is_none());
+    assert!(a.monitor.chat.is_none());
 }
 
 /// The WAHA demo's second session: Gerald writing to two numbers is two chats, each labelled
@@ -333,17 +342,18 @@ fn the_same_customer_on_two_accounts_is_two_chats_that_say_whose() {
     let text = text_of(t.backend().buffer());
     assert!(text.contains("Gerald ·default"), "{text}");
     assert!(text.contains("Gerald ·support"), "{text}");
-    a.focus = Focus::Chats;
+    a.monitor.focus = Focus::Chats;
     let support = a
+        .monitor
         .chat_list()
         .iter()
         .position(|&c| {
-            let chats = a.store.chats();
+            let chats = a.monitor.store.chats();
             chats.get(c).title() == "Gerald"
-                && a.store.account(chats.get(c).account) == Some("support")
+                && a.monitor.store.account(chats.get(c).account) == Some("support")
         })
         .expect("Gerald's chat in the support session");
-    a.chat_cursor = support;
+    a.monitor.chat_cursor = support;
     key(&mut a, KeyCode::Enter);
     let t = draw(&mut a, 140, 30);
     let text = text_of(t.backend().buffer());
@@ -386,12 +396,13 @@ fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
             ),
         ],
     );
-    assert_eq!(a.chat_list().len(), 2);
-    a.focus = Focus::Chats;
-    a.chat_cursor = a
+    assert_eq!(a.monitor.chat_list().len(), 2);
+    a.monitor.focus = Focus::Chats;
+    a.monitor.chat_cursor = a
+        .monitor
         .chat_list()
         .iter()
-        .position(|&c| a.store.chats().get(c).id.as_str() == "777@lid")
+        .position(|&c| a.monitor.store.chats().get(c).id.as_str() == "777@lid")
         .unwrap();
     key(&mut a, KeyCode::Enter);
     let text = text_of(draw(&mut a, 140, 16).backend().buffer());
@@ -407,9 +418,9 @@ fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
             "the pair",
         )],
     );
-    assert_eq!(a.chat_list().len(), 1);
-    let phone = a.chat_list()[0];
-    assert_eq!(a.chat, Some(phone));
+    assert_eq!(a.monitor.chat_list().len(), 1);
+    let phone = a.monitor.chat_list()[0];
+    assert_eq!(a.monitor.chat, Some(phone));
     let text = text_of(draw(&mut a, 140, 16).backend().buffer());
     for t in [
         "under the lid",
@@ -452,7 +463,7 @@ fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
     });
     feed(&mut a, &texts(0..30));
     let text = text_of(draw(&mut a, 140, 30).backend().buffer());
-    let evicted = a.store.counters().evicted_events;
+    let evicted = a.monitor.store.counters().evicted_events;
     assert!(evicted >= 9, "{evicted}");
     assert!(text.contains(&format!("{evicted} evicted")), "{text}");
     assert!(text.contains("text number 29") && !text.contains("text number 0 "));
@@ -460,21 +471,28 @@ fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
     for _ in 0..3 {
         key(&mut a, KeyCode::Char('k'));
     }
-    let selected = a.selected_row().unwrap();
+    let selected = a.monitor.selected_row().unwrap();
     feed(&mut a, &texts(30..45));
-    assert!(a.store.counters().evicted_events > evicted);
-    assert_eq!(a.selected_row(), Some(selected));
+    assert!(a.monitor.store.counters().evicted_events > evicted);
+    assert_eq!(a.monitor.selected_row(), Some(selected));
     // Paused on the oldest row, which then goes: the cursor lands on the oldest row left, and
     // the detail pane follows it.
     key(&mut a, KeyCode::Char('g'));
     let _ = draw(&mut a, 140, 30);
-    let oldest = a.selected_row().unwrap();
+    let oldest = a.monitor.selected_row().unwrap();
     feed(&mut a, &texts(45..70));
-    assert!(!a.store.has_row(oldest));
-    assert_eq!(a.stream_cursor, 0);
-    assert_eq!(a.selected_row(), a.view.rows.first().copied());
+    assert!(!a.monitor.store.has_row(oldest));
+    assert_eq!(a.monitor.stream_cursor, 0);
+    assert_eq!(
+        a.monitor.selected_row(),
+        a.monitor.view.rows.first().copied()
+    );
     let text = text_of(draw(&mut a, 140, 30).backend().buffer());
-    assert!(a.detail.row.is_some_and(|r| a.store.has_row(r)));
+    assert!(a
+        .monitor
+        .detail
+        .row
+        .is_some_and(|r| a.monitor.store.has_row(r)));
     assert!(text.contains("text number 69"), "{text}");
 }
 
@@ -492,15 +510,31 @@ fn a_filtered_chat_list_forgets_chats_whose_matches_were_evicted() {
     feed(&mut a, &[meta_text("wamid.A1", "16505550001", "alpha")]);
     feed(&mut a, &texts(0..4));
     let chat_a = a
+        .monitor
         .store
         .chats()
         .index_of(&wamon::model::ChatId::parse("16505550001").unwrap());
-    assert_eq!(a.chat_list(), chat_a.into_iter().collect::<Vec<_>>());
+    assert_eq!(
+        a.monitor.chat_list(),
+        chat_a.into_iter().collect::<Vec<_>>()
+    );
     feed(&mut a, &[meta_text("wamid.A2", "16505550001", "beta")]);
     feed(&mut a, &texts(4..16));
-    assert!(a.store.find_message(Provider::Meta, "wamid.A1").is_none());
-    assert!(a.store.find_message(Provider::Meta, "wamid.A2").is_some());
-    assert!(a.chat_list().is_empty(), "{:?}", a.chat_list());
+    assert!(a
+        .monitor
+        .store
+        .find_message(Provider::Meta, "wamid.A1")
+        .is_none());
+    assert!(a
+        .monitor
+        .store
+        .find_message(Provider::Meta, "wamid.A2")
+        .is_some());
+    assert!(
+        a.monitor.chat_list().is_empty(),
+        "{:?}",
+        a.monitor.chat_list()
+    );
 }
 
 #[test]
@@ -508,13 +542,17 @@ fn moving_up_pauses_follow_and_counts_new_rows() {
     let mut a = app();
     feed(&mut a, &demo("waha"));
     key(&mut a, KeyCode::Char('k'));
-    assert!(!a.follow);
+    assert!(!a.monitor.follow);
     feed(&mut a, &demo("whapi"));
     let t = draw(&mut a, 140, 20);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("paused ·") && text.contains(" new"), "{text}");
     key(&mut a, KeyCode::Char('G'));
-    assert!(a.follow);
+    assert!(a.monitor.follow);
+}
+
+fn down() -> MouseEventKind {
+    MouseEventKind::Down(crossterm::event::MouseButton::Left)
 }
 
 #[test]
@@ -523,26 +561,23 @@ fn clicks_select_rows_and_the_wheel_scrolls() {
     feed(&mut a, &all_demos());
     let _ = draw(&mut a, 170, 40);
     // Click the second chat row (row 0 is the top border).
-    let chats = a.areas.chats.unwrap();
-    a.click(chats.x + 2, chats.y + 2, |_| None);
-    assert_eq!(a.focus, Focus::Chats);
-    assert_eq!(a.chat_cursor, 1);
+    let chats = a.screen.areas.chats.unwrap();
+    a.on_mouse(down(), chats.x + 2, chats.y + 2, START_MS);
+    assert_eq!(a.monitor.focus, Focus::Chats);
+    assert_eq!(a.monitor.chat_cursor, 1);
     // Click a stream row: the hit test maps it to that row and pauses follow.
     let _ = draw(&mut a, 170, 40);
-    let (top, _, row) = a.stream_hits[1];
-    let stream = a.areas.stream.unwrap();
-    let hits = a.stream_hits.clone();
-    a.click(stream.x + 3, top, |y| {
-        hits.iter().find(|(t, b, _)| y >= *t && y < *b).map(|h| h.2)
-    });
-    assert_eq!(a.focus, Focus::Stream);
-    assert_eq!(a.stream_cursor, row);
-    assert!(!a.follow);
+    let (top, _, row) = a.screen.stream.hits[1];
+    let stream = a.screen.areas.stream.unwrap();
+    a.on_mouse(down(), stream.x + 3, top, START_MS);
+    assert_eq!(a.monitor.focus, Focus::Stream);
+    assert_eq!(a.monitor.stream_cursor, row);
+    assert!(!a.monitor.follow);
     // The wheel scrolls the pane under the pointer without moving the focus.
-    a.focus = Focus::Detail;
-    a.wheel(stream.x + 3, top, -3);
-    assert_eq!(a.stream_cursor, row - 3);
-    assert_eq!(a.focus, Focus::Detail);
+    a.monitor.focus = Focus::Detail;
+    a.on_mouse(MouseEventKind::ScrollUp, stream.x + 3, top, START_MS);
+    assert_eq!(a.monitor.stream_cursor, row - 3);
+    assert_eq!(a.monitor.focus, Focus::Detail);
 }
 
 #[test]
@@ -550,12 +585,12 @@ fn ctrl_c_quits_even_while_typing_a_filter() {
     let mut a = app();
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "type:");
-    assert_eq!(a.mode, Mode::Filter);
+    assert_eq!(a.monitor.mode, Mode::Filter);
     a.on_key(
         KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         START_MS,
     );
-    assert!(a.quit);
+    assert!(a.monitor.quit);
 }
 
 #[test]
@@ -573,7 +608,7 @@ fn tiny_terminals_never_panic() {
         (119, 6),
     ] {
         for focus in [Focus::Chats, Focus::Stream, Focus::Detail] {
-            a.focus = focus;
+            a.monitor.focus = focus;
             let _ = draw(&mut a, w, h);
             key(&mut a, KeyCode::Char('?'));
             let _ = draw(&mut a, w, h);
@@ -597,14 +632,14 @@ fn the_help_overlay_scrolls_on_a_small_terminal() {
     for _ in 0..40 {
         key(&mut a, KeyCode::Char('j'));
     }
-    assert_eq!(a.mode, Mode::Help);
+    assert_eq!(a.monitor.mode, Mode::Help);
     let t = draw(&mut a, 80, 24);
     let last = text_of(t.backend().buffer());
     assert!(last.contains("Filter language"), "{last}");
     assert!(last.contains("any key closes this"));
     key(&mut a, KeyCode::Char('q'));
-    assert_eq!(a.mode, Mode::Normal);
-    assert!(!a.quit, "q closes the overlay first");
+    assert_eq!(a.monitor.mode, Mode::Normal);
+    assert!(!a.monitor.quit, "q closes the overlay first");
 }
 
 #[test]
@@ -670,14 +705,14 @@ fn the_hints_lead_with_help_and_shorten_before_they_vanish() {
     let mut a = app();
     feed(&mut a, &demo("waha"));
     for focus in [Focus::Chats, Focus::Stream, Focus::Detail] {
-        a.focus = focus;
+        a.monitor.focus = focus;
         for w in [80, 100, 120, 160, 200] {
             let line = status_line(&draw(&mut a, w, 30));
             assert!(line.contains("│ ? help"), "{focus:?} at {w}: {line:?}");
         }
     }
     // At 120 columns the status leaves little room: the other hints are there, as keys alone.
-    a.focus = Focus::Stream;
+    a.monitor.focus = Focus::Stream;
     let line = status_line(&draw(&mut a, 120, 30));
     assert!(
         line.trim_end().ends_with("│ ? help q Tab c/Esc /"),
@@ -719,7 +754,7 @@ fn refused_verify(seq: u64) -> Envelope {
 fn a_refused_verify_request_is_a_rejected_row_and_is_counted() {
     let mut a = app();
     common::ingest(&mut a, [refused_verify(1)]);
-    a.focus = Focus::Stream;
+    a.monitor.focus = Focus::Stream;
     key(&mut a, KeyCode::Char('g'));
     let t = draw(&mut a, 260, 20);
     let text = text_of(t.backend().buffer());
@@ -738,14 +773,14 @@ fn a_refused_verify_request_is_a_rejected_row_and_is_counted() {
 #[test]
 fn without_colour_selection_focus_and_read_ticks_still_show() {
     let mut a = app();
-    a.info.no_color = true;
+    a.monitor.info.no_color = true;
     let mut bodies = Vec::new();
     for (id, ack, name) in [("TD", 2, "DEVICE"), ("TR", 3, "READ")] {
         bodies.push(waha_out(id, &format!("this one is {name}")));
         bodies.push(waha_ack(id, ack, name));
     }
     feed(&mut a, &bodies);
-    a.focus = Focus::Stream;
+    a.monitor.focus = Focus::Stream;
     let t = draw(&mut a, 100, 12);
     let buf = t.backend().buffer();
     // No colour anywhere.
@@ -790,11 +825,11 @@ fn ctrl_l_repaints_from_any_mode() {
     let mut a = app();
     let ctrl_l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL);
     a.on_key(ctrl_l, START_MS);
-    assert!(a.repaint);
-    a.repaint = false;
+    assert!(a.screen.repaint);
+    a.screen.repaint = false;
     key(&mut a, KeyCode::Char('/'));
     a.on_key(ctrl_l, START_MS);
-    assert!(a.repaint && a.mode == Mode::Filter);
+    assert!(a.screen.repaint && a.monitor.mode == Mode::Filter);
 }
 
 #[test]

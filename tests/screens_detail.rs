@@ -14,7 +14,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use serde_json::json;
 use wamon::envelope::Envelope;
-use wamon::ui::app::Focus;
+use wamon::monitor::Focus;
 
 /// A WAHA message sent (`from_me`) or received in one chat.
 fn waha_msg(id: &str, from_me: bool, body: &str) -> Vec<u8> {
@@ -63,7 +63,7 @@ fn a_long_text_wraps_with_w_and_a_search_hit_past_the_edge_is_shown() {
     let text = long_text();
     assert!(text.len() > 3400);
     feed(&mut a, &[waha_msg("A", true, &text)]);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "finalword");
     key(&mut a, KeyCode::Enter);
@@ -97,7 +97,7 @@ fn a_rejection_reason_wraps_in_the_headers_view() {
     env.status = 401;
     env.note = Some(reason.into());
     common::ingest(&mut a, [env]);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('v'));
     key(&mut a, KeyCode::Char('v'));
     let t = draw(&mut a, 100, 24);
@@ -114,10 +114,10 @@ fn a_rejection_reason_wraps_in_the_headers_view() {
 fn esc_clears_the_detail_search_before_leaving_the_chat() {
     let mut a = app();
     feed(&mut a, &[waha_msg("A", true, "hello")]);
-    a.focus = Focus::Chats;
+    a.monitor.focus = Focus::Chats;
     key(&mut a, KeyCode::Enter);
-    assert!(a.chat.is_some());
-    a.focus = Focus::Detail;
+    assert!(a.monitor.chat.is_some());
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "hello");
     key(&mut a, KeyCode::Enter);
@@ -125,16 +125,16 @@ fn esc_clears_the_detail_search_before_leaving_the_chat() {
     assert!(screen.contains("/hello 1/1"), "{screen}");
     key(&mut a, KeyCode::Esc);
     assert!(
-        a.chat.is_some(),
+        a.monitor.chat.is_some(),
         "Esc left the chat while a search was active"
     );
-    assert!(a.search_query.is_empty());
+    assert!(a.monitor.search_query.is_empty());
     let t = draw(&mut a, 200, 20);
     let screen = text_of(t.backend().buffer());
     assert!(!screen.contains("/hello"), "{screen}");
     assert_eq!(current_hit(t.backend().buffer()), "");
     key(&mut a, KeyCode::Esc);
-    assert!(a.chat.is_none());
+    assert!(a.monitor.chat.is_none());
 }
 
 /// #14: `"fromMe": true`, as the raw view shows it, is found: a phrase matches across a key
@@ -143,7 +143,7 @@ fn esc_clears_the_detail_search_before_leaving_the_chat() {
 fn a_phrase_across_a_key_and_its_value_is_found() {
     let mut a = app();
     feed(&mut a, &[waha_msg("A", true, "hello")]);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "\"fromMe\": true");
     key(&mut a, KeyCode::Enter);
@@ -161,14 +161,14 @@ fn y_copies_a_strings_value() {
     let mut a = app();
     let body = "ok \u{1f44d}\u{1f3ff} \"quoted\"";
     feed(&mut a, &[waha_msg("A", true, body)]);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "\"body\":");
     key(&mut a, KeyCode::Enter);
     draw(&mut a, 120, 30);
-    a.pending_osc.clear();
+    a.screen.pending_osc.clear();
     key(&mut a, KeyCode::Char('y'));
-    let osc = a.pending_osc.last().expect("a copy");
+    let osc = a.screen.pending_osc.last().expect("a copy");
     let b64 = osc
         .strip_prefix("\x1b]52;c;")
         .and_then(|s| s.strip_suffix('\x07'))
@@ -184,7 +184,7 @@ fn y_copies_a_strings_value() {
 fn the_headers_view_counts_one_byte() {
     let mut a = app();
     feed(&mut a, &[b"x".to_vec()]);
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('v'));
     key(&mut a, KeyCode::Char('v'));
     let screen = text_of(draw(&mut a, 160, 20).backend().buffer());
@@ -210,9 +210,9 @@ fn the_other_views_draw_emoji_sequences_as_the_terminal_does() {
             waha_reaction("A", "\u{1f44d}\u{1f3fd}"),
         ],
     );
-    a.focus = Focus::Stream;
+    a.monitor.focus = Focus::Stream;
     key(&mut a, KeyCode::Char('g'));
-    a.focus = Focus::Detail;
+    a.monitor.focus = Focus::Detail;
     // The normalised event, the headers and the ticks (with the reaction).
     for view in ["normalised", "headers", "ticks"] {
         key(&mut a, KeyCode::Char('v'));

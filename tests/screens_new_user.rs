@@ -16,8 +16,9 @@ use std::sync::Arc;
 use wamon::envelope::Envelope;
 use wamon::ingest::{Ingest, Item};
 use wamon::model::ChatId;
+use wamon::monitor::{Focus, Mode};
 use wamon::store::Row;
-use wamon::ui::app::{App, Focus, Mode};
+use wamon::ui::App;
 
 /// A Meta text from `from` whose profile name is `name`.
 fn meta_text(id: &str, from: &str, name: &str, body: &str) -> Vec<u8> {
@@ -82,9 +83,10 @@ fn column_of(buf: &Buffer, needle: &str) -> Option<u16> {
 }
 
 fn chat_named(app: &App, name: &str) -> usize {
-    app.chat_list()
+    app.monitor
+        .chat_list()
         .into_iter()
-        .find(|&c| app.store.chats().title(c) == name)
+        .find(|&c| app.monitor.store.chats().title(c) == name)
         .unwrap_or_else(|| panic!("no chat {name}"))
 }
 
@@ -101,18 +103,18 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &mut a,
         &[meta_text("wamid.B", "16505550002", "Bruno", "from bruno")],
     );
-    a.focus = Focus::Chats;
+    a.monitor.focus = Focus::Chats;
     // Newest first: Bruno, Alice. Down to Alice.
     key(&mut a, KeyCode::Char('j'));
     let alice = chat_named(&a, "Alice");
-    assert_eq!(a.chat_list()[a.chat_cursor], alice);
+    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor], alice);
     feed(
         &mut a,
         &[meta_text("wamid.C", "16505550003", "Carla", "from carla")],
     );
-    assert_eq!(a.chat_list()[0], chat_named(&a, "Carla"));
+    assert_eq!(a.monitor.chat_list()[0], chat_named(&a, "Carla"));
     assert_eq!(
-        a.chat_list()[a.chat_cursor],
+        a.monitor.chat_list()[a.monitor.chat_cursor],
         alice,
         "the cursor moved off Alice"
     );
@@ -121,7 +123,7 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &mut a,
         &[meta_text("wamid.A2", "16505550001", "Alice", "again")],
     );
-    assert_eq!(a.chat_cursor, 0);
+    assert_eq!(a.monitor.chat_cursor, 0);
     let t = draw(&mut a, 100, 12);
     insta::assert_snapshot!(t.backend());
     feed(
@@ -129,14 +131,14 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &[meta_text("wamid.D", "16505550004", "Dora", "from dora")],
     );
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.chat, Some(alice));
+    assert_eq!(a.monitor.chat, Some(alice));
     // A filter that hides chats above it keeps the cursor on it too.
     key(&mut a, KeyCode::Esc);
-    a.focus = Focus::Chats;
+    a.monitor.focus = Focus::Chats;
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:alice|bruno");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.chat_list()[a.chat_cursor], alice);
+    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor], alice);
 }
 
 /// #3 (and Ctrl-U): Enter on an invalid filter puts back the filter applied before the bar
@@ -148,22 +150,22 @@ fn enter_on_an_invalid_filter_keeps_the_filter_applied_before() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:bruno");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.filter.source(), "from:bruno");
+    assert_eq!(a.monitor.filter.source(), "from:bruno");
     key(&mut a, KeyCode::Char('/'));
     // Ctrl-U clears the line (the empty filter applies while typing).
     a.on_key(
         KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
         START_MS,
     );
-    assert!(a.filter.is_empty(), "{}", a.filter.source());
+    assert!(a.monitor.filter.is_empty(), "{}", a.monitor.filter.source());
     // `kind` is a valid word, so it applies live; `kind:` is not.
     type_text(&mut a, "kind:");
-    assert_eq!(a.filter.source(), "kind");
-    assert!(a.filter_error.is_some());
+    assert_eq!(a.monitor.filter.source(), "kind");
+    assert!(a.monitor.filter_error.is_some());
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.mode, Mode::Normal);
-    assert_eq!(a.filter.source(), "from:bruno");
-    let said = &a.toast.as_ref().unwrap().0;
+    assert_eq!(a.monitor.mode, Mode::Normal);
+    assert_eq!(a.monitor.filter.source(), "from:bruno");
+    let said = &a.monitor.toast.as_ref().unwrap().0;
     assert_eq!(
         said,
         "not applied (\"kind:\" needs a value like message or status): kept the filter from:bruno"
@@ -181,8 +183,14 @@ fn enter_on_an_invalid_filter_keeps_the_filter_applied_before() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "|");
     key(&mut a, KeyCode::Enter);
-    assert!(a.filter.is_empty());
-    assert!(a.toast.as_ref().unwrap().0.contains("kept no filter"));
+    assert!(a.monitor.filter.is_empty());
+    assert!(a
+        .monitor
+        .toast
+        .as_ref()
+        .unwrap()
+        .0
+        .contains("kept no filter"));
 }
 
 /// #4: a lone `|` says what is wrong with it, not "empty quotes".
@@ -255,10 +263,11 @@ fn kind_terms_match_the_messages_their_events_reached() {
         ],
     );
     let k1 = *a
+        .monitor
         .view
         .rows
         .iter()
-        .find(|r| matches!(r, Row::Message(i) if a.store.message(*i).text.as_deref() == Some("acked and liked")))
+        .find(|r| matches!(r, Row::Message(i) if a.monitor.store.message(*i).text.as_deref() == Some("acked and liked")))
         .unwrap();
     for f in ["kind:status", "kind:reaction", "kind:reaction|poll_vote"] {
         key(&mut a, KeyCode::Char('/'));
@@ -268,18 +277,18 @@ fn kind_terms_match_the_messages_their_events_reached() {
         );
         type_text(&mut a, f);
         key(&mut a, KeyCode::Enter);
-        assert_eq!(a.view.rows, vec![k1], "{f}");
+        assert_eq!(a.monitor.view.rows, vec![k1], "{f}");
     }
     let text = text_of(draw(&mut a, 120, 10).backend().buffer());
     assert!(text.contains("acked and liked") && !text.contains("left alone"));
     assert!(text.contains("1 match"), "{text}");
     // Under `r`: the events themselves.
     key(&mut a, KeyCode::Char('r'));
-    assert_eq!(a.view.rows.len(), 1);
-    let Row::Event(e) = a.view.rows[0] else {
-        panic!("{:?}", a.view.rows)
+    assert_eq!(a.monitor.view.rows.len(), 1);
+    let Row::Event(e) = a.monitor.view.rows[0] else {
+        panic!("{:?}", a.monitor.view.rows)
     };
-    assert_eq!(a.store.event(e).kind, wamon::model::Kind::Reaction);
+    assert_eq!(a.monitor.store.event(e).kind, wamon::model::Kind::Reaction);
     // `kind:message` still finds both messages, not the status or the reaction.
     key(&mut a, KeyCode::Char('r'));
     key(&mut a, KeyCode::Char('/'));
@@ -289,7 +298,7 @@ fn kind_terms_match_the_messages_their_events_reached() {
     );
     type_text(&mut a, "kind:message");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.view.rows.len(), 2);
+    assert_eq!(a.monitor.view.rows.len(), 2);
 }
 
 /// #14: counts take the singular for one, on the status bar and in titles.
@@ -335,12 +344,12 @@ fn loaded_events_do_not_count_toward_the_rate() {
         })
     };
     let mut batch: Vec<Item> = (1..=500).map(|s| item(s, true)).collect();
-    a.ingest(&mut batch, START_MS);
-    assert_eq!(a.store.counters().events, 500);
-    assert_eq!(a.rate(START_MS + 1000), 0.0);
+    a.apply(&mut batch, START_MS);
+    assert_eq!(a.monitor.store.counters().events, 500);
+    assert_eq!(a.monitor.rate(START_MS + 1000), 0.0);
     let mut batch: Vec<Item> = (501..=510).map(|s| item(s, false)).collect();
-    a.ingest(&mut batch, START_MS);
-    assert_eq!(a.rate(START_MS + 1000), 2.0);
+    a.apply(&mut batch, START_MS);
+    assert_eq!(a.monitor.rate(START_MS + 1000), 2.0);
 }
 
 /// #14: a phrase as the pretty raw view shows it finds the compact body it came from.
@@ -366,7 +375,10 @@ fn a_phrase_finds_json_across_punctuation_and_spaces() {
         );
         type_text(&mut a, f);
         key(&mut a, KeyCode::Enter);
-        assert!(a.filter_error.is_none() && a.filter.source() == f, "{f}");
+        assert!(
+            a.monitor.filter_error.is_none() && a.monitor.filter.source() == f,
+            "{f}"
+        );
         let text = text_of(draw(&mut a, 120, 10).backend().buffer());
         assert!(
             text.contains("mine") && !text.contains("theirs"),
@@ -387,11 +399,12 @@ fn a_row_names_the_sender_as_the_chat_list_does() {
         ],
     );
     let chat = a
+        .monitor
         .store
         .chats()
         .index_of(&ChatId::parse("5511988881111@c.us").unwrap())
         .unwrap();
-    assert_eq!(a.store.chats().title(chat), "Gerald");
+    assert_eq!(a.monitor.store.chats().title(chat), "Gerald");
     let t = draw(&mut a, 120, 10);
     let text = text_of(t.backend().buffer());
     assert!(!text.contains("+55119888"), "{text}");
@@ -404,5 +417,5 @@ fn a_row_names_the_sender_as_the_chat_list_does() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:gerald");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.view.rows.len(), 2);
+    assert_eq!(a.monitor.view.rows.len(), 2);
 }

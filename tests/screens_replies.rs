@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use serde_json::json;
 use wamon::envelope::Envelope;
 use wamon::run_info::RunInfo;
-use wamon::ui::app::App;
+use wamon::ui::App;
 
 fn waha_in(id: &str, body: &str) -> Vec<u8> {
     json!({"event":"message","session":"default","engine":"WEBJS","payload":{

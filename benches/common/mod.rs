@@ -171,10 +171,10 @@ pub fn ingest_item(seq: u64, at_ms: i64, body: Vec<u8>) -> wamon::ingest::Ingest
 
 /// A screen state with no capture file, as the benches draw it, holding up to `max_events`
 /// (`--max-events`).
-pub fn app(max_events: usize) -> wamon::ui::app::App {
+pub fn app(max_events: usize) -> wamon::ui::App {
     let mut info = wamon::run_info::RunInfo::new("127.0.0.1:8080".parse().expect("addr"));
     info.max_events = max_events;
-    wamon::ui::app::App::new(info)
+    wamon::ui::App::new(info)
 }
 
 /// Bytes of text the store shows (message texts and senders, event texts and errors, chat
@@ -201,7 +201,7 @@ pub fn shown_text_bytes(store: &wamon::store::Store) -> usize {
 
 /// A screen state holding about `target` events of the demo conversations (every provider,
 /// message ids rewritten per copy), with room for all of them: no eviction while measuring.
-pub fn app_with_events(target: u64) -> wamon::ui::app::App {
+pub fn app_with_events(target: u64) -> wamon::ui::App {
     let templates = templates();
     let copies = target.div_ceil(events_per_copy(&templates) as u64);
     let mut app = app(2 * target as usize);
@@ -212,7 +212,7 @@ pub fn app_with_events(target: u64) -> wamon::ui::app::App {
             seq += 1;
             batch.push(ingest_item(seq, START_MS + seq as i64, t.body(copy)).into());
         }
-        app.ingest(&mut batch, START_MS);
+        app.apply(&mut batch, START_MS);
     }
     app
 }

@@ -19,6 +19,7 @@
 //! Core module: pure functions, no I/O.
 
 pub mod body;
+pub mod count;
 pub mod envelope;
 pub mod event;
 pub mod form;

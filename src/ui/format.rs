@@ -53,23 +53,7 @@ pub fn clock_short(ms: i64, offset_s: i32) -> String {
     clock(ms, offset_s)[..5].to_owned()
 }
 
-/// 1234567 → "1,234,567".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// "1 event", "1,234 events": a count with its noun, singular for one.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
+pub use crate::display::count::{plural, thousands};
 
 /// `s` fitted to `width` display columns and padded with spaces to exactly that width (Rust's
 /// `{:<w$}` pads by characters, which pushes wide characters like CJK past their column).

@@ -3,9 +3,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Something the user asked for.
+/// What a key is bound to. The screen carries out those that move its own widgets (the JSON
+/// viewer, the help overlay, a repaint) and turns the rest into the monitor's actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+pub enum Command {
     Quit,
     FocusNext,
     FocusPrev,
@@ -89,7 +90,7 @@ pub struct Binding {
     pub keys: &'static [Key],
     /// How the keys are written in help and hints.
     pub label: &'static str,
-    pub action: Action,
+    pub action: Command,
     pub help: &'static str,
     /// Shown in the status bar when its pane is focused.
     pub hint: bool,
@@ -99,7 +100,7 @@ const fn b(
     scope: Scope,
     keys: &'static [Key],
     label: &'static str,
-    action: Action,
+    action: Command,
     help: &'static str,
     hint: bool,
 ) -> Binding {
@@ -113,7 +114,7 @@ const fn b(
     }
 }
 
-use Action as A;
+use Command as A;
 use Scope as S;
 
 /// Every key wamon knows. Pane scopes are consulted before global ones.
@@ -398,7 +399,7 @@ fn matches(key: &Key, ev: &KeyEvent) -> bool {
 }
 
 /// The action `ev` means in `scope` (pane bindings first, then global ones).
-pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Action> {
+pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Command> {
     KEYMAP
         .iter()
         .filter(|bnd| bnd.scope == scope)
@@ -414,7 +415,7 @@ pub fn hints(scope: Scope) -> Vec<(&'static str, &'static str)> {
         .iter()
         .filter(|bnd| bnd.hint && (bnd.scope == scope || bnd.scope == Scope::Global))
         .collect();
-    hints.sort_by_key(|bnd| bnd.action != Action::Help);
+    hints.sort_by_key(|bnd| bnd.action != Command::Help);
     hints.iter().map(|bnd| (bnd.label, bnd.help)).collect()
 }
 
@@ -438,6 +439,16 @@ pub fn help_sections() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)>
     .collect()
 }
 
+impl From<crate::monitor::Focus> for Scope {
+    fn from(f: crate::monitor::Focus) -> Scope {
+        match f {
+            crate::monitor::Focus::Chats => Scope::Chats,
+            crate::monitor::Focus::Stream => Scope::Stream,
+            crate::monitor::Focus::Detail => Scope::Detail,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,29 +460,29 @@ mod tests {
     #[test]
     fn pane_bindings_win_over_global_ones() {
         let slash = key(KeyCode::Char('/'), KeyModifiers::NONE);
-        assert_eq!(lookup(Scope::Stream, &slash), Some(Action::OpenFilter));
-        assert_eq!(lookup(Scope::Detail, &slash), Some(Action::Search));
+        assert_eq!(lookup(Scope::Stream, &slash), Some(Command::OpenFilter));
+        assert_eq!(lookup(Scope::Detail, &slash), Some(Command::Search));
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(lookup(Scope::Chats, &enter), Some(Action::Open));
-        assert_eq!(lookup(Scope::Detail, &enter), Some(Action::ToggleFold));
+        assert_eq!(lookup(Scope::Chats, &enter), Some(Command::Open));
+        assert_eq!(lookup(Scope::Detail, &enter), Some(Command::ToggleFold));
     }
 
     #[test]
     fn ctrl_c_and_q_quit_everywhere() {
         for scope in [Scope::Chats, Scope::Stream, Scope::Detail] {
             let c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-            assert_eq!(lookup(scope, &c), Some(Action::Quit));
+            assert_eq!(lookup(scope, &c), Some(Command::Quit));
             let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-            assert_eq!(lookup(scope, &q), Some(Action::Quit));
+            assert_eq!(lookup(scope, &q), Some(Command::Quit));
         }
     }
 
     #[test]
     fn shifted_letters_match_without_caring_about_the_shift_flag() {
         let g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(lookup(Scope::Stream, &g), Some(Action::Bottom));
+        assert_eq!(lookup(Scope::Stream, &g), Some(Command::Bottom));
         let n = key(KeyCode::Char('N'), KeyModifiers::NONE);
-        assert_eq!(lookup(Scope::Detail, &n), Some(Action::SearchPrev));
+        assert_eq!(lookup(Scope::Detail, &n), Some(Command::SearchPrev));
     }
 
     #[test]

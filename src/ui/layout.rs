@@ -12,7 +12,7 @@
 //! ```
 //! Narrow terminals collapse panes instead of squeezing them below usefulness.
 
-use super::app::Focus;
+use crate::monitor::Focus;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// The areas of one frame; `None` means the pane is collapsed.

@@ -11,28 +11,26 @@
 //! Edge module: the only one that talks to the terminal.
 
 pub mod app;
-pub mod compare;
 pub mod filter_input;
 pub mod format;
-pub mod forwards;
 pub mod json_view;
 pub mod keys;
 pub mod layout;
 pub mod pacer;
 pub mod panes;
 pub mod panic;
-pub mod raw;
+pub mod screen;
 pub mod theme;
-pub mod view;
 pub mod wrap;
 
 use crate::cli::RunArgs;
 use crate::feed::Feed;
 use crate::forward::resend::Resender;
 use crate::ingest::Item;
+use crate::monitor::{Focus, Mode, Monitor};
 use crate::receiver::now_ms;
 use crate::run_info::RunInfo;
-use app::{App, Mode};
+pub use app::App;
 use color_eyre::eyre::Result;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -41,6 +39,7 @@ use crossterm::event::{
 use futures_util::StreamExt;
 use ratatui::buffer::Buffer;
 use ratatui::Frame;
+use screen::PaneAreas;
 use std::io::Write;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -48,14 +47,16 @@ use tokio::sync::watch;
 /// Draws one frame of `app` at time `now_ms`, then passes it through the last [`guard`].
 pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
     draw_unguarded(frame, app, now_ms);
-    if app.info.no_color {
-        let focused = match app.focus {
-            app::Focus::Chats => app.areas.chats,
-            app::Focus::Stream => app.areas.stream,
-            app::Focus::Detail => app.areas.detail,
+    let m = &app.monitor;
+    if m.info.no_color {
+        let areas = &app.screen.areas;
+        let focused = match m.focus {
+            Focus::Chats => areas.chats,
+            Focus::Stream => areas.stream,
+            Focus::Detail => areas.detail,
         };
         // The filter bar, while typing in it, is the focus.
-        let typing = matches!(app.mode, Mode::Filter | Mode::Search | Mode::Prompt);
+        let typing = matches!(m.mode, Mode::Filter | Mode::Search | Mode::Prompt);
         theme::monochrome(frame.buffer_mut(), if typing { None } else { focused });
     }
     mend_wide_cells(frame.buffer_mut());
@@ -84,33 +85,38 @@ pub fn mend_wide_cells(buf: &mut Buffer) {
 
 /// Draws one frame without the last guard. Request data must already be safe here, having come
 /// through the intake: the tests check that with this.
+///
+/// Every pane reads the monitor and writes only its own widget state: a frame changes nothing
+/// wamon knows, reads no file and parses nothing.
 pub fn draw_unguarded(frame: &mut Frame, app: &mut App, now_ms: i64) {
-    let offset_s = app.info.utc_offset_s;
-    let typing = matches!(app.mode, Mode::Filter | Mode::Search | Mode::Prompt);
-    let areas = layout::areas(frame.area(), app.focus, typing);
-    app.areas = app::PaneAreas {
+    let App { monitor: m, screen } = app;
+    let m: &Monitor = m;
+    let offset_s = m.info.utc_offset_s;
+    let typing = matches!(m.mode, Mode::Filter | Mode::Search | Mode::Prompt);
+    let areas = layout::areas(frame.area(), m.focus, typing);
+    screen.areas = PaneAreas {
         chats: areas.chats,
         stream: areas.stream,
         detail: areas.detail,
     };
     if let Some(a) = areas.chats {
-        panes::chats::render(frame, a, app, offset_s);
+        panes::chats::render(frame, a, m, &mut screen.chats, offset_s);
     }
-    app.stream_hits = match areas.stream {
-        Some(a) => panes::stream::render(frame, a, app, offset_s),
-        None => Vec::new(),
-    };
+    screen.stream.hits.clear();
+    if let Some(a) = areas.stream {
+        panes::stream::render(frame, a, m, &mut screen.stream, offset_s);
+    }
     if let Some(a) = areas.detail {
-        panes::detail::render(frame, a, app, offset_s);
+        panes::detail::render(frame, a, m, &mut screen.detail, offset_s);
     }
     if let Some(a) = areas.input {
-        let (title, border) = input_title(app);
-        app.input.render(frame, a, title, border);
+        let (title, border) = input_title(m);
+        screen.input.render(frame, a, title, border);
     }
-    panes::status::render(frame, areas.status, app, now_ms);
-    if app.mode == Mode::Help {
+    panes::status::render(frame, areas.status, m, now_ms);
+    if m.mode == Mode::Help {
         let area = frame.area();
-        panes::help::render(frame, area, &mut app.help_scroll);
+        panes::help::render(frame, area, &mut screen.help_scroll);
     }
 }
 
@@ -131,7 +137,7 @@ pub fn guard(buf: &mut Buffer) {
     }
 }
 
-fn input_title(app: &App) -> (String, ratatui::style::Style) {
+fn input_title(app: &Monitor) -> (String, ratatui::style::Style) {
     if app.mode == Mode::Prompt {
         return match &app.prompt_error {
             Some(e) => (format!(" {e} "), theme::BORDER_ERROR),
@@ -172,25 +178,22 @@ pub async fn run(
     resender: Option<Resender>,
 ) -> Result<()> {
     let mouse = !args.no_mouse;
-    let mut terminal = ratatui::init();
+    let terminal = ratatui::init();
     // ratatui::init installed its own hook (raw mode, alternate screen); ours runs first and
     // keeps it to the screen's thread.
     panic::install(move || restore_terminal(mouse));
-    let mut out = std::io::stdout();
-    let _ = crossterm::execute!(out, EnableBracketedPaste);
-    if mouse {
-        let _ = crossterm::execute!(out, EnableMouseCapture);
-    }
+    take_terminal_modes(mouse);
     let mut app = App::new(info);
+    let mut console = Tty { terminal, mouse };
     let result = event_loop(
-        &mut terminal,
+        &mut console,
+        TtyEvents(Some(EventStream::new())),
         &mut app,
         Loop {
             feed,
             stop,
             fps: args.fps,
             resender,
-            mouse,
         },
     )
     .await;
@@ -198,14 +201,13 @@ pub async fn run(
     result
 }
 
-/// Draws a frame; first clears the terminal when asked to repaint it whole (Ctrl-L, a resize),
-/// so nothing a resize reflowed or another program wrote stays behind.
-fn draw_frame(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> Result<()> {
-    if std::mem::take(&mut app.repaint) {
-        terminal.clear()?;
+/// Bracketed paste, and the mouse unless `--no-mouse`.
+fn take_terminal_modes(mouse: bool) {
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, EnableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(out, EnableMouseCapture);
     }
-    terminal.draw(|f| draw(f, app, now_ms()))?;
-    Ok(())
 }
 
 /// Gives the terminal back: ratatui's restore (raw mode, alternate screen) plus mouse capture
@@ -226,19 +228,103 @@ fn restore_terminal(mouse: bool) {
     ratatui::restore();
 }
 
-/// What the event loop runs with besides the terminal and the app.
-struct Loop {
-    feed: Feed,
-    stop: watch::Receiver<bool>,
-    fps: u16,
-    /// Carries out the screen's sends (none in tests).
-    resender: Option<Resender>,
-    /// Mouse capture is on (given back and taken again around the editor).
+/// Where the event loop draws, and what it asks of the world outside the screen: the real
+/// terminal ([`Tty`]), or a test's `TestBackend` that records what would have been written.
+pub trait Console {
+    type Backend: ratatui::backend::Backend;
+    fn terminal(&mut self) -> &mut ratatui::Terminal<Self::Backend>;
+    /// Writes bytes straight to the terminal, past the frame (OSC 52 clipboard writes).
+    fn write_raw(&mut self, bytes: &str);
+    /// Opens `env`'s body in an editor and hands back what it became (`Ok(None)`: unchanged
+    /// or not saved). The loop has stopped reading terminal events meanwhile.
+    fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Option<Vec<u8>>, String>;
+}
+
+/// Where terminal events come from: the terminal's reader, which lets go of the terminal
+/// while an editor has it, or a test's list of events.
+pub trait TermEvents: futures_util::Stream<Item = std::io::Result<TermEvent>> + Unpin {
+    /// Stops reading the terminal (an editor is about to read it).
+    fn pause(&mut self) {}
+    /// Reads it again.
+    fn resume(&mut self) {}
+}
+
+/// The real terminal.
+struct Tty {
+    terminal: ratatui::DefaultTerminal,
     mouse: bool,
 }
 
-async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+/// The real terminal's events; none while paused.
+struct TtyEvents(Option<EventStream>);
+
+impl futures_util::Stream for TtyEvents {
+    type Item = std::io::Result<TermEvent>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        match &mut self.0 {
+            Some(s) => s.poll_next_unpin(cx),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl TermEvents for TtyEvents {
+    fn pause(&mut self) {
+        // The editor reads the terminal alone: no event reader may take its keys.
+        self.0 = None;
+    }
+    fn resume(&mut self) {
+        self.0 = Some(EventStream::new());
+    }
+}
+
+impl Console for Tty {
+    type Backend = ratatui::backend::CrosstermBackend<std::io::Stdout>;
+    fn terminal(&mut self) -> &mut ratatui::DefaultTerminal {
+        &mut self.terminal
+    }
+    fn write_raw(&mut self, bytes: &str) {
+        let mut out = std::io::stdout();
+        let _ = out.write_all(bytes.as_bytes());
+        let _ = out.flush();
+    }
+    fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Option<Vec<u8>>, String> {
+        edit_in_editor(&mut self.terminal, env, self.mouse)
+    }
+}
+
+/// What the event loop runs with besides the console and the app.
+pub struct Loop {
+    pub feed: Feed,
+    pub stop: watch::Receiver<bool>,
+    pub fps: u16,
+    /// Carries out the screen's sends (none in tests).
+    pub resender: Option<Resender>,
+}
+
+/// Draws a frame, first clearing the terminal when asked to repaint it whole (Ctrl-L, a
+/// resize), so nothing a resize reflowed or another program wrote stays behind; then writes
+/// the clipboard copies queued.
+fn draw_frame<C: Console>(console: &mut C, app: &mut App) -> Result<()> {
+    if std::mem::take(&mut app.screen.repaint) {
+        console.terminal().clear()?;
+    }
+    console.terminal().draw(|f| draw(f, app, now_ms()))?;
+    for s in std::mem::take(&mut app.screen.pending_osc) {
+        console.write_raw(&s);
+    }
+    Ok(())
+}
+
+/// The screen's loop: terminal events, received requests, view rebuilds and the clock, until
+/// the user quits, `stop` turns true or the events end. Generic over where it draws and where
+/// events come from, so that tests run it on a `TestBackend` with a list of events.
+pub async fn event_loop<C: Console, E: TermEvents>(
+    console: &mut C,
+    mut events: E,
     app: &mut App,
     lp: Loop,
 ) -> Result<()> {
@@ -247,9 +333,7 @@ async fn event_loop(
         mut stop,
         fps,
         resender,
-        mouse,
     } = lp;
-    let mut events = EventStream::new();
     let mut pacer = pacer::FramePacer::new(fps);
     let mut frame_tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(fps)));
     frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -260,29 +344,23 @@ async fn event_loop(
     let mut rx_open = true;
     let mut last_label = String::new();
     let mut last_stuck = 0;
+    let info = app.monitor.info.clone();
     let mut last_turned_away = (
-        app.info.stats.snapshot(),
-        app.info.backlog.behind(),
-        app.info.backlog.counts(),
+        info.stats.snapshot(),
+        info.backlog.behind(),
+        info.backlog.counts(),
     );
-    draw_frame(terminal, app)?;
+    draw_frame(console, app)?;
     pacer.drawn(std::time::Instant::now());
-    while !app.quit {
+    while !app.monitor.quit {
         tokio::select! {
             biased;
             ev = events.next() => {
                 match ev {
                     Some(Ok(ev)) => {
-                        let redraw = handle_term_event(app, ev);
-                        if let Some(r) = &resender {
-                            for req in app.outbox.drain(..) {
-                                r.send(req);
-                            }
-                        }
-                        if redraw {
-                            draw_frame(terminal, app)?;
+                        if handle_term_event(app, ev) {
+                            draw_frame(console, app)?;
                             pacer.drawn(std::time::Instant::now());
-                            flush_osc(app);
                             dirty = false;
                         }
                     }
@@ -295,12 +373,12 @@ async fn event_loop(
                 if n == 0 {
                     rx_open = false;
                 } else {
-                    app.ingest(&mut batch, now_ms());
+                    app.apply(&mut batch, now_ms());
                     dirty = true;
                     // Traffic that never drains keeps this branch ready on every turn, and the
                     // biased select would never reach the frame tick: draw from here when due.
                     if pacer.due(std::time::Instant::now()) {
-                        draw_frame(terminal, app)?;
+                        draw_frame(console, app)?;
                         pacer.drawn(std::time::Instant::now());
                         dirty = false;
                     }
@@ -308,29 +386,30 @@ async fn event_loop(
             }
             // A view rebuild over a long history, one slice per turn: keys and ingest above
             // come first, and the rows found so far are drawn when a frame is due.
-            () = std::future::ready(()), if app.filtering_progress().is_some() => {
+            () = std::future::ready(()), if app.monitor.filtering_progress().is_some() => {
                 app.continue_filtering();
                 dirty = true;
                 if pacer.due(std::time::Instant::now()) {
-                    draw_frame(terminal, app)?;
+                    draw_frame(console, app)?;
                     pacer.drawn(std::time::Instant::now());
                     dirty = false;
                 }
             }
             _ = frame_tick.tick(), if dirty => {
-                draw_frame(terminal, app)?;
+                draw_frame(console, app)?;
                 pacer.drawn(std::time::Instant::now());
                 dirty = false;
             }
             _ = second_tick.tick() => {
                 // Redraw only when a time label would change.
                 let now = now_ms();
-                let label = format!("{}{}", format::ago(now - app.store.last_received_ms()), app.rate(now));
-                if app.store.last_received_ms() > 0 && label != last_label {
+                let m = &app.monitor;
+                let label = format!("{}{}", format::ago(now - m.store.last_received_ms()), m.rate(now));
+                if m.store.last_received_ms() > 0 && label != last_label {
                     last_label = label;
                     dirty = true;
                 }
-                if app.toast.is_some() {
+                if m.toast.is_some() {
                     dirty = true;
                 }
                 // A view left stale by the last batch (at most one rebuild a second), or by
@@ -339,30 +418,41 @@ async fn event_loop(
                     dirty = true;
                 }
                 // A row on screen may have just waited too long for its delivery (`⌛`).
-                let stuck = app.stuck_on_screen();
+                let stuck = app.monitor.stuck_among(app.screen.stream.hits.iter().map(|h| h.2));
                 if stuck != last_stuck {
                     last_stuck = stuck;
                     dirty = true;
                 }
                 // Requests the receiver turned away never reach the store: poll their counters.
-                let turned_away = (app.info.stats.snapshot(), app.info.backlog.behind(), app.info.backlog.counts());
+                let turned_away = (info.stats.snapshot(), info.backlog.behind(), info.backlog.counts());
                 if turned_away != last_turned_away {
                     last_turned_away = turned_away;
                     dirty = true;
                 }
             }
         }
-        if let Some(env) = app.edit_request.take() {
-            // The editor reads the terminal alone: no event reader may take its keys.
-            drop(events);
-            edit_in_editor(terminal, app, &env, mouse)?;
-            events = EventStream::new();
+        if let Some(r) = &resender {
+            for req in app.monitor.outbox.drain(..) {
+                r.send(req);
+            }
+        }
+        if let Some(env) = app.monitor.edit_request.take() {
+            events.pause();
+            let now = now_ms();
+            match console.edit(&env) {
+                Ok(Some(body)) => app.monitor.edited(&env, body, now),
+                Ok(None) => app.monitor.say("body unchanged: nothing sent", now),
+                Err(why) => app.monitor.say(why, now),
+            }
+            events.resume();
+            app.screen.sync(&mut app.monitor);
             if let Some(r) = &resender {
-                for req in app.outbox.drain(..) {
+                for req in app.monitor.outbox.drain(..) {
                     r.send(req);
                 }
             }
-            draw_frame(terminal, app)?;
+            app.screen.repaint = true;
+            draw_frame(console, app)?;
             pacer.drawn(std::time::Instant::now());
         }
     }
@@ -370,23 +460,19 @@ async fn event_loop(
 }
 
 /// Opens `env`'s body in `$VISUAL` / `$EDITOR` (else `vi`) on a private temporary file, with the
-/// terminal given back meanwhile, and sends the result if it changed. Webhooks arriving while
-/// the editor is open wait in the capture (the receiver never waits for the screen).
+/// terminal given back meanwhile, and returns what the file holds after, if it changed.
+/// Webhooks arriving while the editor is open wait in the capture (the receiver never waits
+/// for the screen).
 fn edit_in_editor(
     terminal: &mut ratatui::DefaultTerminal,
-    app: &mut App,
     env: &crate::envelope::Envelope,
     mouse: bool,
-) -> Result<()> {
-    let now = now_ms();
+) -> Result<Option<Vec<u8>>, String> {
     let dir = std::env::temp_dir().join(format!("wamon-edit-{}", std::process::id()));
     let path = dir.join(format!("request-{}.json", env.seq));
-    let written =
-        crate::private_files::create(&path, true).and_then(|mut f| f.write_all(&env.body));
-    if let Err(e) = written {
-        app.toast = Some((format!("cannot write a file to edit: {e}"), now));
-        return Ok(());
-    }
+    crate::private_files::create(&path, true)
+        .and_then(|mut f| f.write_all(&env.body))
+        .map_err(|e| format!("cannot write a file to edit: {e}"))?;
     let editor = std::env::var("VISUAL")
         .ok()
         .filter(|e| !e.trim().is_empty())
@@ -406,31 +492,26 @@ fn edit_in_editor(
         .arg(&path)
         .status();
     *terminal = ratatui::init();
-    let mut out = std::io::stdout();
-    let _ = crossterm::execute!(out, EnableBracketedPaste);
-    if mouse {
-        let _ = crossterm::execute!(out, EnableMouseCapture);
-    }
-    terminal.clear()?;
-    match status {
+    take_terminal_modes(mouse);
+    let result = match status {
         Ok(s) if s.success() => match std::fs::read(&path) {
-            Ok(body) => app.edited(env, body, now_ms()),
-            Err(e) => app.toast = Some((format!("cannot read the edited file: {e}"), now)),
+            Ok(body) if body == env.body => Ok(None),
+            Ok(body) => Ok(Some(body)),
+            Err(e) => Err(format!("cannot read the edited file: {e}")),
         },
-        Ok(s) => app.toast = Some((format!("{editor} exited with {s}: nothing sent"), now)),
-        Err(e) => app.toast = Some((format!("cannot run {editor}: {e}"), now)),
-    }
+        Ok(s) => Err(format!("{editor} exited with {s}: nothing sent")),
+        Err(e) => Err(format!("cannot run {editor}: {e}")),
+    };
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_dir(&dir);
-    Ok(())
+    result
 }
 
 /// Applies a terminal event; true when the screen should be redrawn now.
 fn handle_term_event(app: &mut App, ev: TermEvent) -> bool {
-    let now = now_ms();
     match ev {
         TermEvent::Key(key) if key.kind == KeyEventKind::Press => {
-            app.on_key(key, now);
+            app.on_key(key, now_ms());
             true
         }
         TermEvent::Paste(text) => {
@@ -438,39 +519,16 @@ fn handle_term_event(app: &mut App, ev: TermEvent) -> bool {
             true
         }
         TermEvent::Mouse(m) => match m.kind {
-            MouseEventKind::Down(_) => {
-                let hits = app.stream_hits.clone();
-                app.click(m.column, m.row, |y| {
-                    hits.iter().find(|(a, b, _)| y >= *a && y < *b).map(|h| h.2)
-                });
-                true
-            }
-            MouseEventKind::ScrollDown => {
-                app.wheel(m.column, m.row, 3);
-                true
-            }
-            MouseEventKind::ScrollUp => {
-                app.wheel(m.column, m.row, -3);
+            MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                app.on_mouse(m.kind, m.column, m.row, now_ms());
                 true
             }
             _ => false,
         },
         TermEvent::Resize(..) => {
-            app.repaint = true;
+            app.screen.repaint = true;
             true
         }
         _ => false,
     }
-}
-
-/// Sends queued OSC 52 clipboard writes straight to the terminal.
-fn flush_osc(app: &mut App) {
-    if app.pending_osc.is_empty() {
-        return;
-    }
-    let mut out = std::io::stdout();
-    for s in app.pending_osc.drain(..) {
-        let _ = out.write_all(s.as_bytes());
-    }
-    let _ = out.flush();
 }

@@ -1,7 +1,7 @@
 //! The chats pane: one row per canonical chat, newest activity first.
 
 use crate::model::ChatKind;
-use crate::ui::app::{App, Focus};
+use crate::monitor::{Focus, Monitor};
 use crate::ui::format::{clock_short, fit, width};
 use crate::ui::theme;
 use ratatui::layout::Rect;
@@ -10,11 +10,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+/// What the chat list remembers between frames.
+#[derive(Debug, Default)]
+pub struct ChatsState {
+    /// First chat drawn (the list scrolls with the cursor), for mouse clicks.
+    pub first: usize,
+    /// Rows the list had room for, for paging.
+    pub page: usize,
+}
+
 /// Draws the chat list.
-pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
-    let focused = app.focus == Focus::Chats;
-    let list = app.chat_list();
-    let title = if app.filter.is_empty() {
+pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState, offset_s: i32) {
+    let focused = m.focus == Focus::Chats;
+    let list = m.chat_list();
+    let title = if m.filter.is_empty() {
         format!(" Chats · {} ", list.len())
     } else {
         format!(
@@ -32,10 +41,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
         );
         return;
     }
-    app.chat_cursor = app.chat_cursor.min(list.len() - 1);
+    let cursor = m.chat_cursor.min(list.len() - 1);
     let height = inner.height as usize;
-    let first = app.chat_cursor.saturating_sub(height.saturating_sub(1));
-    app.chats_first = first;
+    let first = cursor.saturating_sub(height.saturating_sub(1));
+    state.first = first;
+    state.page = height.saturating_sub(1).max(1);
     let w = inner.width as usize;
     let lines: Vec<Line> = list
         .iter()
@@ -43,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
         .skip(first)
         .take(height)
         .map(|(pos, &i)| {
-            let chat = app.store.chats().get(i);
+            let chat = m.store.chats().get(i);
             let (marker, short_marker) = match chat.kind() {
                 ChatKind::Group => (" [g]", " [g]"),
                 ChatKind::Channel => (" [ch]", " [ch]"),
@@ -54,11 +64,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 ChatKind::User | ChatKind::Other => ("", ""),
             };
             // With several accounts the same customer can be several chats: say whose.
-            let account = app
+            let account = m
                 .store
                 .account(chat.account)
-                .filter(|_| app.store.account_count() > 1);
-            let unread = app.unread(i);
+                .filter(|_| m.store.account_count() > 1);
+            let unread = m.unread(i);
             let time = clock_short(chat.last_activity_ms, offset_s);
             let prov = theme::provider_short(chat.provider);
             let show_prov = w >= 26;
@@ -73,10 +83,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
             } else {
                 String::new()
             };
-            let shown = app.chat == Some(i);
+            let shown = m.chat == Some(i);
             let lead = if shown { "▶" } else { " " };
             let prov_w = if show_prov { prov.len() + 1 } else { 0 };
-            let title = app.store.chats().title(i);
+            let title = m.store.chats().title(i);
             // The name is what people read and keeps 8 columns. Then the account (with several,
             // it is what tells two chats with one customer apart), for which the time gives way;
             // then the long form of the marker.
@@ -124,7 +134,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 if unread > 0 { theme::OK } else { theme::DIM },
             ));
             let mut line = Line::from(spans);
-            if pos == app.chat_cursor {
+            if pos == cursor {
                 line.style = if focused {
                     theme::SELECTED
                 } else {

@@ -4,12 +4,14 @@
 
 use crate::envelope::Envelope;
 use crate::model::Ack;
+use crate::monitor::compare::{Comparison, DiffLine};
+use crate::monitor::{Detail, DetailView, Focus, Monitor};
 use crate::provider::Normalized;
 use crate::store::message::Message;
 use crate::store::message::{MAX_SEQS, MAX_TICKS};
 use crate::store::Row;
-use crate::ui::app::{App, DetailView, Focus};
 use crate::ui::format::{clock, clock_ms, duration, plural, terminal_line, thousands};
+use crate::ui::json_view::JsonView;
 use crate::ui::theme;
 use crate::ui::wrap::wrap;
 use ratatui::layout::Rect;
@@ -17,16 +19,75 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
-    let focused = app.focus == Focus::Detail;
-    let env = app.detail.shown.clone();
-    let block = theme::pane_block(Span::styled(title(app), theme::TITLE), focused);
+/// What the detail pane remembers between frames: the JSON viewer (folds, cursor, search hits,
+/// scroll) built from the monitor's body, and the scroll of the other views.
+#[derive(Default)]
+pub struct DetailState {
+    pub json: Option<JsonView>,
+    /// The monitor's `body_version` the viewer was built from.
+    built: Option<u64>,
+    /// The search the viewer was given.
+    query: String,
+    /// Scroll of the non-JSON views, and what it scrolls (a new item or view starts at the top).
+    pub scroll: usize,
+    scroll_for: (DetailView, Option<u64>),
+}
+
+impl DetailState {
+    /// Follows the monitor's detail: a new body gets a new viewer (from the tree the monitor
+    /// parsed), a new search is given to the viewer.
+    pub fn sync(&mut self, d: &Detail, query: &str) {
+        if self.built != Some(d.body_version) {
+            self.built = Some(d.body_version);
+            self.json = d.body.as_deref().map(|b| {
+                let j =
+                    JsonView::parsed(&b.bytes, b.nodes.clone()).with_redacted_text(b.redacted_text);
+                match b.text_note {
+                    Some(note) => j.as_text(note),
+                    None => j,
+                }
+            });
+            self.query.clear();
+        }
+        if self.query != query {
+            self.query = query.to_owned();
+            if let Some(j) = &mut self.json {
+                j.set_search(query);
+            }
+        }
+        let key = (d.view, d.seq);
+        if key != self.scroll_for {
+            self.scroll_for = key;
+            self.scroll = 0;
+        }
+    }
+
+    /// Moves through the view shown: the JSON viewer's cursor, or the other views' scroll.
+    pub fn move_by(&mut self, view: DetailView, delta: isize) {
+        let delta = delta.clamp(-1_000_000, 1_000_000);
+        match (&mut self.json, view) {
+            (Some(j), DetailView::Raw) => j.move_by(delta),
+            _ => self.scroll = (self.scroll as isize + delta).max(0) as usize,
+        }
+    }
+}
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    mon: &Monitor,
+    state: &mut DetailState,
+    offset_s: i32,
+) {
+    let focused = mon.focus == Focus::Detail;
+    let env = mon.detail.shown.clone();
+    let block = theme::pane_block(Span::styled(title(mon, state), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(env) = env else {
         // A request is selected but its body is gone: it was dropped from memory and its
         // capture file was deleted or moved since (see `ui::raw`).
-        let why = if app.detail.seq.is_some() {
+        let why = if mon.detail.seq.is_some() {
             " this request is no longer available: its capture file was deleted or moved"
         } else {
             " select a row to inspect it"
@@ -34,19 +95,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
         frame.render_widget(Paragraph::new(Line::styled(why, theme::DIM)), inner);
         return;
     };
-    match app.detail.view {
+    match mon.detail.view {
         DetailView::Raw => {
-            if let Some(j) = &mut app.detail.json {
+            if let Some(j) = &mut state.json {
                 j.render(inner, frame.buffer_mut(), focused);
             }
         }
-        DetailView::Diff => diff(frame, inner, app),
+        DetailView::Diff => diff(frame, inner, mon, &mut state.scroll),
         view => {
             let lines = match view {
-                DetailView::Event => event_lines(app.detail.normalized.as_ref()),
+                DetailView::Event => event_lines(mon.detail.normalized.as_ref()),
                 DetailView::Headers => header_lines(&env, offset_s),
-                DetailView::Reply => reply_lines(app, env.seq, offset_s),
-                _ => tick_lines(app, offset_s),
+                DetailView::Reply => reply_lines(mon, env.seq, offset_s),
+                _ => tick_lines(mon, offset_s),
             };
             // Drawn as the terminal draws them (emoji sequences never shift cells), and wrapped:
             // a long header, a rejection's reason or a reply body is read whole.
@@ -61,8 +122,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
                 })
                 .collect();
             let max_scroll = rows.len().saturating_sub(inner.height as usize);
-            app.detail.scroll = app.detail.scroll.min(max_scroll);
-            let first = app.detail.scroll;
+            state.scroll = state.scroll.min(max_scroll);
+            let first = state.scroll;
             frame.render_widget(
                 Paragraph::new(rows.into_iter().skip(first).collect::<Vec<_>>()),
                 inner,
@@ -71,47 +132,47 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App, offset_s: i32) {
     }
 }
 
-fn title(app: &App) -> String {
-    let name = match app.detail.view {
-        DetailView::Raw if app.detail.is_form && app.detail.form_bytes => "form bytes (r: fields)",
-        DetailView::Raw if app.detail.is_form => "form fields (r: bytes)",
-        DetailView::Diff => return diff_title(app),
+fn title(mon: &Monitor, state: &DetailState) -> String {
+    let name = match mon.detail.view {
+        DetailView::Raw if mon.detail.is_form && mon.detail.form_bytes => "form bytes (r: fields)",
+        DetailView::Raw if mon.detail.is_form => "form fields (r: bytes)",
+        DetailView::Diff => return diff_title(mon),
         view => view.name(),
     };
     let mut t = format!(" {name}");
     // The request's own number comes first, where a narrow pane does not cut it: `[`/`]` step
     // through a row's requests and this says which one is shown.
-    if let Some(seq) = app.detail.seq {
+    if let Some(seq) = mon.detail.seq {
         t.push_str(&format!(" #{seq}"));
-        if let Some(row) = app.detail.row {
-            let total = app.row_requests(row).len();
+        if let Some(row) = mon.detail.row {
+            let total = mon.row_requests(row).len();
             if total > 1 {
                 t.push_str(&format!(
                     " ({}/{total})",
-                    app.detail.request_index.min(total - 1) + 1
+                    mon.detail.request_index.min(total - 1) + 1
                 ));
             }
         }
     }
     // The search's count next, before what a narrow pane cuts: a hit found is never "1/1"
     // and out of sight.
-    if app.detail.view == DetailView::Raw {
-        if let Some((cur, total)) = app.detail.json.as_ref().and_then(|j| j.search_status()) {
-            t.push_str(&format!(" · /{} {cur}/{total}", app.search_query));
+    if mon.detail.view == DetailView::Raw {
+        if let Some((cur, total)) = state.json.as_ref().and_then(|j| j.search_status()) {
+            t.push_str(&format!(" · /{} {cur}/{total}", mon.search_query));
         }
     }
-    if let Some(n) = &app.detail.normalized {
+    if let Some(n) = &mon.detail.normalized {
         t.push_str(&format!(" · {}", n.provider));
         let acc = n.events.first().and_then(|ev| ev.account.as_deref());
-        if let Some(acc) = acc.filter(|_| app.store.account_count() > 1) {
+        if let Some(acc) = acc.filter(|_| mon.store.account_count() > 1) {
             t.push_str(&format!(" · {acc}"));
         }
         if let Some(ev) = n.events.first() {
             t.push_str(&format!(" · {}", ev.event));
         }
-        if let Some(row) = app.detail.row {
+        if let Some(row) = mon.detail.row {
             let omitted = match row {
-                Row::Message(i) => app.store.message(i).seqs_omitted(),
+                Row::Message(i) => mon.store.message(i).seqs_omitted(),
                 Row::Event(_) => 0,
             };
             if omitted > 0 {
@@ -191,9 +252,9 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
 }
 
 /// The bot's answer to the request shown (display copies, see `ui::forwards`).
-fn reply_lines(app: &App, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
-    let Some(r) = app.forwards.get(seq) else {
-        let why = match &app.info.forward {
+fn reply_lines(mon: &Monitor, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
+    let Some(r) = mon.forwards.get(seq) else {
+        let why = match &mon.info.forward {
             None => " not forwarded: run wamon with --forward-to http://127.0.0.1:PORT to send \
                      webhooks on to your bot and see its answers here"
                 .to_owned(),
@@ -274,10 +335,10 @@ fn reply_lines(app: &App, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
     lines
 }
 
-fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
-    let msg = match app.detail.row {
-        Some(Row::Message(i)) => Some(app.store.message(i)),
-        Some(Row::Event(i)) => app.store.event(i).message().map(|m| app.store.message(m)),
+fn tick_lines(mon: &Monitor, offset_s: i32) -> Vec<Line<'static>> {
+    let msg = match mon.detail.row {
+        Some(Row::Message(i)) => Some(mon.store.message(i)),
+        Some(Row::Event(i)) => mon.store.event(i).message().map(|m| mon.store.message(m)),
         None => None,
     };
     let Some(m) = msg else {
@@ -287,7 +348,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         Line::styled(format!("message {}", m.id), theme::TITLE),
         Line::raw(format!(
             "chat {} · {}",
-            app.store.chats().get(app.store.chats().root(m.chat)).id,
+            mon.store.chats().get(mon.store.chats().root(m.chat)).id,
             if m.from_me { "sent by me" } else { "received" }
         )),
     ];
@@ -299,8 +360,8 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
     // Why didn't my ack arrive: how long an outgoing message has waited for its delivery, by
     // the screen's clock (the one `is:stuck` reads).
     if let Some(since) = m.waiting_since() {
-        let waited = app.store.now_ms() - since;
-        if app.store.is_stuck(m) {
+        let waited = mon.store.now_ms() - since;
+        if mon.store.is_stuck(m) {
             lines.push(Line::styled(
                 format!("⌛ stuck: no delivery {} after sending", duration(waited)),
                 theme::WARN,
@@ -308,7 +369,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
             lines.push(Line::styled(
                 format!(
                     "  (is:stuck; --stuck-after {})",
-                    duration(app.store.stuck_after_ms())
+                    duration(mon.store.stuck_after_ms())
                 ),
                 theme::DIM,
             ));
@@ -431,7 +492,7 @@ fn tick_lines(app: &App, offset_s: i32) -> Vec<Line<'static>> {
         for (name, who) in by_option {
             let names: Vec<String> = who
                 .iter()
-                .map(|w| app.store.chats().resolve(m.origin(), w).label())
+                .map(|w| mon.store.chats().resolve(m.origin(), w).label())
                 .collect();
             lines.push(Line::styled(
                 format!("  {name}: {}", names.join(", ")),
@@ -517,18 +578,18 @@ fn ack_gaps(m: &Message) -> Option<String> {
 }
 
 /// ` diff #3 → #7 `: the marked request against the one shown.
-fn diff_title(app: &App) -> String {
-    match (app.marked, app.detail.seq) {
+fn diff_title(mon: &Monitor) -> String {
+    match (mon.marked, mon.detail.seq) {
         (Some(a), Some(b)) => format!(" diff #{a} → #{b} · v: raw JSON "),
         _ => " diff · v: raw JSON ".to_owned(),
     }
 }
 
 /// The diff view (`D`): only the lines in sight are built.
-fn diff(frame: &mut Frame, area: Rect, app: &mut App) {
-    let Some(c) = &app.detail.compare else {
-        let why = match app.marked {
-            Some(a) if app.detail.seq == Some(a) => {
+fn diff(frame: &mut Frame, area: Rect, mon: &Monitor, scroll: &mut usize) {
+    let Some(c) = &mon.detail.compare else {
+        let why = match mon.marked {
+            Some(a) if mon.detail.seq == Some(a) => {
                 " this is the marked request: select another one to compare it with"
             }
             Some(_) => " a request compared is no longer available (dropped, capture moved)",
@@ -538,6 +599,47 @@ fn diff(frame: &mut Frame, area: Rect, app: &mut App) {
         return;
     };
     let h = area.height as usize;
-    app.detail.scroll = app.detail.scroll.min(c.line_count().saturating_sub(h));
-    frame.render_widget(Paragraph::new(c.view(app.detail.scroll, h)), area);
+    *scroll = (*scroll).min(c.line_count().saturating_sub(h));
+    frame.render_widget(Paragraph::new(diff_lines(c, *scroll, h)), area);
+}
+
+/// The diff's lines to draw, from `first`, at most `n` of them; each marked `-`/`+` as well as
+/// coloured, so it reads without colour.
+fn diff_lines(c: &Comparison, first: usize, n: usize) -> Vec<Line<'static>> {
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled("- ", theme::ERROR),
+            Span::raw(format!("#{} (marked with m)", c.a)),
+        ]),
+        Line::from(vec![
+            Span::styled("+ ", theme::OK),
+            Span::raw(format!("#{} (selected)", c.b)),
+        ]),
+    ];
+    if c.lines.is_empty() {
+        out.push(Line::styled(
+            "  the bodies are the same (keys compared in sorted order)",
+            theme::DIM,
+        ));
+    } else {
+        out.push(Line::styled(
+            format!(
+                "  {} line{} removed, {} added (keys sorted)",
+                c.removed,
+                if c.removed == 1 { "" } else { "s" },
+                c.added
+            ),
+            theme::DIM,
+        ));
+    }
+    out.extend(c.lines.iter().map(|l| match l {
+        DiffLine::Same(t) => Line::raw(format!("  {t}")),
+        DiffLine::Removed(t) => Line::styled(format!("- {t}"), theme::ERROR),
+        DiffLine::Added(t) => Line::styled(format!("+ {t}"), theme::OK),
+        DiffLine::Skipped(n) => Line::styled(
+            format!("  ⋯ {n} unchanged line{}", if *n == 1 { "" } else { "s" }),
+            theme::DIM,
+        ),
+    }));
+    out.into_iter().skip(first).take(n).collect()
 }

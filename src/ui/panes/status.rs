@@ -1,7 +1,7 @@
 //! The status bar: receiver address, counts, rate, last event age, capture path, follow state,
 //! and the key hints of the focused pane (from the key table).
 
-use crate::ui::app::App;
+use crate::monitor::Monitor;
 use crate::ui::format::{ago, fit, plural, thousands, width};
 use crate::ui::keys;
 use crate::ui::theme;
@@ -13,21 +13,21 @@ use ratatui::Frame;
 /// How long a "copied ..." notice stays.
 const TOAST_MS: i64 = 3000;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
+pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     // Narrow terminals get short labels and no capture path, so the counts stay readable.
     let compact = area.width < 110;
-    let c = app.store.counters();
+    let c = m.store.counters();
     let sep = || Span::styled(" · ", theme::DIM);
-    let exposed = app.info.exposed_without_token();
+    let exposed = m.info.exposed_without_token();
     let mut spans = vec![
         Span::styled("● ", if exposed { theme::ERROR } else { theme::OK }),
-        Span::raw(app.info.listen.to_string()),
+        Span::raw(m.info.listen.to_string()),
     ];
     if exposed {
         spans.push(Span::styled(" (no token!)", theme::ERROR));
     }
     // `--reply` rules change what providers are told: never let that go unnoticed.
-    let rules = app.info.reply_rules;
+    let rules = m.info.reply_rules;
     if rules > 0 {
         spans.push(sep());
         spans.push(Span::styled(
@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
             plural(c.events, "event", "events")
         }),
         sep(),
-        Span::raw(format!("{:.0}/s", app.rate(now_ms))),
+        Span::raw(format!("{:.0}/s", m.rate(now_ms))),
     ]);
     // Past --max-events the oldest leave memory (the capture keeps them): say how many.
     if c.evicted_events > 0 {
@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
             theme::WARN,
         ));
     }
-    let last = app.store.last_received_ms();
+    let last = m.store.last_received_ms();
     if last > 0 {
         spans.push(sep());
         let age = ago(now_ms - last);
@@ -84,7 +84,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     }
     // What the receiver turned away shows once it happens: requests without the token, odd
     // methods, connections closed for dawdling or to make room.
-    let turned = app.info.stats.snapshot();
+    let turned = m.info.stats.snapshot();
     let dropped = turned.timed_out + turned.evicted;
     for (n, label) in [
         (
@@ -113,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         }
     }
     // Forwarding: how the bot is doing.
-    if let Some(f) = &app.info.forward {
+    if let Some(f) = &m.info.forward {
         use std::sync::atomic::Ordering::Relaxed;
         let s = &f.stats;
         let (ok, not_ok, failed, skipped) = (
@@ -142,7 +142,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     }
     // The screen fell behind (a stalled terminal): what it still has to read back from the
     // capture, and what it could not show at all (no capture to read back from).
-    let behind = app.info.backlog.behind();
+    let behind = m.info.backlog.behind();
     if behind > 0 {
         spans.push(sep());
         spans.push(Span::styled(
@@ -150,7 +150,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
             theme::WARN,
         ));
     }
-    let (_, dropped) = app.info.backlog.counts();
+    let (_, dropped) = m.info.backlog.counts();
     if dropped > 0 {
         spans.push(sep());
         spans.push(Span::styled(
@@ -160,10 +160,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     }
     // A capture file deleted or moved while running was reopened: say so where the path is
     // (requests recorded before are in the old file, not this one).
-    let reopened = app.info.capture.as_ref().map_or(0, |c| c.generation());
+    let reopened = m.info.capture.as_ref().map_or(0, |c| c.generation());
     if !compact {
         spans.push(sep());
-        match &app.info.capture {
+        match &m.info.capture {
             Some(c) if reopened > 0 => spans.push(Span::styled(
                 format!(
                     "capture reopened{}: {}",
@@ -187,8 +187,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
         spans.push(Span::styled("capture reopened", theme::WARN));
     }
     spans.push(sep());
-    spans.push(Span::raw(if app.follow { "follow" } else { "paused" }));
-    if let Some((msg, at)) = &app.toast {
+    spans.push(Span::raw(if m.follow { "follow" } else { "paused" }));
+    if let Some((msg, at)) = &m.toast {
         if now_ms - at < TOAST_MS {
             spans.push(sep());
             spans.push(Span::styled(msg.clone(), theme::OK));
@@ -196,7 +196,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     }
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
     let total = area.width as usize;
-    let hints = hint_spans(&keys::hints(app.focus.scope()), total.saturating_sub(used));
+    let hints = hint_spans(&keys::hints(m.focus.into()), total.saturating_sub(used));
     // The hints keep their room (`? help` at the least); the status before them is cut instead.
     let hints_w: usize = hints.iter().map(|s| width(&s.content)).sum();
     let left_w = used.min(total.saturating_sub(hints_w)) as u16;

@@ -11,11 +11,11 @@
 
 use crate::forward::ForwardRecord;
 use crate::model::{Kind, Provider};
+use crate::monitor::forwards::Forwards;
+use crate::monitor::{Focus, Monitor};
 use crate::store::message::Message;
 use crate::store::{EventRow, Row, Store};
-use crate::ui::app::{App, Focus};
 use crate::ui::format::{clock, fit, pad, plural, width as text_width};
-use crate::ui::forwards::Forwards;
 use crate::ui::theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -30,21 +30,45 @@ fn sender_width(pane: usize) -> usize {
 /// Widest a poll bar gets.
 const BAR_W: usize = 16;
 
+/// What the stream remembers between frames.
+#[derive(Debug, Default)]
+pub struct StreamState {
+    /// The first row drawn when not following, by its position in the view and the row it
+    /// was: eviction drops rows from the view's front, and the row is found again below.
+    top: Option<(usize, Row)>,
+    /// Where each row was drawn: (top, bottom, position in the view), for mouse clicks.
+    pub hits: Vec<(u16, u16, usize)>,
+    /// Rows a page moves.
+    pub page: usize,
+}
+
+impl StreamState {
+    /// Where the row drawn first last frame is in the view now.
+    fn top_position(&self, rows: &[Row]) -> usize {
+        let Some((pos, row)) = self.top else {
+            return 0;
+        };
+        // Rows only leave the view (eviction) or it is rebuilt: look back from where it was.
+        let from = pos.min(rows.len().saturating_sub(1));
+        (0..=from)
+            .rev()
+            .take(4096)
+            .find(|&i| rows.get(i) == Some(&row))
+            .unwrap_or(from)
+    }
+}
+
 /// Draws the stream pane and records where each row landed (for mouse clicks).
-pub fn render(
-    frame: &mut Frame,
-    area: Rect,
-    app: &mut App,
-    offset_s: i32,
-) -> Vec<(u16, u16, usize)> {
-    let focused = app.focus == Focus::Stream;
-    let block = theme::pane_block(Span::styled(title(app), theme::TITLE), focused);
+pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut StreamState, offset_s: i32) {
+    let focused = m.focus == Focus::Stream;
+    let block = theme::pane_block(Span::styled(title(m), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    app.page = inner.height.saturating_sub(1).max(1) as usize;
-    if app.view.rows.is_empty() {
-        let msg = if app.store.counters().events == 0 {
-            waiting_text(app)
+    state.page = inner.height.saturating_sub(1).max(1) as usize;
+    state.hits.clear();
+    if m.view.rows.is_empty() {
+        let msg = if m.store.counters().events == 0 {
+            waiting_text(m)
         } else {
             vec![Line::styled("  nothing matches the filter", theme::DIM)]
         };
@@ -53,15 +77,15 @@ pub fn render(
             Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: false }),
             inner,
         );
-        return Vec::new();
+        return;
     }
     let width = inner.width as usize;
     let height = inner.height as usize;
-    let build = |i: usize| row_lines(&app.store, &app.forwards, app.view.rows[i], width, offset_s);
+    let build = |i: usize| row_lines(&m.store, &m.forwards, m.view.rows[i], width, offset_s);
     // Choose the first row so the cursor is visible.
-    let cursor = app.stream_cursor.min(app.view.rows.len() - 1);
-    let mut first = app.stream_offset.min(cursor);
-    if app.follow || !fits(&build, first, cursor, height) {
+    let cursor = m.stream_cursor.min(m.view.rows.len() - 1);
+    let mut first = state.top_position(&m.view.rows).min(cursor);
+    if m.follow || !fits(&build, first, cursor, height) {
         first = cursor;
         let mut used = build(cursor).len();
         while first > 0 {
@@ -73,11 +97,10 @@ pub fn render(
             first -= 1;
         }
     }
-    app.stream_offset = first;
+    state.top = Some((first, m.view.rows[first]));
     let mut lines: Vec<Line> = Vec::with_capacity(height);
-    let mut hits = Vec::new();
     let mut i = first;
-    while i < app.view.rows.len() && lines.len() < height {
+    while i < m.view.rows.len() && lines.len() < height {
         let mut row = build(i);
         let top = inner.y + lines.len() as u16;
         if i == cursor {
@@ -92,11 +115,10 @@ pub fn render(
         }
         let n = row.len().min(height - lines.len());
         lines.extend(row.into_iter().take(n));
-        hits.push((top, top + n as u16, i));
+        state.hits.push((top, top + n as u16, i));
         i += 1;
     }
     frame.render_widget(Paragraph::new(lines), inner);
-    hits
 }
 
 fn fits(
@@ -115,45 +137,45 @@ fn fits(
     true
 }
 
-fn title(app: &App) -> String {
-    let scope = match app.chat {
+fn title(m: &Monitor) -> String {
+    let scope = match m.chat {
         // With several accounts the chat's is part of what it is.
-        Some(c) => match app.store.account(app.store.chats().get(c).account) {
-            Some(acc) if app.store.account_count() > 1 => {
-                format!("{} · {acc}", app.store.chats().title(c))
+        Some(c) => match m.store.account(m.store.chats().get(c).account) {
+            Some(acc) if m.store.account_count() > 1 => {
+                format!("{} · {acc}", m.store.chats().title(c))
             }
-            _ => app.store.chats().title(c),
+            _ => m.store.chats().title(c),
         },
         None => "all chats".to_owned(),
     };
     let mut t = format!(" Stream · {scope}");
-    if let Some((done, total)) = app.filtering_progress() {
+    if let Some((done, total)) = m.filtering_progress() {
         // A rebuild in slices: what is shown so far, and how far it got.
         let pct = (done as f64 / total.max(1) as f64 * 100.0).floor();
         t.push_str(&format!(" · filtering {pct:.0}%"));
     }
-    if app.raw_events {
+    if m.raw_events {
         t.push_str(" · raw events");
     }
-    if !app.filter.is_empty() {
+    if !m.filter.is_empty() {
         t.push_str(&format!(
             " · {}",
-            plural(app.view.rows.len() as u64, "match", "matches")
+            plural(m.view.rows.len() as u64, "match", "matches")
         ));
     }
-    if app.follow {
+    if m.follow {
         t.push_str(" · follow ");
-    } else if app.new_while_paused > 0 {
-        t.push_str(&format!(" · paused · {} new ", app.new_while_paused));
+    } else if m.new_while_paused > 0 {
+        t.push_str(&format!(" · paused · {} new ", m.new_while_paused));
     } else {
         t.push_str(" · paused ");
     }
     t
 }
 
-fn waiting_text(app: &App) -> Vec<Line<'static>> {
-    let addr = app.info.listen;
-    let url = app.info.webhook_url();
+fn waiting_text(m: &Monitor) -> Vec<Line<'static>> {
+    let addr = m.info.listen;
+    let url = m.info.webhook_url();
     let dim = |s: String| Line::styled(s, theme::DIM);
     let mut lines = vec![
         Line::raw(""),
@@ -162,7 +184,7 @@ fn waiting_text(app: &App) -> Vec<Line<'static>> {
         Line::styled(format!("    {url}"), theme::TITLE),
         Line::raw(""),
     ];
-    if app.info.exposed_without_token() {
+    if m.info.exposed_without_token() {
         for warning in [
             format!("  Warning: {addr} is reachable beyond this machine and has no --token:"),
             "  anyone who finds the port can post to it. Restart with --token <secret>.".into(),
@@ -173,7 +195,7 @@ fn waiting_text(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(dim("  Point your provider or tunnel at it, e.g.".into()));
     lines.push(dim(format!("    cloudflared tunnel --url http://{addr}")));
-    match &app.info.token {
+    match &m.info.token {
         Some(t) => {
             lines.push(dim("    then give your provider".into()));
             lines.push(dim(format!("      https://<your-tunnel>/{t}/")));

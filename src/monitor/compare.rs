@@ -8,8 +8,6 @@
 
 use crate::display::Intake;
 use crate::envelope::Envelope;
-use crate::ui::theme;
-use ratatui::text::{Line, Span};
 use similar::{ChangeTag, TextDiff};
 use std::time::Duration;
 
@@ -111,46 +109,6 @@ impl Comparison {
             added,
             lines,
         }
-    }
-
-    /// The lines to draw, from `first`, at most `n` of them.
-    pub fn view(&self, first: usize, n: usize) -> Vec<Line<'static>> {
-        let mut out = vec![
-            Line::from(vec![
-                Span::styled("- ", theme::ERROR),
-                Span::raw(format!("#{} (marked with m)", self.a)),
-            ]),
-            Line::from(vec![
-                Span::styled("+ ", theme::OK),
-                Span::raw(format!("#{} (selected)", self.b)),
-            ]),
-        ];
-        if self.lines.is_empty() {
-            out.push(Line::styled(
-                "  the bodies are the same (keys compared in sorted order)",
-                theme::DIM,
-            ));
-        } else {
-            out.push(Line::styled(
-                format!(
-                    "  {} line{} removed, {} added (keys sorted)",
-                    self.removed,
-                    if self.removed == 1 { "" } else { "s" },
-                    self.added
-                ),
-                theme::DIM,
-            ));
-        }
-        out.extend(self.lines.iter().map(|l| match l {
-            DiffLine::Same(t) => Line::raw(format!("  {t}")),
-            DiffLine::Removed(t) => Line::styled(format!("- {t}"), theme::ERROR),
-            DiffLine::Added(t) => Line::styled(format!("+ {t}"), theme::OK),
-            DiffLine::Skipped(n) => Line::styled(
-                format!("  ⋯ {n} unchanged line{}", if *n == 1 { "" } else { "s" }),
-                theme::DIM,
-            ),
-        }));
-        out.into_iter().skip(first).take(n).collect()
     }
 
     /// Lines the view has in all (for scrolling).

@@ -2,10 +2,10 @@
 //! received or edited), copying it as a curl command, writing the requests the filter shows to
 //! a new capture file, and clearing the screen's history.
 //!
-//! Sending and editing are asked for here and carried out by the event loop ([`App::outbox`],
-//! [`App::edit_request`]): it owns the terminal (the editor needs it) and the runtime.
+//! Sending and editing are asked for here and carried out by the event loop ([`Monitor::outbox`],
+//! [`Monitor::edit_request`]): it owns the terminal (the editor needs it) and the runtime.
 
-use super::{App, DetailView, Focus, Mode};
+use super::{DetailView, Focus, Mode, Monitor};
 use crate::envelope::Envelope;
 use crate::forward::resend::SendRequest;
 use crate::outbound::Target;
@@ -38,7 +38,7 @@ fn editable(env: Arc<Envelope>) -> Arc<Envelope> {
     Arc::new(e)
 }
 
-impl App {
+impl Monitor {
     /// The request the detail pane shows, exactly as received.
     fn selected_request(&mut self, now_ms: i64) -> Option<Arc<Envelope>> {
         let env = self.detail.env.clone();
@@ -57,8 +57,6 @@ impl App {
         if self.send_target.is_none() {
             self.awaiting_url = Some(AwaitingUrl { env, edit });
             self.mode = Mode::Prompt;
-            self.input
-                .open("", "http://127.0.0.1:3000 (your bot; asked once)");
             return;
         }
         self.send_or_edit(env, edit, now_ms);
@@ -179,7 +177,7 @@ impl App {
             Ok((written, missing))
         })();
         let shown = crate::display::clean(&path.display().to_string()).into_owned();
-        let plural = |n: usize| crate::ui::format::plural(n as u64, "request", "requests");
+        let plural = |n: usize| crate::display::count::plural(n as u64, "request", "requests");
         let msg = match result {
             Ok((n, 0)) => format!("wrote {} to {shown}", plural(n)),
             Ok((n, gone)) => format!(
@@ -226,7 +224,7 @@ impl App {
                 return;
             }
         }
-        let mut fresh = App::new(self.info.clone());
+        let mut fresh = Monitor::new(self.info.clone());
         // The same masks under --redact, the same filter, views and send target.
         std::mem::swap(&mut fresh.intake, &mut self.intake);
         fresh.filter = std::mem::take(&mut self.filter);
@@ -265,7 +263,6 @@ impl App {
             }
             (Some(_), Some(_)) => {
                 self.detail.view = DetailView::Diff;
-                self.detail.scroll = 0;
                 self.focus = Focus::Detail;
                 return;
             }

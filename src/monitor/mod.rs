@@ -1,34 +1,44 @@
-//! Screen state: the store, what is focused, selected, filtered and shown. Owns the store: the
-//! event loop is its only user, so no locks. What input does to it is in `input`.
+//! The monitor: everything wamon knows and the user chose, with no terminal in it.
 //!
-//! Request data enters the screen's model at two points, both through [`Intake`]: [`App::ingest`]
+//! [`Monitor`] holds the store and the request bodies, the filtered view, the chat and row
+//! selection and follow state, and what the detail pane shows, as data. Three calls move it:
+//! [`Monitor::apply`] (received requests), [`Monitor::act`] (what the user asked for, as an
+//! [`Action`]) and [`Monitor::tick`] (the clock). It imports no ratatui and no crossterm: the
+//! screen (`crate::ui`) reads it once per frame and turns keys, clicks and pastes into actions,
+//! so everything here is tested by feeding actions, without drawing.
+//!
+//! Request data enters the monitor at two points, both through [`Intake`]: [`Monitor::apply`]
 //! (the events of every live or loaded request, before the store sees them) and
-//! [`App::sync_detail`] (the request the detail pane shows: envelope, events and body), run
-//! whenever the selection may have moved (keys, pastes, clicks, view refreshes) and never while
-//! drawing: a frame reads no file and parses nothing. Panes draw only what the model holds, so
-//! they need no sanitising of their own.
+//! [`Monitor::sync_detail`] (the request the detail pane shows: envelope, events and body), run
+//! whenever the selection may have moved (actions, view refreshes), never while drawing: a frame
+//! reads no file and parses nothing. What the screen draws is already safe for a terminal.
+//!
+//! One task owns it (the screen's event loop), so no locks.
 
-mod actions;
-mod input;
+mod act;
+mod action;
+mod commands;
+pub mod compare;
+mod detail;
+pub mod forwards;
+pub mod raw;
+pub mod view;
 
-pub use actions::AwaitingUrl;
+pub use action::Action;
+pub use commands::AwaitingUrl;
+pub use detail::{Detail, DetailView, ShownBody};
 
-use super::filter_input::LineInput;
-use super::forwards::Forwards;
-use super::json_view::JsonView;
-use super::keys::Scope;
-use super::raw::RawStore;
-use super::view::{Slice, StreamView};
 use crate::display::Intake;
 use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
 use crate::ingest::Item;
-use crate::provider::Normalized;
 use crate::run_info::RunInfo;
 use crate::store::{Row, Store};
-use ratatui::layout::Rect;
+use forwards::Forwards;
+use raw::RawStore;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use view::{Slice, StreamView};
 
 /// How long one slice of a view rebuild may scan before the loop reads keys and draws again:
 /// well inside the 50 ms a key may wait.
@@ -42,16 +52,6 @@ pub enum Focus {
     Detail,
 }
 
-impl Focus {
-    pub fn scope(self) -> Scope {
-        match self {
-            Focus::Chats => Scope::Chats,
-            Focus::Stream => Scope::Stream,
-            Focus::Detail => Scope::Detail,
-        }
-    }
-}
-
 /// What keys currently go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -62,83 +62,12 @@ pub enum Mode {
     Search,
     /// Typing the URL to send requests to (asked once).
     Prompt,
+    /// The key overlay.
     Help,
 }
 
-/// The detail pane's views of the selected item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetailView {
-    Raw,
-    Event,
-    Headers,
-    Ticks,
-    /// What the bot answered (`--forward-to`).
-    Reply,
-    /// The request marked with `m` against the one shown (`D`); not in `v`'s cycle.
-    Diff,
-}
-
-impl DetailView {
-    pub fn next(self) -> DetailView {
-        match self {
-            DetailView::Raw => DetailView::Event,
-            DetailView::Event => DetailView::Headers,
-            DetailView::Headers => DetailView::Ticks,
-            DetailView::Ticks => DetailView::Reply,
-            DetailView::Reply | DetailView::Diff => DetailView::Raw,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DetailView::Raw => "raw JSON",
-            DetailView::Event => "normalised",
-            DetailView::Headers => "headers",
-            DetailView::Ticks => "ticks",
-            DetailView::Reply => "bot reply",
-            DetailView::Diff => "diff",
-        }
-    }
-}
-
-/// Where panes were drawn last frame, for mouse hit-testing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PaneAreas {
-    pub chats: Option<Rect>,
-    pub stream: Option<Rect>,
-    pub detail: Option<Rect>,
-}
-
-/// The detail pane's state.
-pub struct Detail {
-    pub view: DetailView,
-    /// The display body.
-    pub json: Option<JsonView>,
-    /// The request shown as received (for copying the whole body), kept while it stays
-    /// selected: it may have been read back from the capture file.
-    pub env: Option<Arc<Envelope>>,
-    /// Its display copy (the headers view) and what it normalised to (display copies too:
-    /// normalising a large body is not free, so this is kept as well).
-    pub shown: Option<Arc<Envelope>>,
-    pub normalized: Option<Normalized>,
-    /// The request shown, and which of the row's requests it is.
-    pub seq: Option<u64>,
-    pub request_index: usize,
-    /// Scroll of the non-JSON views.
-    pub scroll: usize,
-    /// The row the pane was built for.
-    pub row: Option<Row>,
-    /// The shown body is a Twilio form, which the raw view shows as its decoded fields.
-    pub is_form: bool,
-    /// Show forms as the bytes received instead (`r`).
-    pub form_bytes: bool,
-    /// The diff view's comparison (of the marked request against the one shown), rebuilt when
-    /// either changes.
-    pub compare: Option<super::compare::Comparison>,
-}
-
-/// Everything the screen shows and remembers.
-pub struct App {
+/// Everything wamon knows and the user chose (see the module docs).
+pub struct Monitor {
     pub store: Store,
     /// Makes the display copies of request data (see the module docs).
     pub intake: Intake,
@@ -150,22 +79,17 @@ pub struct App {
     pub mode: Mode,
     pub filter: Filter,
     pub filter_error: Option<FilterError>,
-    pub input: LineInput,
     /// The chat shown alone in the stream.
     pub chat: Option<usize>,
-    /// Cursor in the chats list (a position in [`App::chat_list`]).
+    /// Cursor in the chats list (a position in [`Monitor::chat_list`]).
     pub chat_cursor: usize,
     /// The chat under the cursor, so that the cursor stays on it when the list changes (a new
-    /// chat arriving on top, a filter): see [`App::refind_chat_cursor`].
-    pub(super) cursor_chat: Option<usize>,
-    /// First chat drawn last frame (the list scrolls with the cursor), for mouse clicks.
-    pub chats_first: usize,
+    /// chat arriving on top, a filter): see [`Monitor::refind_chat_cursor`].
+    cursor_chat: Option<usize>,
     pub raw_events: bool,
     pub view: StreamView,
     /// Cursor in the stream, an index into `view.rows`.
     pub stream_cursor: usize,
-    /// First row drawn in the stream when not following.
-    pub stream_offset: usize,
     pub follow: bool,
     /// Rows that arrived while follow was paused.
     pub new_while_paused: usize,
@@ -176,18 +100,13 @@ pub struct App {
     rate: VecDeque<(i64, u64)>,
     pub toast: Option<(String, i64)>,
     pub quit: bool,
-    /// The terminal should be cleared and drawn whole at the next draw (Ctrl-L, a resize).
-    pub repaint: bool,
-    pub areas: PaneAreas,
-    /// Height of the stream's inner area last frame, for paging.
-    pub page: usize,
-    /// Bytes to write to the terminal after the next draw (OSC 52 copies).
-    pub pending_osc: Vec<String>,
+    /// Texts to put on the clipboard (the screen writes them as OSC 52 after the next draw).
+    pub clipboard: Vec<String>,
+    /// The detail pane's search, and the one before the search bar opened (Esc restores it).
     pub search_query: String,
-    /// Where each stream row was drawn last frame: (top, bottom, view index).
-    pub stream_hits: Vec<(u16, u16, usize)>,
-    /// Scroll of the help overlay.
-    pub help_scroll: usize,
+    search_before: String,
+    /// The filter's text when the filter bar opened (Esc restores it).
+    filter_before: String,
     /// When the view was last rebuilt because rows may have changed in place.
     last_restat_ms: i64,
     /// Rows may match differently than when the view checked them (rows changed in place, or
@@ -211,8 +130,8 @@ pub struct App {
     pub marked: Option<u64>,
 }
 
-impl App {
-    pub fn new(info: RunInfo) -> App {
+impl Monitor {
+    pub fn new(info: RunInfo) -> Monitor {
         let raw = RawStore::new(info.capture.clone(), info.loaded.clone());
         let send_target = info
             .forward
@@ -221,7 +140,7 @@ impl App {
         let mut store = Store::with_max_events(info.max_events);
         store.report_evictions();
         store.set_stuck_after(info.stuck_after_ms);
-        App {
+        Monitor {
             store,
             intake: Intake::screen(info.redact),
             raw,
@@ -231,45 +150,26 @@ impl App {
             mode: Mode::Normal,
             filter: Filter::default(),
             filter_error: None,
-            input: LineInput::default(),
             chat: None,
             chat_cursor: 0,
             cursor_chat: None,
-            chats_first: 0,
             raw_events: false,
             view: StreamView::default(),
             stream_cursor: 0,
-            stream_offset: 0,
             follow: true,
             new_while_paused: 0,
-            detail: Detail {
-                view: DetailView::Raw,
-                json: None,
-                env: None,
-                shown: None,
-                normalized: None,
-                seq: None,
-                request_index: 0,
-                scroll: 0,
-                row: None,
-                is_form: false,
-                form_bytes: false,
-                compare: None,
-            },
+            detail: Detail::default(),
             seen: HashMap::new(),
             rate: VecDeque::new(),
             toast: None,
             quit: false,
-            repaint: false,
-            areas: PaneAreas::default(),
-            page: 10,
-            pending_osc: Vec::new(),
+            clipboard: Vec::new(),
             search_query: String::new(),
-            stream_hits: Vec::new(),
+            search_before: String::new(),
+            filter_before: String::new(),
             last_restat_ms: 0,
             view_stale: false,
             chat_epoch: 0,
-            help_scroll: 0,
             send_target,
             awaiting_url: None,
             prompt_error: None,
@@ -292,7 +192,7 @@ impl App {
     }
 
     /// Applies received requests to the store and the view, and keeps forward results.
-    pub fn ingest(&mut self, batch: &mut Vec<Item>, now_ms: i64) {
+    pub fn apply(&mut self, batch: &mut Vec<Item>, now_ms: i64) {
         self.store.set_clock(now_ms);
         let mut events = 0u64;
         let mut evicted = false;
@@ -374,10 +274,9 @@ impl App {
     /// Drops evicted rows from the view, keeping the cursor on its row (or the next one left),
     /// and lets go of a detail pane built for an evicted row.
     fn purge_view(&mut self) {
-        let mut marks = [self.stream_cursor, self.stream_offset];
+        let mut marks = [self.stream_cursor];
         self.view.purge(&self.store, &mut marks);
-        [self.stream_cursor, self.stream_offset] = marks;
-        self.stream_hits.clear();
+        [self.stream_cursor] = marks;
         if self.detail.row.is_some_and(|r| !self.store.has_row(r)) {
             self.detail.row = None;
         }
@@ -445,7 +344,7 @@ impl App {
     }
 
     /// Brings the filtered view up to date, or one slice of the way (a rebuild over a long
-    /// history goes on in [`App::continue_filtering`] between frames), and keeps the cursor where
+    /// history goes on in [`Monitor::continue_filtering`] between frames), and keeps the cursor where
     /// the user expects it.
     pub fn refresh_view(&mut self) {
         let slice = Slice::Until(std::time::Instant::now() + FILTER_SLICE);
@@ -473,7 +372,7 @@ impl App {
         self.view.progress()
     }
 
-    /// Scans the next slice of a rebuild that stopped short (see [`App::filtering_progress`]).
+    /// Scans the next slice of a rebuild that stopped short (see [`Monitor::filtering_progress`]).
     pub fn continue_filtering(&mut self) {
         if self.view.progress().is_some() {
             self.refresh_view();
@@ -502,7 +401,7 @@ impl App {
     }
 
     /// Notes the chat the cursor was moved to (keys, clicks).
-    pub(super) fn remember_chat_cursor(&mut self) {
+    fn remember_chat_cursor(&mut self) {
         self.cursor_chat = self.chat_list().get(self.chat_cursor).copied();
     }
 
@@ -535,12 +434,11 @@ impl App {
         total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0)) as usize
     }
 
-    /// How many of the rows drawn last frame are stuck now (`⌛`): when it changes, the screen
-    /// is drawn again.
-    pub fn stuck_on_screen(&self) -> usize {
-        self.stream_hits
-            .iter()
-            .filter_map(|&(_, _, i)| self.view.rows.get(i))
+    /// How many of the rows at these view positions are stuck now (`⌛`): the screen asks for
+    /// the rows it drew, and draws again when the count changes.
+    pub fn stuck_among(&self, positions: impl Iterator<Item = usize>) -> usize {
+        positions
+            .filter_map(|i| self.view.rows.get(i))
             .filter(|&&row| match row {
                 Row::Message(i) => self
                     .store
@@ -565,85 +463,5 @@ impl App {
                 .map_or_else(Vec::new, |m| m.seqs.clone()),
             Row::Event(i) => self.store.get_event(i).map(|e| e.seq).into_iter().collect(),
         }
-    }
-
-    /// Points the detail pane at the selected row (rebuilding the JSON view only on change).
-    pub fn sync_detail(&mut self) {
-        let row = self.selected_row();
-        if row != self.detail.row {
-            self.detail.row = row;
-            self.detail.request_index = 0;
-            self.detail.scroll = 0;
-        }
-        let seq = row.and_then(|r| {
-            let reqs = self.row_requests(r);
-            reqs.get(self.detail.request_index.min(reqs.len().saturating_sub(1)))
-                .copied()
-        });
-        if seq != self.detail.seq {
-            self.detail.seq = seq;
-            let env = seq.and_then(|s| self.raw.get(s));
-            let intake = &mut self.intake;
-            self.detail.shown = env.as_deref().map(|e| Arc::new(intake.envelope(e)));
-            self.detail.normalized = env.as_deref().map(|e| {
-                let mut n = crate::provider::normalize(e);
-                intake.normalized(&mut n);
-                n
-            });
-            let form_bytes = self.detail.form_bytes;
-            let mut is_form = false;
-            self.detail.json = env
-                .as_ref()
-                .map(|e| match crate::body_encoding::decoded(e) {
-                    Ok(body) => match intake.body(&body) {
-                        Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
-                        None => {
-                            // A Twilio form: its fields as JSON, unless its bytes were asked for.
-                            let fields = crate::display::form::fields_json(&body);
-                            is_form = fields.is_some();
-                            let doc = fields.filter(|_| !form_bytes);
-                            match doc.as_deref().and_then(|d| intake.body(d.as_bytes())) {
-                                Some(shown) => JsonView::parsed(&shown.bytes, shown.nodes),
-                                // A form's bytes, asked for with `r`: text, not broken JSON.
-                                None if is_form => JsonView::new(&body)
-                                    .with_redacted_text(intake.redacts())
-                                    .as_text("the form's bytes as received (r: its fields)"),
-                                None => JsonView::new(&body).with_redacted_text(intake.redacts()),
-                            }
-                        }
-                    },
-                    // Compressed bytes mean nothing on screen: say why they are not shown.
-                    Err(why) => JsonView::new(format!("({why})").as_bytes()),
-                });
-            self.detail.env = env;
-            self.detail.is_form = is_form;
-            if let (Some(j), false) = (&mut self.detail.json, self.search_query.is_empty()) {
-                j.set_search(&self.search_query);
-            }
-        }
-        if self.detail.view == DetailView::Diff {
-            self.sync_compare();
-        }
-    }
-
-    /// Brings the diff view's comparison up to date: the marked request against the one shown.
-    fn sync_compare(&mut self) {
-        let (Some(a), Some(b)) = (self.marked, self.detail.seq) else {
-            self.detail.compare = None;
-            return;
-        };
-        if self
-            .detail
-            .compare
-            .as_ref()
-            .is_some_and(|c| (c.a, c.b) == (a, b))
-        {
-            return;
-        }
-        self.detail.scroll = 0;
-        self.detail.compare = match (self.raw.get(a), self.detail.env.as_deref()) {
-            (Some(ea), Some(eb)) => Some(super::compare::Comparison::new(&ea, eb, &self.intake)),
-            _ => None,
-        };
     }
 }

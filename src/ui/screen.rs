@@ -1,0 +1,102 @@
+//! The screen's own state: what its widgets remember between frames (scroll positions, where
+//! each pane and row was drawn, the line being typed, the JSON viewer's folds and cursor), and
+//! nothing the monitor knows. [`Screen::sync`] brings the widgets in line with the monitor after
+//! it changed; drawing then reads the monitor and writes only here.
+
+use super::filter_input::LineInput;
+use super::json_view::JsonView;
+use super::panes;
+use crate::monitor::{Mode, Monitor};
+use ratatui::layout::Rect;
+
+/// Where panes were drawn last frame, for mouse hit-testing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaneAreas {
+    pub chats: Option<Rect>,
+    pub stream: Option<Rect>,
+    pub detail: Option<Rect>,
+}
+
+impl PaneAreas {
+    /// Which pane holds the cell (x, y), and that pane's area.
+    pub fn at(&self, x: u16, y: u16) -> Option<(crate::monitor::Focus, Rect)> {
+        use crate::monitor::Focus;
+        let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        [
+            (Focus::Chats, self.chats),
+            (Focus::Stream, self.stream),
+            (Focus::Detail, self.detail),
+        ]
+        .into_iter()
+        .find_map(|(f, r)| r.filter(|r| inside(*r)).map(|r| (f, r)))
+    }
+}
+
+/// Widget state of every pane.
+pub struct Screen {
+    /// The line being typed (filter, search, URL).
+    pub input: LineInput,
+    pub areas: PaneAreas,
+    pub chats: panes::chats::ChatsState,
+    pub stream: panes::stream::StreamState,
+    pub detail: panes::detail::DetailState,
+    /// Scroll of the help overlay.
+    pub help_scroll: usize,
+    /// The terminal should be cleared and drawn whole at the next draw (Ctrl-L, a resize).
+    pub repaint: bool,
+    /// Bytes to write to the terminal after the next draw (OSC 52 copies).
+    pub pending_osc: Vec<String>,
+    /// The monitor's mode at the last sync: entering a typing mode opens the input line.
+    mode: Mode,
+}
+
+impl Default for Screen {
+    fn default() -> Screen {
+        Screen {
+            input: LineInput::default(),
+            areas: PaneAreas::default(),
+            chats: Default::default(),
+            stream: Default::default(),
+            detail: Default::default(),
+            help_scroll: 0,
+            repaint: false,
+            pending_osc: Vec::new(),
+            mode: Mode::Normal,
+        }
+    }
+}
+
+impl Screen {
+    /// Brings the widgets in line with `m` after it changed: the input line opens with the text
+    /// it edits, the JSON viewer is rebuilt for a new body (from the tree the monitor parsed:
+    /// no parsing here) and given the search, and scroll positions reset for a new item.
+    pub fn sync(&mut self, m: &mut Monitor) {
+        if m.mode != self.mode {
+            match m.mode {
+                Mode::Filter => self.input.open(
+                    m.filter.source(),
+                    "chat:gerald type:poll !me ack:<read \"some words\"",
+                ),
+                Mode::Search => self.input.open(&m.search_query, "search the JSON"),
+                Mode::Prompt => self
+                    .input
+                    .open("", "http://127.0.0.1:3000 (your bot; asked once)"),
+                Mode::Help => self.help_scroll = 0,
+                Mode::Normal => {}
+            }
+            self.mode = m.mode;
+        }
+        self.detail.sync(&m.detail, &m.search_query);
+        // Copies leave through the terminal, base64-encoded: nothing in them reaches it as text.
+        for text in m.clipboard.drain(..) {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));
+        }
+    }
+
+    /// The JSON viewer, when the detail pane shows a body.
+    pub fn json(&self) -> Option<&JsonView> {
+        self.detail.json.as_ref()
+    }
+}
