@@ -81,7 +81,7 @@ fn column_of(buf: &Buffer, needle: &str) -> Option<u16> {
     None
 }
 
-fn chat_named(app: &App, name: &str) -> usize {
+fn chat_named(app: &App, name: &str) -> wamon::store::ChatIx {
     app.chat_list()
         .into_iter()
         .find(|&c| app.store.chats().title(c) == name)

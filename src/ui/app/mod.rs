@@ -25,7 +25,7 @@ use crate::filter::{Filter, FilterError};
 use crate::ingest::Item;
 use crate::provider::Normalized;
 use crate::run_info::RunInfo;
-use crate::store::{Row, Store};
+use crate::store::{ChatIx, Row, Store};
 use ratatui::layout::Rect;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -152,12 +152,12 @@ pub struct App {
     pub filter_error: Option<FilterError>,
     pub input: LineInput,
     /// The chat shown alone in the stream.
-    pub chat: Option<usize>,
+    pub chat: Option<ChatIx>,
     /// Cursor in the chats list (a position in [`App::chat_list`]).
     pub chat_cursor: usize,
     /// The chat under the cursor, so that the cursor stays on it when the list changes (a new
     /// chat arriving on top, a filter): see [`App::refind_chat_cursor`].
-    pub(super) cursor_chat: Option<usize>,
+    pub(super) cursor_chat: Option<ChatIx>,
     /// First chat drawn last frame (the list scrolls with the cursor), for mouse clicks.
     pub chats_first: usize,
     pub raw_events: bool,
@@ -171,7 +171,7 @@ pub struct App {
     pub new_while_paused: usize,
     pub detail: Detail,
     /// Messages per chat already seen (for the "new" counts).
-    pub seen: HashMap<usize, u64>,
+    pub seen: HashMap<ChatIx, u64>,
     /// (second, events) samples for the rate.
     rate: VecDeque<(i64, u64)>,
     pub toast: Option<(String, i64)>,
@@ -518,9 +518,9 @@ impl App {
     }
 
     /// Chats as listed: newest activity first, only those with matching rows when filtering.
-    pub fn chat_list(&self) -> Vec<usize> {
+    pub fn chat_list(&self) -> Vec<ChatIx> {
         let chats = self.store.chats();
-        let mut list: Vec<usize> = chats
+        let mut list: Vec<ChatIx> = chats
             .live()
             .filter(|(i, _)| self.filter.is_empty() || self.view.chat_hits.contains_key(i))
             .map(|(i, _)| i)
@@ -530,7 +530,7 @@ impl App {
     }
 
     /// New messages in chat `i` since it was last opened.
-    pub fn unread(&self, i: usize) -> usize {
+    pub fn unread(&self, i: ChatIx) -> usize {
         let total = self.store.chats().message_count(i);
         total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0)) as usize
     }
