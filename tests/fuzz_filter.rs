@@ -45,7 +45,7 @@ fn world() -> &'static (Store, RawStore, Vec<Row>) {
             raw.insert(Arc::new(env), None, 0, false);
         }
         let mut rows: Vec<Row> = store.rows().iter().copied().collect();
-        rows.extend((0..store.events().len()).map(Row::Event));
+        rows.extend(store.event_ids().map(Row::Event));
         (store, raw, rows)
     })
 }

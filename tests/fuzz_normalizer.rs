@@ -25,7 +25,7 @@ use wamon::envelope::Envelope;
 use wamon::model::{Ack, ChatId, ChatKind, Event, Kind, Provider};
 use wamon::provider::{detect, normalize, Normalized};
 use wamon::store::poll::PollTally;
-use wamon::store::{Outcome, Row, Store};
+use wamon::store::{EventIx, MessageIx, Outcome, Row, Store};
 
 // ---- the normaliser's promises -----------------------------------------------------------------
 
@@ -170,9 +170,9 @@ struct Watch {
     applied: usize,
     /// Per message handle: its state after the previous event, and the best ranked state it
     /// showed.
-    acks: HashMap<usize, (Option<Ack>, Option<u8>)>,
+    acks: HashMap<MessageIx, (Option<Ack>, Option<u8>)>,
     /// Per parked event row: the provider, account and message id it waits for.
-    parked: HashMap<usize, MsgKey>,
+    parked: HashMap<EventIx, MsgKey>,
     /// Per target message (provider, account, bare id), folding every reaction and edit received in
     /// arrival order, whether it applied at once or was parked: per reactor the latest emoji,
     /// and the latest edit's text.
@@ -252,7 +252,7 @@ fn apply_checked(
     let mut outs = Vec::new();
     for ev in &n.events {
         // Edited messages: only an edit changes their text (a late copy of the message does not).
-        let edited: Vec<(usize, Option<String>, usize)> = store
+        let edited: Vec<(MessageIx, Option<String>, usize)> = store
             .messages()
             .filter(|(_, m)| m.is_edited())
             .map(|(h, m)| (h, m.text.clone(), m.edits().len()))
@@ -297,7 +297,7 @@ fn apply_checked(
             prop_assert!(out.message.is_none());
             let target = target_of(ev).expect("only events with a target park");
             w.parked.insert(
-                store.event_ids().end - 1,
+                store.event_ids().next_back().expect("just applied"),
                 (n.provider, ev.account.clone(), target.to_owned()),
             );
         }
@@ -360,7 +360,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     }
 
     // Rows: each held message once, each held event at most once, nothing evicted.
-    let mut message_rows: HashMap<usize, usize> = HashMap::new();
+    let mut message_rows: HashMap<MessageIx, usize> = HashMap::new();
     let mut event_rows = HashSet::new();
     prop_assert_eq!(s.row_positions().len(), s.rows().len());
     for r in s.rows() {
@@ -396,7 +396,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
             );
         }
         if let Some(ch) = e.chat() {
-            prop_assert!(ch < s.chats().len() && !s.chats().get(ch).vacant);
+            prop_assert!(ch.index() < s.chats().len() && !s.chats().get(ch).vacant);
         }
     }
 
@@ -441,7 +441,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
                 prop_assert_eq!(&m.text, text, "{} does not show its latest edit", m.id);
             }
         }
-        prop_assert!(m.chat < s.chats().len() && !s.chats().get(m.chat).vacant);
+        prop_assert!(m.chat.index() < s.chats().len() && !s.chats().get(m.chat).vacant);
         let shown = s.chats().get(s.chats().root(m.chat));
         prop_assert!(
             shown.merged_into.is_none() && !shown.vacant,
@@ -456,8 +456,9 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
     // Chats count what they hold; one with nothing left is removed.
     let chats = s.chats();
     let held = |f: fn(&wamon::store::Chat) -> usize| -> usize {
-        (0..chats.len())
-            .map(|i| chats.get(i))
+        chats
+            .slots()
+            .map(|(_, c)| c)
             .filter(|c| !c.vacant)
             .map(f)
             .sum()
@@ -468,7 +469,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
         s.events().iter().filter(|e| e.chat().is_some()).count()
     );
     if !evicted {
-        let counted: u64 = (0..chats.len()).map(|i| chats.get(i).received).sum();
+        let counted: u64 = chats.slots().map(|(_, c)| c.received).sum();
         prop_assert_eq!(
             counted as usize,
             s.messages().len(),
@@ -492,8 +493,7 @@ fn check_store(s: &Store, w: &mut Watch) -> Result<(), TestCaseError> {
         }
     }
     // Only an alias chat (a lid, a Meta user id) folds, only into a phone chat shown itself.
-    for i in 0..chats.len() {
-        let c = chats.get(i);
+    for (i, c) in chats.slots() {
         if c.vacant {
             prop_assert!(c.merged_into.is_none() && c.aliases.is_empty());
             continue;

@@ -82,7 +82,7 @@ fn column_of(buf: &Buffer, needle: &str) -> Option<u16> {
     None
 }
 
-fn chat_named(app: &App, name: &str) -> usize {
+fn chat_named(app: &App, name: &str) -> wamon::store::ChatIx {
     app.monitor
         .chat_list()
         .into_iter()

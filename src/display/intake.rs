@@ -226,7 +226,12 @@ mod tests {
                 intake.event(&mut ev);
                 store.apply(Provider::Waha, 1, 1, &ev);
             }
-            let tally = store.message(0).poll.as_ref().unwrap().tally();
+            let tally = store
+                .message(crate::store::MessageIx::new(0))
+                .poll
+                .as_ref()
+                .unwrap()
+                .tally();
             let counts: Vec<usize> = tally.options.iter().map(|o| o.votes).collect();
             assert_eq!(counts, vec![2, 1], "redact {redact}: {tally:?}");
             assert!(tally

@@ -33,7 +33,7 @@ use crate::envelope::Envelope;
 use crate::filter::{Filter, FilterError};
 use crate::ingest::Item;
 use crate::run_info::RunInfo;
-use crate::store::{Row, Store};
+use crate::store::{ChatIx, Row, Store};
 use forwards::Forwards;
 use raw::RawStore;
 use std::collections::{HashMap, VecDeque};
@@ -80,12 +80,12 @@ pub struct Monitor {
     pub filter: Filter,
     pub filter_error: Option<FilterError>,
     /// The chat shown alone in the stream.
-    pub chat: Option<usize>,
+    pub chat: Option<ChatIx>,
     /// Cursor in the chats list (a position in [`Monitor::chat_list`]).
     pub chat_cursor: usize,
     /// The chat under the cursor, so that the cursor stays on it when the list changes (a new
     /// chat arriving on top, a filter): see [`Monitor::refind_chat_cursor`].
-    cursor_chat: Option<usize>,
+    cursor_chat: Option<ChatIx>,
     pub raw_events: bool,
     pub view: StreamView,
     /// Cursor in the stream, an index into `view.rows`.
@@ -95,7 +95,7 @@ pub struct Monitor {
     pub new_while_paused: usize,
     pub detail: Detail,
     /// Messages per chat already seen (for the "new" counts).
-    pub seen: HashMap<usize, u64>,
+    pub seen: HashMap<ChatIx, u64>,
     /// (second, events) samples for the rate.
     rate: VecDeque<(i64, u64)>,
     pub toast: Option<(String, i64)>,
@@ -417,9 +417,9 @@ impl Monitor {
     }
 
     /// Chats as listed: newest activity first, only those with matching rows when filtering.
-    pub fn chat_list(&self) -> Vec<usize> {
+    pub fn chat_list(&self) -> Vec<ChatIx> {
         let chats = self.store.chats();
-        let mut list: Vec<usize> = chats
+        let mut list: Vec<ChatIx> = chats
             .live()
             .filter(|(i, _)| self.filter.is_empty() || self.view.chat_hits.contains_key(i))
             .map(|(i, _)| i)
@@ -429,7 +429,7 @@ impl Monitor {
     }
 
     /// New messages in chat `i` since it was last opened.
-    pub fn unread(&self, i: usize) -> usize {
+    pub fn unread(&self, i: ChatIx) -> usize {
         let total = self.store.chats().message_count(i);
         total.saturating_sub(self.seen.get(&i).copied().unwrap_or(0)) as usize
     }

@@ -11,7 +11,7 @@
 use super::raw::RawStore;
 use crate::filter::Filter;
 use crate::store::subject::RowSubject;
-use crate::store::{Row, Store};
+use crate::store::{ChatIx, EventIx, MessageIx, Row, Store};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -37,7 +37,7 @@ impl Slice {
 struct Basis {
     /// Compared as parsed terms: a re-spaced or re-ordered filter is the same view.
     filter: Filter,
-    chat: Option<usize>,
+    chat: Option<ChatIx>,
     raw_events: bool,
     /// Set by [`StreamView::invalidate`]: equal to no basis a refresh computes.
     stale: bool,
@@ -49,7 +49,7 @@ pub struct StreamView {
     /// Rows that show, in arrival order.
     pub rows: Vec<Row>,
     /// While filtering: matching rows per chat (over all chats, ignoring the chat selection).
-    pub chat_hits: HashMap<usize, usize>,
+    pub chat_hits: HashMap<ChatIx, usize>,
     /// While filtering: every matching row (packed, see [`pack`]) with the chat it was counted
     /// for, so that evicted rows leave `chat_hits` exactly.
     hits: Vec<(u64, u32)>,
@@ -69,7 +69,7 @@ impl StreamView {
         store: &Store,
         raw: &RawStore,
         filter: &Filter,
-        chat: Option<usize>,
+        chat: Option<ChatIx>,
         raw_events: bool,
         slice: Slice,
     ) -> usize {
@@ -88,7 +88,8 @@ impl StreamView {
         }
         let before = self.rows.len();
         let span = if raw_events {
-            store.event_ids()
+            let ids = store.event_ids();
+            ids.start.index()..ids.end.index()
         } else {
             store.row_positions()
         };
@@ -108,7 +109,7 @@ impl StreamView {
                 }
             }
             let row = if raw_events {
-                Row::Event(pos)
+                Row::Event(EventIx::new(pos))
             } else {
                 store.row_at(pos)
             };
@@ -119,7 +120,7 @@ impl StreamView {
             let row_chat = subject.chat_index();
             if let (true, Some(c)) = (filtering, row_chat) {
                 *self.chat_hits.entry(c).or_default() += 1;
-                self.hits.push((pack(row), c as u32));
+                self.hits.push((pack(row), c.index() as u32));
             }
             if chat.is_none() || row_chat == chat {
                 self.rows.push(row);
@@ -164,10 +165,11 @@ impl StreamView {
         self.hits.retain(|&(row, c)| {
             let held = store.has_row(unpack(row));
             if !held {
-                if let Some(n) = hits.get_mut(&(c as usize)) {
+                let c = ChatIx::new(c as usize);
+                if let Some(n) = hits.get_mut(&c) {
                     *n -= 1;
                     if *n == 0 {
-                        hits.remove(&(c as usize));
+                        hits.remove(&c);
                     }
                 }
             }
@@ -184,17 +186,17 @@ impl StreamView {
 /// A row in 8 bytes (the hits list is one entry per matching row): the top bit tells events.
 fn pack(row: Row) -> u64 {
     match row {
-        Row::Message(h) => h as u64,
-        Row::Event(id) => id as u64 | 1 << 63,
+        Row::Message(h) => h.index() as u64,
+        Row::Event(id) => id.index() as u64 | 1 << 63,
     }
 }
 
 fn unpack(packed: u64) -> Row {
     let i = (packed & !(1 << 63)) as usize;
     if packed >> 63 == 1 {
-        Row::Event(i)
+        Row::Event(EventIx::new(i))
     } else {
-        Row::Message(i)
+        Row::Message(MessageIx::new(i))
     }
 }
 
@@ -270,10 +272,10 @@ mod tests {
     #[test]
     fn packed_rows_come_back_whole() {
         for row in [
-            Row::Message(0),
-            Row::Event(0),
-            Row::Message(usize::MAX >> 1),
-            Row::Event(123_456_789),
+            Row::Message(MessageIx::new(0)),
+            Row::Event(EventIx::new(0)),
+            Row::Message(MessageIx::new(usize::MAX >> 1)),
+            Row::Event(EventIx::new(123_456_789)),
         ] {
             assert_eq!(unpack(pack(row)), row);
         }

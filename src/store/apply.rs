@@ -4,7 +4,10 @@
 
 use super::message::{AckOutcome, Message, Tick};
 use super::poll::{PollState, VoteOutcome};
-use super::{event_row, key, pack, MsgKey, Origin, Outcome, Parked, Row, Store, MAX_PARKED};
+use super::{
+    event_row, key, pack, ChatIx, EventIx, MessageIx, MsgKey, Origin, Outcome, Parked, Row, Store,
+    MAX_PARKED,
+};
 use crate::model::{Ack, ChatId, Event, Kind, MessageId, MessageType};
 
 impl Store {
@@ -14,7 +17,7 @@ impl Store {
         seq: u64,
         at_ms: i64,
         ev: &Event,
-        chat_idx: Option<usize>,
+        chat_idx: Option<ChatIx>,
         out: &mut Outcome,
     ) {
         let Some(id) = &ev.message_id else {
@@ -76,7 +79,7 @@ impl Store {
 
     /// The outcome of a message event: its state, and the tally it carries (its own poll, or
     /// the prompt an interactive reply answered).
-    fn finish_message_outcome(&self, i: usize, prompt: Option<usize>, out: &mut Outcome) {
+    fn finish_message_outcome(&self, i: MessageIx, prompt: Option<MessageIx>, out: &mut Outcome) {
         let m = self.message(i);
         out.message = Some(i);
         out.ack = m.ack();
@@ -92,10 +95,10 @@ impl Store {
         &mut self,
         origin: Origin,
         id: MessageId,
-        chat_idx: Option<usize>,
+        chat_idx: Option<ChatIx>,
         seq: u64,
         at_ms: i64,
-    ) -> usize {
+    ) -> MessageIx {
         let chat = match chat_idx {
             Some(c) => c,
             // Messages always live in a chat; an id-less chat gets a visible stand-in.
@@ -109,7 +112,7 @@ impl Store {
         m.account = origin.account;
         let i = self
             .messages
-            .push(m, self.events_base + self.events.len() - 1);
+            .push(m, EventIx::new(self.events_base + self.events.len() - 1));
         self.by_id.insert(origin, &bare, i);
         let c = self.chats.get_mut(chat);
         c.received += 1;
@@ -119,7 +122,13 @@ impl Store {
     }
 
     /// Fills message `i` from `ev`; returns the prompt an interactive reply answered.
-    fn fill_message(&mut self, i: usize, ev: &Event, seq: u64, at_ms: i64) -> Option<usize> {
+    fn fill_message(
+        &mut self,
+        i: MessageIx,
+        ev: &Event,
+        seq: u64,
+        at_ms: i64,
+    ) -> Option<MessageIx> {
         let m = self.msg_mut(i);
         m.sender = ev.sender.clone().or(m.sender.take());
         m.sender_name = ev.sender_name.clone().or(m.sender_name.take());
@@ -182,8 +191,8 @@ impl Store {
         seq: u64,
         at_ms: i64,
         ev: &Event,
-        chat_idx: Option<usize>,
-        row: usize,
+        chat_idx: Option<ChatIx>,
+        row: EventIx,
         out: &mut Outcome,
     ) {
         let target = if ev.kind == Kind::Status {
@@ -234,10 +243,10 @@ impl Store {
         &mut self,
         origin: Origin,
         id: MessageId,
-        chat: Option<usize>,
+        chat: Option<ChatIx>,
         seq: u64,
         at_ms: i64,
-    ) -> usize {
+    ) -> MessageIx {
         let k = key(origin, &id);
         let i = self.create_message(origin, id, chat, seq, at_ms);
         let m = self.msg_mut(i);
@@ -247,7 +256,14 @@ impl Store {
         i
     }
 
-    fn apply_to_message(&mut self, i: usize, seq: u64, at_ms: i64, ev: &Event, out: &mut Outcome) {
+    fn apply_to_message(
+        &mut self,
+        i: MessageIx,
+        seq: u64,
+        at_ms: i64,
+        ev: &Event,
+        out: &mut Outcome,
+    ) {
         // The table field alone, so the chat table stays readable below (vote resolution).
         let m = self.messages.get_mut(i).expect("a held message");
         m.note_request(seq);
@@ -349,12 +365,12 @@ impl Store {
             self.apply_to_message(i, p.seq, p.at_ms, &p.event, &mut out);
             let row = self.event_mut(p.row);
             row.set(event_row::PARKED, false);
-            row.message = pack(Some(i));
+            row.message = pack(Some(i.index()));
             row.set(event_row::OUT_OF_ORDER, out.out_of_order);
         }
     }
 
-    fn msg_mut(&mut self, h: usize) -> &mut Message {
+    fn msg_mut(&mut self, h: MessageIx) -> &mut Message {
         self.messages.get_mut(h).expect("a held message")
     }
 }

@@ -26,7 +26,7 @@
 //! slot is reused by a later chat — once the consumer that keeps chat indexes has been told
 //! (see [`Store::report_evictions`](super::Store::report_evictions)).
 
-use super::Origin;
+use super::{ChatIx, Origin};
 use crate::model::{ChatId, ChatKind, Provider};
 use std::collections::HashMap;
 
@@ -45,9 +45,9 @@ pub struct Chat {
     /// Messages that arrived under this id so far (never goes down: the "new" counts).
     pub received: u64,
     /// Lid chats folded into this one (indexes into the chat table).
-    pub aliases: Vec<usize>,
+    pub aliases: Vec<ChatIx>,
     /// Set on a lid chat folded into a phone chat.
-    pub merged_into: Option<usize>,
+    pub merged_into: Option<ChatIx>,
     /// Held messages and events that arrived under this id (kept by the store).
     pub held_messages: usize,
     pub held_events: usize,
@@ -70,14 +70,14 @@ impl Chat {
 #[derive(Debug, Default, Clone)]
 pub struct Chats {
     list: Vec<Chat>,
-    by_id: HashMap<(Origin, ChatId), usize>,
+    by_id: HashMap<(Origin, ChatId), ChatIx>,
     lid_to_phone: HashMap<(Origin, ChatId), ChatId>,
     /// Every origin a chat was made for, for lookups by id alone ([`Chats::index_of`]).
     origins: Vec<Origin>,
     /// Vacant slots free for reuse.
-    free: Vec<usize>,
+    free: Vec<ChatIx>,
     /// Vacant slots not yet reported to the consumer, when reuse is deferred.
-    unreported: Option<Vec<usize>>,
+    unreported: Option<Vec<ChatIx>>,
 }
 
 impl Chats {
@@ -92,7 +92,7 @@ impl Chats {
 
     /// The index of the chat for `id` itself (a lid keeps its own chat), creating it. A new lid
     /// chat whose phone is known is folded into the phone's chat at once.
-    pub fn get_or_create(&mut self, id: &ChatId, origin: Origin) -> usize {
+    pub fn get_or_create(&mut self, id: &ChatId, origin: Origin) -> ChatIx {
         let key = (origin, id.clone());
         if let Some(&i) = self.by_id.get(&key) {
             return i;
@@ -116,12 +116,12 @@ impl Chats {
         };
         let i = match self.free.pop() {
             Some(i) => {
-                self.list[i] = chat;
+                self.list[i.index()] = chat;
                 i
             }
             None => {
                 self.list.push(chat);
-                self.list.len() - 1
+                ChatIx::new(self.list.len() - 1)
             }
         };
         if let Some(phone) = self.lid_to_phone.get(&key).cloned() {
@@ -135,12 +135,12 @@ impl Chats {
 
     /// The chat shown for chat `i`: the phone chat a lid chat is folded into, else `i`.
     #[inline]
-    pub fn root(&self, i: usize) -> usize {
-        self.list[i].merged_into.unwrap_or(i)
+    pub fn root(&self, i: ChatIx) -> ChatIx {
+        self.list[i.index()].merged_into.unwrap_or(i)
     }
 
     /// The shown chat for `id` in `origin` (a lid resolves to its phone's chat), if it exists.
-    pub fn index_in(&self, origin: Origin, id: &ChatId) -> Option<usize> {
+    pub fn index_in(&self, origin: Origin, id: &ChatId) -> Option<ChatIx> {
         self.by_id
             .get(&(origin, id.clone()))
             .or_else(|| self.by_id.get(&(origin, self.resolve(origin, id).clone())))
@@ -149,63 +149,65 @@ impl Chats {
 
     /// The shown chat for `id` in any origin (the first made, when several accounts have
     /// one), if it exists. Walks every origin: for tests and one-off lookups.
-    pub fn index_of(&self, id: &ChatId) -> Option<usize> {
+    pub fn index_of(&self, id: &ChatId) -> Option<ChatIx> {
         self.origins.iter().find_map(|&o| self.index_in(o, id))
     }
 
     /// The origin of chat `i`.
-    pub fn origin(&self, i: usize) -> Origin {
-        let c = &self.list[i];
+    pub fn origin(&self, i: ChatIx) -> Origin {
+        let c = &self.list[i.index()];
         Origin {
             provider: c.provider,
             account: c.account,
         }
     }
 
-    pub fn get(&self, i: usize) -> &Chat {
-        &self.list[i]
+    pub fn get(&self, i: ChatIx) -> &Chat {
+        &self.list[i.index()]
     }
 
-    pub fn get_mut(&mut self, i: usize) -> &mut Chat {
-        &mut self.list[i]
+    pub fn get_mut(&mut self, i: ChatIx) -> &mut Chat {
+        &mut self.list[i.index()]
     }
 
     /// The name chat `i` is shown with: its own, else one of its lid aliases' (a push name
     /// seen under the lid).
-    pub fn name(&self, i: usize) -> Option<&str> {
-        let c = &self.list[self.root(i)];
+    pub fn name(&self, i: ChatIx) -> Option<&str> {
+        let c = self.get(self.root(i));
         c.name
             .as_deref()
-            .or_else(|| c.aliases.iter().find_map(|&a| self.list[a].name.as_deref()))
+            .or_else(|| c.aliases.iter().find_map(|&a| self.get(a).name.as_deref()))
     }
 
     /// The title chat `i` is shown with (see [`Chats::name`]), else its id's label.
-    pub fn title(&self, i: usize) -> String {
+    pub fn title(&self, i: ChatIx) -> String {
         match self.name(i) {
             Some(n) => n.to_owned(),
-            None => self.list[self.root(i)].id.label(),
+            None => self.get(self.root(i)).id.label(),
         }
     }
 
     /// Messages received in chat `i` and the lid chats folded into it.
-    pub fn message_count(&self, i: usize) -> u64 {
-        let c = &self.list[self.root(i)];
-        c.received
-            + c.aliases
-                .iter()
-                .map(|&a| self.list[a].received)
-                .sum::<u64>()
+    pub fn message_count(&self, i: ChatIx) -> u64 {
+        let c = self.get(self.root(i));
+        c.received + c.aliases.iter().map(|&a| self.get(a).received).sum::<u64>()
     }
 
     /// Chats that are shown (not folded into another, not removed), any order.
-    pub fn live(&self) -> impl Iterator<Item = (usize, &Chat)> {
-        self.list
-            .iter()
-            .enumerate()
+    pub fn live(&self) -> impl Iterator<Item = (ChatIx, &Chat)> {
+        self.slots()
             .filter(|(_, c)| c.merged_into.is_none() && !c.vacant)
     }
 
-    /// Slots in the chat table, vacant ones included (indexes are below this).
+    /// Every slot in the chat table with its chat, folded and vacant ones included.
+    pub fn slots(&self) -> impl ExactSizeIterator<Item = (ChatIx, &Chat)> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (ChatIx::new(i), c))
+    }
+
+    /// Slots in the chat table, vacant ones included (every [`ChatIx::index`] is below this).
     pub fn len(&self) -> usize {
         self.list.len()
     }
@@ -243,7 +245,7 @@ impl Chats {
     }
 
     /// Slots vacated since the last call (only while reuse is deferred); they are free from now.
-    pub(super) fn take_vacated(&mut self) -> Vec<usize> {
+    pub(super) fn take_vacated(&mut self) -> Vec<ChatIx> {
         match &mut self.unreported {
             Some(v) => {
                 let vacated = std::mem::take(v);
@@ -261,17 +263,17 @@ impl Chats {
 
     /// Removes chat `i` if nothing is left in it, then the chat it was folded into if that has
     /// nothing left either. The lid's pair is kept: a later event under it folds again.
-    pub(super) fn release(&mut self, i: usize) {
-        let c = &self.list[i];
+    pub(super) fn release(&mut self, i: ChatIx) {
+        let c = self.get(i);
         if c.vacant || c.held_messages > 0 || c.held_events > 0 || !c.aliases.is_empty() {
             return;
         }
         let into = c.merged_into;
-        let key = (self.origin(i), self.list[i].id.clone());
+        let key = (self.origin(i), self.get(i).id.clone());
         if self.by_id.get(&key) == Some(&i) {
             self.by_id.remove(&key);
         }
-        let c = &mut self.list[i];
+        let c = self.get_mut(i);
         c.vacant = true;
         c.merged_into = None;
         c.name = None;
@@ -281,22 +283,23 @@ impl Chats {
             None => self.free.push(i),
         }
         if let Some(into) = into {
-            self.list[into].aliases.retain(|&a| a != i);
+            self.get_mut(into).aliases.retain(|&a| a != i);
             self.release(into);
         }
     }
 
     /// Folds lid chat `from` into the chat of `phone` (unfolding it from a previous phone).
-    fn fold(&mut self, from: usize, phone: &ChatId, origin: Origin) {
+    fn fold(&mut self, from: ChatIx, phone: &ChatId, origin: Origin) {
         let into = self.get_or_create(phone, origin);
-        if let Some(old) = self.list[from].merged_into.take() {
-            self.list[old].aliases.retain(|&a| a != from);
+        if let Some(old) = self.get_mut(from).merged_into.take() {
+            self.get_mut(old).aliases.retain(|&a| a != from);
             // A phone chat made only to host this lid (a wrong pair) goes with it.
             self.release(old);
         }
-        self.list[from].merged_into = Some(into);
-        let (last_ms, last_seq) = (self.list[from].last_activity_ms, self.list[from].last_seq);
-        let target = &mut self.list[into];
+        let lid = self.get_mut(from);
+        lid.merged_into = Some(into);
+        let (last_ms, last_seq) = (lid.last_activity_ms, lid.last_seq);
+        let target = self.get_mut(into);
         target.aliases.push(from);
         if last_seq > target.last_seq {
             target.last_seq = last_seq;

@@ -1,6 +1,7 @@
 //! The per-event row of the store: one per received event, a million of them is normal, so
 //! it is kept to 64 bytes (its four flags share a byte, which leaves room for the account).
 
+use super::{ChatIx, MessageIx};
 use crate::model::{Ack, Kind, Provider};
 use std::sync::Arc;
 
@@ -55,14 +56,15 @@ fn unpack(i: u32) -> Option<usize> {
 }
 
 impl EventRow {
-    /// The chat (index into [`Store::chats`](super::Store::chats)).
-    pub fn chat(&self) -> Option<usize> {
-        unpack(self.chat)
+    /// The chat it arrived under (a slot in [`Store::chats`](super::Store::chats)).
+    pub fn chat(&self) -> Option<ChatIx> {
+        unpack(self.chat).map(ChatIx::new)
     }
 
-    /// The message this event created or changed (index into [`Store::messages`](super::Store::messages)).
-    pub fn message(&self) -> Option<usize> {
-        unpack(self.message)
+    /// The message this event created or changed (its handle, see
+    /// [`Store::message`](super::Store::message)).
+    pub fn message(&self) -> Option<MessageIx> {
+        unpack(self.message).map(MessageIx::new)
     }
 
     /// The account it arrived for, as an index: see [`Store::account`](super::Store::account).

@@ -9,7 +9,7 @@
 //!
 //! Core module: pure.
 
-use super::{Row, Store};
+use super::{ChatIx, EventIx, Row, Store};
 use std::collections::HashSet;
 
 /// What evictions removed since the consumer last asked ([`Store::take_evicted`]).
@@ -18,7 +18,7 @@ pub struct Evicted {
     /// Requests nothing held refers to any more (their bodies can be forgotten).
     pub seqs: Vec<u64>,
     /// Chats removed. Their slots are reused only after this report was taken.
-    pub chats: Vec<usize>,
+    pub chats: Vec<ChatIx>,
 }
 
 impl Evicted {
@@ -62,14 +62,14 @@ impl Store {
 
     /// Evicts the oldest events down to `keep`, and what only they held.
     pub(super) fn evict_to(&mut self, keep: usize) {
-        let cut = self.events_base + self.events.len().saturating_sub(keep);
+        let cut = EventIx::new(self.events_base + self.events.len().saturating_sub(keep));
         let reporting = self.evicted.is_some();
         let mut seqs: Vec<u64> = Vec::new();
-        let mut chats: Vec<usize> = Vec::new();
+        let mut chats: Vec<ChatIx> = Vec::new();
 
         // Events parked for a message that never came go with their event.
         self.parking.drop_before(cut);
-        while self.events_base < cut {
+        while self.events_base < cut.index() {
             let e = self
                 .events
                 .pop_front()
@@ -86,7 +86,7 @@ impl Store {
         }
 
         // Messages placed before the cut: gone if no held event touched them, else moved on.
-        let newest = (self.events_base + self.events.len()).saturating_sub(1);
+        let newest = EventIx::new((self.events_base + self.events.len()).saturating_sub(1));
         let mut kept = Vec::new();
         while let Some((_, placed)) = self.messages.front() {
             if placed >= cut {

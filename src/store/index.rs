@@ -1,6 +1,6 @@
 //! Message lookup by provider and bare message id.
 //!
-//! A map from a keyed 64-bit hash of `(provider, bare id)` to the message's index, with the id
+//! A map from a keyed 64-bit hash of `(provider, bare id)` to the message's handle, with the id
 //! itself checked against the message on every lookup. Keeping 12 bytes per message instead of
 //! a second copy of every id string saves memory, and — more visibly — growing the map never
 //! re-hashes or touches the id strings: with a million messages, a string-keyed map froze the
@@ -12,7 +12,7 @@
 
 use super::message::Message;
 use super::table::MessageTable;
-use super::Origin;
+use super::{MessageIx, Origin};
 use std::collections::hash_map::Entry;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -42,7 +42,7 @@ impl Hasher for Identity {
 pub(super) struct MessageIndex {
     keys: RandomState,
     primary: HashMap<u64, u32, BuildHasherDefault<Identity>>,
-    overflow: HashMap<(Origin, String), usize>,
+    overflow: HashMap<(Origin, String), MessageIx>,
 }
 
 impl std::fmt::Debug for MessageIndex {
@@ -63,15 +63,20 @@ impl MessageIndex {
     }
 
     /// The message with this origin and bare id.
-    pub(super) fn get(&self, origin: Origin, bare: &str, messages: &MessageTable) -> Option<usize> {
+    pub(super) fn get(
+        &self,
+        origin: Origin,
+        bare: &str,
+        messages: &MessageTable,
+    ) -> Option<MessageIx> {
         let h = self.hash(origin, bare);
         match self.primary.get(&h) {
             Some(&i)
                 if messages
-                    .get(i as usize)
+                    .get(MessageIx::new(i as usize))
                     .is_some_and(|m| Self::is(m, origin, bare)) =>
             {
-                Some(i as usize)
+                Some(MessageIx::new(i as usize))
             }
             // A colliding id, a handle past 32 bits, or a primary entry removed while a
             // colliding one stayed in the overflow.
@@ -83,9 +88,9 @@ impl MessageIndex {
     }
 
     /// Records message `i` (with this provider and bare id, not indexed yet).
-    pub(super) fn insert(&mut self, origin: Origin, bare: &str, i: usize) {
+    pub(super) fn insert(&mut self, origin: Origin, bare: &str, i: MessageIx) {
         let h = self.hash(origin, bare);
-        match (self.primary.entry(h), u32::try_from(i)) {
+        match (self.primary.entry(h), u32::try_from(i.index())) {
             (Entry::Vacant(v), Ok(slot)) => {
                 v.insert(slot);
             }
@@ -96,10 +101,10 @@ impl MessageIndex {
     }
 
     /// Forgets message `i` (evicted), if it is the one indexed under this id.
-    pub(super) fn remove(&mut self, origin: Origin, bare: &str, i: usize) {
+    pub(super) fn remove(&mut self, origin: Origin, bare: &str, i: MessageIx) {
         let h = self.hash(origin, bare);
         if let Entry::Occupied(o) = self.primary.entry(h) {
-            if *o.get() as usize == i && u32::try_from(i).is_ok() {
+            if *o.get() as usize == i.index() && u32::try_from(i.index()).is_ok() {
                 o.remove();
                 return;
             }
@@ -123,6 +128,11 @@ impl MessageIndex {
 mod tests {
     use super::*;
     use crate::model::{MessageId, Provider};
+    use crate::store::ChatIx;
+
+    fn ix(handle: usize) -> MessageIx {
+        MessageIx::new(handle)
+    }
 
     fn o(p: Provider) -> Origin {
         Origin {
@@ -136,9 +146,9 @@ mod tests {
         let mut messages = MessageTable::default();
         let mut idx = MessageIndex::default();
         for account in [1, 2] {
-            let mut m = Message::new(Provider::Waha, MessageId::new("AAA"), 0, 0, 0);
+            let mut m = Message::new(Provider::Waha, MessageId::new("AAA"), ChatIx::new(0), 0, 0);
             m.account = account;
-            let i = messages.push(m, 0);
+            let i = messages.push(m, crate::store::EventIx::new(0));
             idx.insert(
                 Origin {
                     provider: Provider::Waha,
@@ -152,8 +162,8 @@ mod tests {
             provider: Provider::Waha,
             account,
         };
-        assert_eq!(idx.get(at(1), "AAA", &messages), Some(0));
-        assert_eq!(idx.get(at(2), "AAA", &messages), Some(1));
+        assert_eq!(idx.get(at(1), "AAA", &messages), Some(ix(0)));
+        assert_eq!(idx.get(at(2), "AAA", &messages), Some(ix(1)));
         assert_eq!(idx.get(at(0), "AAA", &messages), None);
     }
 
@@ -166,35 +176,36 @@ mod tests {
             (Provider::Meta, "AAA"),
             (Provider::Waha, "BBB"),
         ] {
-            let m = Message::new(p, MessageId::new(id), 0, 0, 0);
+            let m = Message::new(p, MessageId::new(id), ChatIx::new(0), 0, 0);
             let bare = m.id.bare().to_owned();
-            let i = messages.push(m, 0);
+            let i = messages.push(m, crate::store::EventIx::new(0));
             idx.insert(o(p), &bare, i);
         }
-        assert_eq!(idx.get(o(Provider::Waha), "AAA", &messages), Some(0));
-        assert_eq!(idx.get(o(Provider::Meta), "AAA", &messages), Some(1));
+        assert_eq!(idx.get(o(Provider::Waha), "AAA", &messages), Some(ix(0)));
+        assert_eq!(idx.get(o(Provider::Meta), "AAA", &messages), Some(ix(1)));
         assert_eq!(idx.get(o(Provider::Waha), "CCC", &messages), None);
         // Force a collision: the slot of BBB now answers for a different id.
         let h = idx.hash(o(Provider::Waha), "BBB");
         idx.primary.insert(h, 1);
         assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), None);
-        idx.overflow.insert((o(Provider::Waha), "BBB".into()), 2);
-        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), Some(2));
+        idx.overflow
+            .insert((o(Provider::Waha), "BBB".into()), ix(2));
+        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), Some(ix(2)));
         // Removing the primary entry leaves the colliding one findable.
-        idx.remove(o(Provider::Waha), "BBB", 1);
-        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), Some(2));
-        idx.remove(o(Provider::Waha), "BBB", 2);
+        idx.remove(o(Provider::Waha), "BBB", ix(1));
+        assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), Some(ix(2)));
+        idx.remove(o(Provider::Waha), "BBB", ix(2));
         assert_eq!(idx.get(o(Provider::Waha), "BBB", &messages), None);
         // Removing an id indexed for another message leaves it.
-        idx.remove(o(Provider::Meta), "AAA", 0);
-        assert_eq!(idx.get(o(Provider::Meta), "AAA", &messages), Some(1));
+        idx.remove(o(Provider::Meta), "AAA", ix(0));
+        assert_eq!(idx.get(o(Provider::Meta), "AAA", &messages), Some(ix(1)));
         assert_eq!(idx.len(), 2);
     }
 
     #[test]
     fn handles_past_32_bits_are_indexed_too() {
         let mut idx = MessageIndex::default();
-        let big = u32::MAX as usize + 7;
+        let big = ix(u32::MAX as usize + 7);
         idx.insert(o(Provider::Meta), "X", big);
         assert_eq!(
             idx.overflow.get(&(o(Provider::Meta), "X".to_owned())),

@@ -13,6 +13,7 @@
 //! effect (the ack, the out-of-order count) is kept whole.
 
 use super::poll::PollState;
+use super::ChatIx;
 use crate::model::{Ack, ChatId, Kind, Media, MessageId, MessageType, Provider};
 use std::borrow::Cow;
 
@@ -88,8 +89,8 @@ pub struct Message {
     /// The account it arrived for (index into [`Store::accounts`](super::Store::accounts)).
     pub account: u16,
     pub id: MessageId,
-    /// Index of the chat in the store's chat table.
-    pub chat: usize,
+    /// The chat it arrived under (a slot in the store's chat table).
+    pub chat: ChatIx,
     pub sender: Option<ChatId>,
     pub sender_name: Option<String>,
     pub from_me: bool,
@@ -129,7 +130,7 @@ impl Message {
         }
     }
 
-    pub fn new(provider: Provider, id: MessageId, chat: usize, seq: u64, at_ms: i64) -> Message {
+    pub fn new(provider: Provider, id: MessageId, chat: ChatIx, seq: u64, at_ms: i64) -> Message {
         Message {
             provider,
             account: 0,
@@ -412,7 +413,7 @@ mod tests {
     }
 
     fn msg() -> Message {
-        Message::new(Provider::Meta, MessageId::new("m"), 0, 1, 0)
+        Message::new(Provider::Meta, MessageId::new("m"), ChatIx::new(0), 1, 0)
     }
 
     #[test]

@@ -33,7 +33,10 @@
 //! - a chat goes when no held event or message arrived under it and no lid chat is folded into
 //!   it;
 //! - handles are never reused: a [`Row`] or message handle held elsewhere finds nothing once
-//!   evicted (see [`Store::has_row`]);
+//!   evicted (see [`Store::has_row`]); a removed chat's slot is reused, though not before a
+//!   consumer that asked for reports was told ([`Store::report_evictions`]). Each kind of
+//!   handle has its own type ([`ChatIx`], [`MessageIx`], [`EventIx`]), so one can't be passed
+//!   for another;
 //! - a later event for an evicted message is treated like one for a message never seen (parked,
 //!   or a placeholder for one of ours);
 //! - within a message, statuses and request seqs are capped too (see [`message`]), and events
@@ -51,6 +54,7 @@ mod apply;
 pub mod chats;
 mod event_row;
 mod evict;
+mod handles;
 mod index;
 pub mod message;
 mod parking;
@@ -69,6 +73,7 @@ pub use chats::Chat;
 pub use event_row::EventRow;
 use event_row::{pack, NONE_IDX};
 pub use evict::Evicted;
+pub use handles::{ChatIx, EventIx, EventIxRange, MessageIx};
 
 /// The default `--max-events`: hours of a bot's traffic (a whole day at a few requests a second)
 /// in about 100 MB, reached within a quarter of an hour even at 200 requests a second, so a
@@ -85,8 +90,8 @@ const MAX_PARKED: usize = 50_000;
 /// event that belongs to no message (session, presence, malformed...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
-    Message(usize),
-    Event(usize),
+    Message(MessageIx),
+    Event(EventIx),
 }
 
 /// What applying one event did.
@@ -94,10 +99,10 @@ pub enum Row {
 pub struct Outcome {
     /// The event's chat as shown: a lid's phone once the pair is known.
     pub chat: Option<ChatId>,
-    /// That chat's index in [`Store::chats`].
-    pub chat_index: Option<usize>,
+    /// That chat's slot in [`Store::chats`] (the shown chat, as `chat` is).
+    pub chat_index: Option<ChatIx>,
     /// The message the event created or changed.
-    pub message: Option<usize>,
+    pub message: Option<MessageIx>,
     /// That message's state after applying.
     pub ack: Option<Ack>,
     pub out_of_order: bool,
@@ -142,7 +147,7 @@ struct Parked {
     seq: u64,
     at_ms: i64,
     event: Event,
-    row: usize,
+    row: EventIx,
 }
 
 /// All chats, messages and events seen so far (within the cap).
@@ -173,7 +178,7 @@ pub struct Store {
     evicted: Option<Evicted>,
     /// Messages that took events parked before them: their request lists may name requests
     /// older than the message (kept while reporting, pruned by eviction).
-    took_parked: Vec<usize>,
+    took_parked: Vec<MessageIx>,
     /// The consumer's clock (the screen's tick), for `is:stuck`; see [`Store::now_ms`].
     clock_ms: i64,
     /// `--stuck-after`, if set (else [`DEFAULT_STUCK_AFTER_MS`]).
@@ -285,7 +290,7 @@ impl Store {
             .chat
             .as_ref()
             .map(|c| self.touch_chat(c, origin, seq, received_at_ms, ev));
-        let row = self.events_base + self.events.len();
+        let row = EventIx::new(self.events_base + self.events.len());
         let event = match self.event_names.get(ev.event.as_str()) {
             Some(name) => name.clone(),
             None => {
@@ -308,7 +313,7 @@ impl Store {
             received_at_ms,
             event,
             note,
-            chat: pack(chat_idx),
+            chat: pack(chat_idx.map(ChatIx::index)),
             message: NONE_IDX,
             answered: 200,
             account: origin.account,
@@ -339,7 +344,7 @@ impl Store {
             self.touch_message(m);
         }
         let er = self.events.back_mut().expect("pushed above");
-        er.message = pack(out.message);
+        er.message = pack(out.message.map(MessageIx::index));
         er.set(event_row::OUT_OF_ORDER, out.out_of_order);
         er.set(event_row::DUPLICATE, out.duplicate);
         er.set(event_row::PARKED, out.parked);
@@ -354,8 +359,8 @@ impl Store {
     }
 
     /// Notes that the event being applied touched message `h` (see `evict`).
-    fn touch_message(&mut self, h: usize) {
-        let now = self.events_base + self.events.len() - 1;
+    fn touch_message(&mut self, h: MessageIx) {
+        let now = EventIx::new(self.events_base + self.events.len() - 1);
         self.messages.touch(h, now);
     }
 
@@ -375,7 +380,7 @@ impl Store {
         seq: u64,
         at_ms: i64,
         ev: &Event,
-    ) -> usize {
+    ) -> ChatIx {
         let i = self.chats.get_or_create(chat, origin);
         let root = self.chats.root(i);
         for j in [i, root] {

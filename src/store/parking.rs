@@ -9,7 +9,7 @@
 //!
 //! Core module: pure.
 
-use super::{MsgKey, Parked};
+use super::{EventIx, MsgKey, Parked};
 use std::collections::{HashMap, VecDeque};
 
 /// Parked events.
@@ -17,7 +17,7 @@ use std::collections::{HashMap, VecDeque};
 pub(super) struct Parking {
     by_key: HashMap<MsgKey, VecDeque<Parked>>,
     /// Every park, oldest first: the event row and the key it waits under.
-    order: VecDeque<(usize, MsgKey)>,
+    order: VecDeque<(EventIx, MsgKey)>,
     len: usize,
 }
 
@@ -59,7 +59,7 @@ impl Parking {
     }
 
     /// Removes every parked event whose row is older than `row`; returns how many.
-    pub(super) fn drop_before(&mut self, row: usize) -> usize {
+    pub(super) fn drop_before(&mut self, row: EventIx) -> usize {
         let mut dropped = 0;
         while self.order.front().is_some_and(|(r, _)| *r < row) {
             let (r, k) = self.order.pop_front().expect("checked");
@@ -69,7 +69,7 @@ impl Parking {
     }
 
     /// The entry for `row` under `k`, if it is still parked (then it is the front of its queue).
-    fn remove_front(&mut self, row: usize, k: &MsgKey) -> Option<Parked> {
+    fn remove_front(&mut self, row: EventIx, k: &MsgKey) -> Option<Parked> {
         let queue = self.by_key.get_mut(k)?;
         if queue.front().is_none_or(|p| p.row != row) {
             return None;
@@ -103,7 +103,7 @@ mod tests {
             seq: row as u64,
             at_ms: 0,
             event: Event::new(Kind::Status, "s"),
-            row,
+            row: EventIx::new(row),
         }
     }
 
@@ -125,11 +125,15 @@ mod tests {
         // a's message arrived: 1 and 3 are applied, their FIFO entries are stale.
         assert_eq!(p.take(&key("a")).unwrap().len(), 2);
         assert_eq!(p.len(), 2);
-        assert_eq!(p.pop_oldest().unwrap().row, 2);
+        assert_eq!(p.pop_oldest().unwrap().row, EventIx::new(2));
         p.park(key("a"), parked(5));
-        assert_eq!(p.drop_before(5), 1, "4 is older than 5; 1 and 3 are gone");
+        assert_eq!(
+            p.drop_before(EventIx::new(5)),
+            1,
+            "4 is older than 5; 1 and 3 are gone"
+        );
         assert_eq!(p.len(), 1);
-        assert_eq!(p.pop_oldest().unwrap().row, 5);
+        assert_eq!(p.pop_oldest().unwrap().row, EventIx::new(5));
         assert!(p.pop_oldest().is_none());
         assert_eq!(p.len(), 0);
     }
@@ -146,6 +150,6 @@ mod tests {
         }
         assert_eq!(p.len(), 1);
         assert!(p.order.len() < 200, "{} FIFO entries", p.order.len());
-        assert_eq!(p.pop_oldest().unwrap().row, 0);
+        assert_eq!(p.pop_oldest().unwrap().row, EventIx::new(0));
     }
 }

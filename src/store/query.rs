@@ -7,7 +7,9 @@
 
 use super::chats::Chats;
 use super::message::Message;
-use super::{key, Counters, EventRow, MsgKey, Origin, Row, Store};
+use super::{
+    key, Counters, EventIx, EventIxRange, EventRow, MessageIx, MsgKey, Origin, Row, Store,
+};
 use crate::model::{ChatKind, MessageId, Provider};
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -54,18 +56,18 @@ impl Store {
 
     /// The message with handle `h`, which must be held.
     #[inline]
-    pub fn message(&self, h: usize) -> &Message {
+    pub fn message(&self, h: MessageIx) -> &Message {
         self.messages.get(h).expect("a held message")
     }
 
     /// The message with handle `h`, unless it was evicted.
     #[inline]
-    pub fn get_message(&self, h: usize) -> Option<&Message> {
+    pub fn get_message(&self, h: MessageIx) -> Option<&Message> {
         self.messages.get(h)
     }
 
     /// Held messages with their handles, oldest placed first.
-    pub fn messages(&self) -> impl ExactSizeIterator<Item = (usize, &Message)> {
+    pub fn messages(&self) -> impl ExactSizeIterator<Item = (MessageIx, &Message)> {
         self.messages.iter()
     }
 
@@ -114,24 +116,24 @@ impl Store {
     }
 
     /// The handle of the message under `k`.
-    pub(super) fn lookup(&self, k: &MsgKey) -> Option<usize> {
+    pub(super) fn lookup(&self, k: &MsgKey) -> Option<MessageIx> {
         self.by_id.get(k.0, &k.1, &self.messages)
     }
 
     /// Event `id`, which must be held.
     #[inline]
-    pub fn event(&self, id: usize) -> &EventRow {
-        &self.events[id - self.events_base]
+    pub fn event(&self, id: EventIx) -> &EventRow {
+        &self.events[id.index() - self.events_base]
     }
 
     /// Event `id`, unless it was evicted.
     #[inline]
-    pub fn get_event(&self, id: usize) -> Option<&EventRow> {
-        self.events.get(id.checked_sub(self.events_base)?)
+    pub fn get_event(&self, id: EventIx) -> Option<&EventRow> {
+        self.events.get(id.index().checked_sub(self.events_base)?)
     }
 
-    pub(super) fn event_mut(&mut self, id: usize) -> &mut EventRow {
-        &mut self.events[id - self.events_base]
+    pub(super) fn event_mut(&mut self, id: EventIx) -> &mut EventRow {
+        &mut self.events[id.index() - self.events_base]
     }
 
     /// Held events, oldest first (event `event_ids().start` first).
@@ -140,8 +142,11 @@ impl Store {
     }
 
     /// The ids of the held events.
-    pub fn event_ids(&self) -> Range<usize> {
-        self.events_base..self.events_base + self.events.len()
+    pub fn event_ids(&self) -> EventIxRange {
+        EventIxRange {
+            start: EventIx::new(self.events_base),
+            end: EventIx::new(self.events_base + self.events.len()),
+        }
     }
 
     /// Default stream rows, in arrival order (the first at `row_positions().start`).

@@ -3,7 +3,7 @@
 //!
 //! Core module: pure reads of the store.
 
-use super::{Row, Store};
+use super::{ChatIx, Row, Store};
 use crate::filter::{Flag, Subject};
 use crate::model::{Ack, ChatId, Kind, MessageType, Provider};
 
@@ -23,7 +23,7 @@ pub struct RowSubject<'a> {
 
 impl RowSubject<'_> {
     /// The chat the row shows under (a lid chat's phone chat once folded).
-    pub fn chat_index(&self) -> Option<usize> {
+    pub fn chat_index(&self) -> Option<ChatIx> {
         let arrived = match self.row {
             Row::Message(i) => Some(self.store.message(i).chat),
             Row::Event(i) => self.store.event(i).chat(),
