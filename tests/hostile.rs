@@ -180,7 +180,7 @@ impl Screen {
         let n = app.monitor.view.rows.len();
         assert!(n > 0, "{label}: no rows");
         for i in (0..n).step_by(step.max(1)).chain([n - 1]) {
-            app.monitor.stream_cursor = i;
+            app.monitor.stream_cursor = wamon::monitor::RowPos(i);
             app.monitor.follow = false;
             for &view in views {
                 app.monitor.detail.view = view;
@@ -201,7 +201,7 @@ impl Screen {
         let chats = app.monitor.chat_list().len();
         for c in 0..chats.min(40) {
             app.monitor.focus = Focus::Chats;
-            app.monitor.chat_cursor = c;
+            app.monitor.chat_cursor = wamon::monitor::ChatPos(c);
             key(app, KeyCode::Enter);
             self.frame(app, &format!("chat {c}"), true);
             key(app, KeyCode::Esc);
@@ -242,7 +242,7 @@ fn hostile_strings_in_every_field_show_as_placeholders_everywhere() {
 
     // A JSON search for it in the detail pane, stepping through matches, and copies (their
     // notices quote what was copied).
-    a.monitor.stream_cursor = a.monitor.view.rows.len() / 2;
+    a.monitor.stream_cursor = wamon::monitor::RowPos(a.monitor.view.rows.len() / 2);
     a.monitor.follow = false;
     a.monitor.focus = Focus::Detail;
     key(&mut a, KeyCode::Char('/'));

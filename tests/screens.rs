@@ -321,7 +321,7 @@ fn opening_a_chat_shows_it_alone_and_esc_goes_back() {
         .iter()
         .position(|&c| a.monitor.store.chats().get(c).title() == "Dev group")
         .expect("a Dev group chat");
-    a.monitor.chat_cursor = dev;
+    a.monitor.chat_cursor = wamon::monitor::ChatPos(dev);
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.monitor.focus, Focus::Stream);
     let t = draw(&mut a, 140, 30);
@@ -353,7 +353,7 @@ fn the_same_customer_on_two_accounts_is_two_chats_that_say_whose() {
                 && a.monitor.store.account(chats.get(c).account) == Some("support")
         })
         .expect("Gerald's chat in the support session");
-    a.monitor.chat_cursor = support;
+    a.monitor.chat_cursor = wamon::monitor::ChatPos(support);
     key(&mut a, KeyCode::Enter);
     let t = draw(&mut a, 140, 30);
     let text = text_of(t.backend().buffer());
@@ -398,12 +398,13 @@ fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
     );
     assert_eq!(a.monitor.chat_list().len(), 2);
     a.monitor.focus = Focus::Chats;
-    a.monitor.chat_cursor = a
-        .monitor
-        .chat_list()
-        .iter()
-        .position(|&c| a.monitor.store.chats().get(c).id.as_str() == "777@lid")
-        .unwrap();
+    a.monitor.chat_cursor = wamon::monitor::ChatPos(
+        a.monitor
+            .chat_list()
+            .iter()
+            .position(|&c| a.monitor.store.chats().get(c).id.as_str() == "777@lid")
+            .unwrap(),
+    );
     key(&mut a, KeyCode::Enter);
     let text = text_of(draw(&mut a, 140, 16).backend().buffer());
     assert!(
@@ -482,7 +483,7 @@ fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
     let oldest = a.monitor.selected_row().unwrap();
     feed(&mut a, &texts(45..70));
     assert!(!a.monitor.store.has_row(oldest));
-    assert_eq!(a.monitor.stream_cursor, 0);
+    assert_eq!(a.monitor.stream_cursor, wamon::monitor::RowPos(0));
     assert_eq!(
         a.monitor.selected_row(),
         a.monitor.view.rows.first().copied()
@@ -564,7 +565,7 @@ fn clicks_select_rows_and_the_wheel_scrolls() {
     let chats = a.screen.areas.chats.unwrap();
     a.on_mouse(down(), chats.x + 2, chats.y + 2, START_MS);
     assert_eq!(a.monitor.focus, Focus::Chats);
-    assert_eq!(a.monitor.chat_cursor, 1);
+    assert_eq!(a.monitor.chat_cursor, wamon::monitor::ChatPos(1));
     // Click a stream row: the hit test maps it to that row and pauses follow.
     let _ = draw(&mut a, 170, 40);
     let (top, _, row) = a.screen.stream.hits[1];
@@ -576,7 +577,7 @@ fn clicks_select_rows_and_the_wheel_scrolls() {
     // The wheel scrolls the pane under the pointer without moving the focus.
     a.monitor.focus = Focus::Detail;
     a.on_mouse(MouseEventKind::ScrollUp, stream.x + 3, top, START_MS);
-    assert_eq!(a.monitor.stream_cursor, row - 3);
+    assert_eq!(a.monitor.stream_cursor.0, row.0 - 3);
     assert_eq!(a.monitor.focus, Focus::Detail);
 }
 

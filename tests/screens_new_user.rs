@@ -107,14 +107,14 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
     // Newest first: Bruno, Alice. Down to Alice.
     key(&mut a, KeyCode::Char('j'));
     let alice = chat_named(&a, "Alice");
-    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor], alice);
+    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor.0], alice);
     feed(
         &mut a,
         &[meta_text("wamid.C", "16505550003", "Carla", "from carla")],
     );
     assert_eq!(a.monitor.chat_list()[0], chat_named(&a, "Carla"));
     assert_eq!(
-        a.monitor.chat_list()[a.monitor.chat_cursor],
+        a.monitor.chat_list()[a.monitor.chat_cursor.0],
         alice,
         "the cursor moved off Alice"
     );
@@ -123,7 +123,7 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &mut a,
         &[meta_text("wamid.A2", "16505550001", "Alice", "again")],
     );
-    assert_eq!(a.monitor.chat_cursor, 0);
+    assert_eq!(a.monitor.chat_cursor, wamon::monitor::ChatPos(0));
     let t = draw(&mut a, 100, 12);
     insta::assert_snapshot!(t.backend());
     feed(
@@ -138,7 +138,7 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:alice|bruno");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor], alice);
+    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor.0], alice);
 }
 
 /// #3 (and Ctrl-U): Enter on an invalid filter puts back the filter applied before the bar

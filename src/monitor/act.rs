@@ -1,7 +1,8 @@
 //! What each [`Action`] does to the monitor: focus, cursors and follow, the chat shown, the
 //! filter and the detail pane's search as typed, copying, and the views.
 
-use super::{Action, Focus, Mode, Monitor};
+use super::position::step;
+use super::{Action, ChatPos, Focus, Mode, Monitor, RowPos};
 use crate::filter::Filter;
 
 impl Monitor {
@@ -42,15 +43,15 @@ impl Monitor {
                 }
             }
             Action::PointChat(pos) => {
-                if pos < self.chat_list().len() {
+                if pos.0 < self.chat_list().len() {
                     self.chat_cursor = pos;
                     self.remember_chat_cursor();
                 }
             }
             Action::SelectRow(pos) => {
-                if pos < self.view.rows.len() {
+                if self.view.row(pos).is_some() {
                     self.stream_cursor = pos;
-                    self.follow = pos + 1 == self.view.rows.len();
+                    self.follow = pos == self.view.last_row();
                 }
             }
             Action::OpenChat => self.open_chat(),
@@ -111,7 +112,7 @@ impl Monitor {
             Action::ToggleFollow => {
                 self.follow = !self.follow;
                 if self.follow {
-                    self.stream_cursor = self.view.rows.len().saturating_sub(1);
+                    self.stream_cursor = self.view.last_row();
                     self.new_while_paused = 0;
                 }
             }
@@ -192,7 +193,7 @@ impl Monitor {
 
     fn open_chat(&mut self) {
         let list = self.chat_list();
-        if let Some(&c) = list.get(self.chat_cursor) {
+        if let Some(&c) = list.get(self.chat_cursor.0) {
             self.cursor_chat = Some(c);
             self.chat = Some(c);
             self.seen.insert(c, self.store.chats().message_count(c));
@@ -205,17 +206,17 @@ impl Monitor {
         match pane {
             Focus::Chats => {
                 let n = self.chat_list().len();
-                self.chat_cursor = step(self.chat_cursor, delta, n);
+                self.chat_cursor = ChatPos(step(self.chat_cursor.0, delta, n));
                 self.remember_chat_cursor();
             }
             Focus::Stream => {
                 let n = self.view.rows.len();
                 let before = self.stream_cursor;
-                self.stream_cursor = step(self.stream_cursor, delta, n);
+                self.stream_cursor = RowPos(step(before.0, delta, n));
                 if delta < 0 && self.stream_cursor < before {
                     self.follow = false;
                 }
-                if self.stream_cursor + 1 == n && delta > 0 && !self.follow {
+                if self.stream_cursor.0 + 1 == n && delta > 0 && !self.follow {
                     // Reaching the bottom resumes following, as in log viewers.
                     self.follow = true;
                     self.new_while_paused = 0;
@@ -225,12 +226,4 @@ impl Monitor {
             Focus::Detail => {}
         }
     }
-}
-
-fn step(cur: usize, delta: isize, len: usize) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    let next = cur as isize + delta;
-    next.clamp(0, len as isize - 1) as usize
 }

@@ -1,7 +1,7 @@
 //! What the user can ask of the monitor. The screen turns keys, clicks, the wheel and pastes
 //! into these (see `crate::ui::keys` for the key table); tests feed them directly.
 
-use super::Focus;
+use super::{ChatPos, Focus, RowPos};
 
 /// Something the user asked the monitor for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,9 +19,9 @@ pub enum Action {
     Top(Focus),
     Bottom(Focus),
     /// Puts the chats cursor on this position of [`super::Monitor::chat_list`] (a click).
-    PointChat(usize),
+    PointChat(ChatPos),
     /// Selects this position of the stream's rows (a click).
-    SelectRow(usize),
+    SelectRow(RowPos),
     /// Shows only the chat under the chats cursor.
     OpenChat,
     /// Esc: clears the detail pane's search when it has focus and one, else back to all chats.

@@ -21,12 +21,14 @@ mod commands;
 pub mod compare;
 mod detail;
 pub mod forwards;
+pub mod position;
 pub mod raw;
 pub mod view;
 
 pub use action::Action;
 pub use commands::AwaitingUrl;
 pub use detail::{Detail, DetailView, ShownBody};
+pub use position::{ChatPos, RowPos};
 
 use crate::display::Intake;
 use crate::envelope::Envelope;
@@ -82,14 +84,14 @@ pub struct Monitor {
     /// The chat shown alone in the stream.
     pub chat: Option<ChatIx>,
     /// Cursor in the chats list (a position in [`Monitor::chat_list`]).
-    pub chat_cursor: usize,
+    pub chat_cursor: ChatPos,
     /// The chat under the cursor, so that the cursor stays on it when the list changes (a new
     /// chat arriving on top, a filter): see [`Monitor::refind_chat_cursor`].
     cursor_chat: Option<ChatIx>,
     pub raw_events: bool,
     pub view: StreamView,
     /// Cursor in the stream, an index into `view.rows`.
-    pub stream_cursor: usize,
+    pub stream_cursor: RowPos,
     pub follow: bool,
     /// Rows that arrived while follow was paused.
     pub new_while_paused: usize,
@@ -151,11 +153,11 @@ impl Monitor {
             filter: Filter::default(),
             filter_error: None,
             chat: None,
-            chat_cursor: 0,
+            chat_cursor: ChatPos(0),
             cursor_chat: None,
             raw_events: false,
             view: StreamView::default(),
-            stream_cursor: 0,
+            stream_cursor: RowPos(0),
             follow: true,
             new_while_paused: 0,
             detail: Detail::default(),
@@ -274,9 +276,9 @@ impl Monitor {
     /// Drops evicted rows from the view, keeping the cursor on its row (or the next one left),
     /// and lets go of a detail pane built for an evicted row.
     fn purge_view(&mut self) {
-        let mut marks = [self.stream_cursor];
+        let mut marks = [self.stream_cursor.0];
         self.view.purge(&self.store, &mut marks);
-        [self.stream_cursor] = marks;
+        self.stream_cursor = RowPos(marks[0]);
         if self.detail.row.is_some_and(|r| !self.store.has_row(r)) {
             self.detail.row = None;
         }
@@ -314,9 +316,7 @@ impl Monitor {
         self.refresh_view();
         self.new_while_paused = paused_count;
         if !cursor_at_end {
-            self.stream_cursor = self
-                .stream_cursor
-                .min(self.view.rows.len().saturating_sub(1));
+            self.stream_cursor = self.view.last_row().min(self.stream_cursor);
         }
         true
     }
@@ -356,12 +356,11 @@ impl Monitor {
             self.raw_events,
             slice,
         );
-        let len = self.view.rows.len();
         if self.follow {
-            self.stream_cursor = len.saturating_sub(1);
+            self.stream_cursor = self.view.last_row();
         } else {
             self.new_while_paused += added;
-            self.stream_cursor = self.stream_cursor.min(len.saturating_sub(1));
+            self.stream_cursor = self.stream_cursor.min(self.view.last_row());
         }
         self.refind_chat_cursor();
         self.sync_detail();
@@ -394,15 +393,15 @@ impl Monitor {
         let chats = self.store.chats();
         let on = self.cursor_chat.map(|c| chats.root(c));
         if let Some(pos) = on.and_then(|c| list.iter().position(|&i| i == c)) {
-            self.chat_cursor = pos;
+            self.chat_cursor = ChatPos(pos);
         }
-        self.chat_cursor = self.chat_cursor.min(list.len().saturating_sub(1));
-        self.cursor_chat = list.get(self.chat_cursor).copied();
+        self.chat_cursor = ChatPos(self.chat_cursor.0.min(list.len().saturating_sub(1)));
+        self.cursor_chat = list.get(self.chat_cursor.0).copied();
     }
 
     /// Notes the chat the cursor was moved to (keys, clicks).
     fn remember_chat_cursor(&mut self) {
-        self.cursor_chat = self.chat_list().get(self.chat_cursor).copied();
+        self.cursor_chat = self.chat_list().get(self.chat_cursor.0).copied();
     }
 
     /// Rebuilds the view from scratch (filter, chat or mode changed).
@@ -411,7 +410,7 @@ impl Monitor {
         self.new_while_paused = 0;
         self.refresh_view();
         if !self.follow {
-            self.stream_cursor = self.view.rows.len().saturating_sub(1);
+            self.stream_cursor = self.view.last_row();
             self.follow = true;
         }
     }
@@ -436,10 +435,10 @@ impl Monitor {
 
     /// How many of the rows at these view positions are stuck now (`⌛`): the screen asks for
     /// the rows it drew, and draws again when the count changes.
-    pub fn stuck_among(&self, positions: impl Iterator<Item = usize>) -> usize {
+    pub fn stuck_among(&self, positions: impl Iterator<Item = RowPos>) -> usize {
         positions
-            .filter_map(|i| self.view.rows.get(i))
-            .filter(|&&row| match row {
+            .filter_map(|p| self.view.row(p))
+            .filter(|&row| match row {
                 Row::Message(i) => self
                     .store
                     .get_message(i)
@@ -451,7 +450,7 @@ impl Monitor {
 
     /// The stream row under the cursor.
     pub fn selected_row(&self) -> Option<Row> {
-        self.view.rows.get(self.stream_cursor).copied()
+        self.view.row(self.stream_cursor)
     }
 
     /// The requests behind a row, oldest first.

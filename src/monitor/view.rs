@@ -131,6 +131,17 @@ impl StreamView {
     }
 
     /// While a refresh stopped short of the end: positions scanned and the end it is going to.
+    /// The row at `pos`, if the view has one there.
+    pub fn row(&self, pos: super::RowPos) -> Option<Row> {
+        self.rows.get(pos.0).copied()
+    }
+
+    /// The last row's position (the first's when the view is empty): where following keeps
+    /// the cursor.
+    pub fn last_row(&self) -> super::RowPos {
+        super::RowPos(self.rows.len().saturating_sub(1))
+    }
+
     pub fn progress(&self) -> Option<(usize, usize)> {
         (self.scanned < self.total).then_some((self.scanned, self.total))
     }

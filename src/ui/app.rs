@@ -8,7 +8,7 @@ use super::json_view::JsonView;
 use super::keys::{self, Command};
 use super::screen::Screen;
 use crate::ingest::Item;
-use crate::monitor::{Action, Focus, Mode, Monitor};
+use crate::monitor::{Action, ChatPos, Focus, Mode, Monitor};
 use crate::run_info::RunInfo;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
@@ -85,9 +85,8 @@ impl App {
                 match pane {
                     // Below the title row: the list's row there.
                     Focus::Chats if y > area.y => {
-                        out.push(Action::PointChat(
-                            self.screen.chats.first + (y - area.y - 1) as usize,
-                        ));
+                        let pos = self.screen.chats.first + (y - area.y - 1) as usize;
+                        out.push(Action::PointChat(ChatPos(pos)));
                     }
                     Focus::Stream => {
                         let hit = self.screen.stream.hits.iter().find(|h| y >= h.0 && y < h.1);

@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState
         );
         return;
     }
-    let cursor = m.chat_cursor.min(list.len() - 1);
+    let cursor = m.chat_cursor.0.min(list.len() - 1);
     let height = inner.height as usize;
     let first = cursor.saturating_sub(height.saturating_sub(1));
     state.first = first;

@@ -12,7 +12,7 @@
 use crate::forward::ForwardRecord;
 use crate::model::{Kind, Provider};
 use crate::monitor::forwards::Forwards;
-use crate::monitor::{Focus, Monitor};
+use crate::monitor::{Focus, Monitor, RowPos};
 use crate::store::message::Message;
 use crate::store::{EventRow, Row, Store};
 use crate::ui::format::{clock, fit, pad, plural, width as text_width};
@@ -37,7 +37,7 @@ pub struct StreamState {
     /// was: eviction drops rows from the view's front, and the row is found again below.
     top: Option<(usize, Row)>,
     /// Where each row was drawn: (top, bottom, position in the view), for mouse clicks.
-    pub hits: Vec<(u16, u16, usize)>,
+    pub hits: Vec<(u16, u16, RowPos)>,
     /// Rows a page moves.
     pub page: usize,
 }
@@ -83,7 +83,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut StreamStat
     let height = inner.height as usize;
     let build = |i: usize| row_lines(&m.store, &m.forwards, m.view.rows[i], width, offset_s);
     // Choose the first row so the cursor is visible.
-    let cursor = m.stream_cursor.min(m.view.rows.len() - 1);
+    let cursor = m.stream_cursor.0.min(m.view.rows.len() - 1);
     let mut first = state.top_position(&m.view.rows).min(cursor);
     if m.follow || !fits(&build, first, cursor, height) {
         first = cursor;
@@ -115,7 +115,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut StreamStat
         }
         let n = row.len().min(height - lines.len());
         lines.extend(row.into_iter().take(n));
-        state.hits.push((top, top + n as u16, i));
+        state.hits.push((top, top + n as u16, RowPos(i)));
         i += 1;
     }
     frame.render_widget(Paragraph::new(lines), inner);
