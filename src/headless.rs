@@ -157,7 +157,7 @@ impl EvictionNotice {
         if evicted == self.told {
             return None;
         }
-        let cap = crate::ui::format::thousands(self.max_events as u64);
+        let cap = crate::display::count::thousands(self.max_events as u64);
         let line = match self.at {
             None => format!(
                 "wamon: more than {cap} events (--max-events): the oldest are evicted from memory \
@@ -165,7 +165,7 @@ impl EvictionNotice {
             ),
             Some(at) if now.duration_since(at) >= NOTICE_EVERY => format!(
                 "wamon: {} events evicted from memory so far (--max-events {cap})",
-                crate::ui::format::thousands(evicted)
+                crate::display::count::thousands(evicted)
             ),
             Some(_) => return None,
         };

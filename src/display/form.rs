@@ -1,7 +1,7 @@
 //! A Twilio form body as the raw view shows it: its fields decoded, in the order they came, as
 //! a JSON object of strings, so the view's tree, folds, search and copy work on it as on any
 //! JSON body (and `--redact` masks it by the same key names). `r` in the detail pane switches
-//! to the received bytes and back ([`crate::ui::app::App`]).
+//! to the received bytes and back ([`crate::monitor::Monitor`]).
 //!
 //! Only a form with Twilio's shape is shown this way (the same test as detection,
 //! [`crate::provider::twilio::form::twilio_fields`]); any other non-JSON body stays text.

@@ -1,14 +1,49 @@
 //! The live screen: chats, stream, detail and status panes over a running receiver.
 //!
-//! One task owns the store and the screen state and `select!`s over three sources: terminal
-//! events (drawn at once, so keys never wait behind traffic), ingest batches (applied, then drawn
-//! at the next frame tick, at most `--fps` per second and only when something changed; under
-//! traffic that never drains, the ingest branch draws itself when a frame is due, see [`pacer`]),
-//! and a
-//! one-second tick that only redraws while a "last event N s ago" label is ticking. Idle means no
-//! work at all.
+//! Edge module: the only one that talks to the terminal. It shows a [`crate::monitor::Monitor`]
+//! (what wamon knows and the user chose, with no terminal in it) and keeps only what its widgets
+//! remember between frames ([`screen::Screen`]):
 //!
-//! Edge module: the only one that talks to the terminal.
+//! ```text
+//!   terminal events ──► App::on_key / on_paste / on_mouse ──► Action ──► Monitor::act
+//!   received requests ─────────────────────────────────────────────────► Monitor::apply
+//!   the clock ─────────────────────────────────────────────────────────► Monitor::tick
+//!                              Screen::sync (widgets follow the monitor: input line, JSON viewer)
+//!   a frame:  Screen::draw(&Monitor) ──► each pane: render(frame, area, &Monitor, &mut its state)
+//!             ──► guard (no cell leaves with a character a terminal would act on)
+//! ```
+//!
+//! - [`app`]: the pair the loop drives; turns keys (through the one key table, [`keys`]),
+//!   clicks and pastes into the monitor's actions, and carries out the few that move only a
+//!   widget (the JSON viewer's cursor and folds, the help overlay's scroll, a repaint).
+//! - [`screen`]: widget state, and the frame: where each pane goes ([`layout`]) and which
+//!   pane draws there.
+//! - [`panes`]: one module per region, each with its state (if any) and a `render` that reads
+//!   the monitor and writes only that state: no I/O, no parsing, no model changes.
+//! - the event loop ([`event_loop`]): generic over where it draws and where events come from
+//!   ([`Console`], [`TermEvents`]), so tests run it whole on a `TestBackend`.
+//!
+//! Request data on screen is made safe in one place, where it enters the monitor (the intake,
+//! see `crate::monitor`), and every frame passes through [`guard`] last, for what did not come
+//! through there (text typed into the filter bar, a file name).
+//!
+//! **Adding a pane** touches three files:
+//! 1. `panes/<name>.rs` (and its `pub mod` line in `panes/mod.rs`): its state struct, if it
+//!    remembers anything between frames, and `render(frame, area, &Monitor, &mut State)`;
+//! 2. [`layout`]: where it goes at each terminal width (`Areas` gets a field);
+//! 3. [`screen`]: a field for its state in `Screen`, and its `render` call in `Screen::draw`.
+//!
+//! If it takes keys of its own, add them to the table in [`keys`] (its scope, and the
+//! `Command`s it binds) and say in `App::command` what each does: the help overlay and the
+//! status-bar hints follow from the table. Whatever it shows must be in the monitor; a new kind
+//! of fact is added there, with an [`crate::monitor::Action`] if the user changes it.
+//!
+//! The loop `select!`s, biased in this order, over terminal events (drawn at once, so keys never
+//! wait behind traffic), ingest batches (applied, then drawn at the next frame tick, at most
+//! `--fps` per second and only when something changed; under traffic that never drains, the
+//! ingest branch draws itself when a frame is due, see [`pacer`]), the next slice of a view
+//! rebuild, and a one-second tick that only redraws while a time label is ticking. Idle means
+//! no work at all.
 
 pub mod app;
 pub mod filter_input;
@@ -27,7 +62,7 @@ use crate::cli::RunArgs;
 use crate::feed::Feed;
 use crate::forward::resend::Resender;
 use crate::ingest::Item;
-use crate::monitor::{Focus, Mode, Monitor};
+use crate::monitor::{Focus, Mode};
 use crate::receiver::now_ms;
 use crate::run_info::RunInfo;
 pub use app::App;
@@ -39,7 +74,6 @@ use crossterm::event::{
 use futures_util::StreamExt;
 use ratatui::buffer::Buffer;
 use ratatui::Frame;
-use screen::PaneAreas;
 use std::io::Write;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -85,39 +119,8 @@ pub fn mend_wide_cells(buf: &mut Buffer) {
 
 /// Draws one frame without the last guard. Request data must already be safe here, having come
 /// through the intake: the tests check that with this.
-///
-/// Every pane reads the monitor and writes only its own widget state: a frame changes nothing
-/// wamon knows, reads no file and parses nothing.
 pub fn draw_unguarded(frame: &mut Frame, app: &mut App, now_ms: i64) {
-    let App { monitor: m, screen } = app;
-    let m: &Monitor = m;
-    let offset_s = m.info.utc_offset_s;
-    let typing = matches!(m.mode, Mode::Filter | Mode::Search | Mode::Prompt);
-    let areas = layout::areas(frame.area(), m.focus, typing);
-    screen.areas = PaneAreas {
-        chats: areas.chats,
-        stream: areas.stream,
-        detail: areas.detail,
-    };
-    if let Some(a) = areas.chats {
-        panes::chats::render(frame, a, m, &mut screen.chats, offset_s);
-    }
-    screen.stream.hits.clear();
-    if let Some(a) = areas.stream {
-        panes::stream::render(frame, a, m, &mut screen.stream, offset_s);
-    }
-    if let Some(a) = areas.detail {
-        panes::detail::render(frame, a, m, &mut screen.detail, offset_s);
-    }
-    if let Some(a) = areas.input {
-        let (title, border) = input_title(m);
-        screen.input.render(frame, a, title, border);
-    }
-    panes::status::render(frame, areas.status, m, now_ms);
-    if m.mode == Mode::Help {
-        let area = frame.area();
-        panes::help::render(frame, area, &mut screen.help_scroll);
-    }
+    app.screen.draw(frame, &app.monitor, now_ms);
 }
 
 /// The last guard on every frame: no cell leaves with a character a terminal would act on.
@@ -134,38 +137,6 @@ pub fn guard(buf: &mut Buffer) {
         if let Some(safe) = crate::display::sanitize::cell_symbol(sym) {
             cell.set_symbol(&safe);
         }
-    }
-}
-
-fn input_title(app: &Monitor) -> (String, ratatui::style::Style) {
-    if app.mode == Mode::Prompt {
-        return match &app.prompt_error {
-            Some(e) => (format!(" {e} "), theme::BORDER_ERROR),
-            None => (
-                " send to which URL? (your bot's http:// address; asked once) · Enter send · Esc cancel "
-                    .to_owned(),
-                theme::BORDER_FOCUSED,
-            ),
-        };
-    }
-    if app.mode == Mode::Search {
-        return (
-            " search the JSON · Enter keep · Esc back ".to_owned(),
-            theme::BORDER_FOCUSED,
-        );
-    }
-    match &app.filter_error {
-        Some(e) => (
-            format!(" filter: {e} · the last valid filter stays applied "),
-            theme::BORDER_ERROR,
-        ),
-        None => (
-            format!(
-                " filter · {} match · Enter apply · Esc restore ",
-                format::thousands(app.view.rows.len() as u64)
-            ),
-            theme::BORDER_FOCUSED,
-        ),
     }
 }
 
@@ -229,7 +200,7 @@ fn restore_terminal(mouse: bool) {
 }
 
 /// Where the event loop draws, and what it asks of the world outside the screen: the real
-/// terminal ([`Tty`]), or a test's `TestBackend` that records what would have been written.
+/// terminal (`Tty`), or a test's `TestBackend` that records what would have been written.
 pub trait Console {
     type Backend: ratatui::backend::Backend;
     fn terminal(&mut self) -> &mut ratatui::Terminal<Self::Backend>;

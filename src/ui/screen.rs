@@ -5,9 +5,10 @@
 
 use super::filter_input::LineInput;
 use super::json_view::JsonView;
-use super::panes;
+use super::{layout, panes};
 use crate::monitor::{Mode, Monitor};
 use ratatui::layout::Rect;
+use ratatui::Frame;
 
 /// Where panes were drawn last frame, for mouse hit-testing.
 #[derive(Debug, Clone, Copy, Default)]
@@ -92,6 +93,36 @@ impl Screen {
             use base64::Engine as _;
             let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
             self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));
+        }
+    }
+
+    /// Draws one frame of `m`. Every pane reads the monitor and writes only its own widget
+    /// state here: a frame changes nothing wamon knows, reads no file and parses nothing.
+    pub fn draw(&mut self, frame: &mut Frame, m: &Monitor, now_ms: i64) {
+        let offset_s = m.info.utc_offset_s;
+        let typing = matches!(m.mode, Mode::Filter | Mode::Search | Mode::Prompt);
+        let areas = layout::areas(frame.area(), m.focus, typing);
+        self.areas = PaneAreas {
+            chats: areas.chats,
+            stream: areas.stream,
+            detail: areas.detail,
+        };
+        self.stream.hits.clear();
+        if let Some(a) = areas.chats {
+            panes::chats::render(frame, a, m, &mut self.chats, offset_s);
+        }
+        if let Some(a) = areas.stream {
+            panes::stream::render(frame, a, m, &mut self.stream, offset_s);
+        }
+        if let Some(a) = areas.detail {
+            panes::detail::render(frame, a, m, &mut self.detail, offset_s);
+        }
+        if let Some(a) = areas.input {
+            panes::input::render(frame, a, m, &mut self.input);
+        }
+        panes::status::render(frame, areas.status, m, now_ms);
+        if m.mode == Mode::Help {
+            panes::help::render(frame, frame.area(), &mut self.help_scroll);
         }
     }
 

@@ -155,8 +155,13 @@ pub fn text_of(buf: &Buffer) -> String {
 
 /// Normalises `envs` and hands them to the screen in one batch, as the receiver would.
 pub fn ingest(app: &mut App, envs: impl IntoIterator<Item = Envelope>) {
-    let mut batch: Vec<Item> = envs
-        .into_iter()
+    let mut batch = items(envs);
+    app.apply(&mut batch, START_MS);
+}
+
+/// Envelopes as the receiver hands them on: normalised, not captured.
+pub fn items(envs: impl IntoIterator<Item = Envelope>) -> Vec<Item> {
+    envs.into_iter()
         .map(|env| {
             let normalized = wamon::provider::normalize(&env);
             Item::Request(Ingest {
@@ -167,8 +172,19 @@ pub fn ingest(app: &mut App, envs: impl IntoIterator<Item = Envelope>) {
                 from_load: false,
             })
         })
-        .collect();
-    app.apply(&mut batch, START_MS);
+        .collect()
+}
+
+/// Bodies as envelopes received one second apart from `START_MS`, numbered from 1.
+pub fn envelopes(bodies: Vec<Vec<u8>>) -> Vec<Envelope> {
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let seq = i as u64 + 1;
+            Envelope::post(seq, START_MS + 1000 * seq as i64, body)
+        })
+        .collect()
 }
 
 /// POSTs `body` to `addr` (`host:port`) on a fresh connection; the whole reply, or the error.

@@ -3,5 +3,6 @@
 pub mod chats;
 pub mod detail;
 pub mod help;
+pub mod input;
 pub mod status;
 pub mod stream;
