@@ -1059,3 +1059,41 @@ fn a_green_api_failure_before_its_message_keeps_its_reason() {
         Some("the number has no WhatsApp account")
     );
 }
+
+/// An interactive reply whose sender wamon cannot read (so no voter to tally) still lists its
+/// request on the prompt it answers. The prompt then stays as long as that reply's event does:
+/// evicting it with the older events would report the reply's request as forgettable while its
+/// event is still held (the screen would drop the body of a row it shows).
+#[test]
+fn an_answer_without_a_readable_sender_keeps_its_prompt_and_its_request() {
+    let reply = |from: Value| {
+        json!({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{
+            "messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},
+            "messages":[{"from":from,"timestamp":"10","type":"interactive",
+                "context":{"from":"1","id":"wamid.PROMPT"},
+                "interactive":{"type":"button_reply","button_reply":{"id":"b_yes","title":"Yes"}}}]}}]}]})
+    };
+    // At this cap a pass evicts two events: the first reply and a filler go; the reply without
+    // a sender (request 4) stays, behind another held event.
+    let mut s = Store::with_max_events(3);
+    s.report_evictions();
+    apply(
+        &mut s,
+        &[
+            reply(json!("16505550001")),
+            meta_text("wamid.T0", "16505551234", "filler"),
+            meta_text("wamid.T1", "16505551234", "filler"),
+            reply(json!(["unreadable"])),
+            meta_text("wamid.T2", "16505551234", "filler"),
+        ],
+    );
+    let held: Vec<u64> = s.events().iter().map(|e| e.seq).collect();
+    assert_eq!(held, vec![3, 4, 5]);
+    let gone = s.take_evicted();
+    // Request 4 is held by its event, and request 1 by the prompt, which lists both.
+    assert_eq!(gone.seqs, vec![2]);
+    let prompt = s
+        .find_message(Provider::Meta, "wamid.PROMPT")
+        .expect("the prompt lists a held request");
+    assert_eq!(prompt.seqs, vec![1, 4]);
+}

@@ -173,8 +173,13 @@ impl Store {
                     pi
                 }
             };
+            // The prompt lists this request (noted above, or as a new placeholder's first)
+            // whether or not there is a vote to tally (a reply whose sender can't be read has no
+            // voter), so it must stay as long as this event does: eviction reports the requests
+            // of a message that goes as forgettable, and one whose event is still held must not
+            // be (the screen would drop the body of a row it shows).
+            self.touch_message(pi);
             if let Some(voter) = voter {
-                self.touch_message(pi);
                 let p = self.msg_mut(pi).poll.get_or_insert_with(Default::default);
                 p.set_question("interactive prompt");
                 p.reply(voter, &reply.option_id, &reply.title, ev.timestamp_ms);

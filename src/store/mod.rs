@@ -27,8 +27,10 @@
 //!   down to the cap, so eviction costs O(1) amortised per event;
 //! - a message goes when the last event that touched it goes: a message sent at the start and
 //!   acked, reacted to or edited later stays as long as that later event does, ticks, reactions,
-//!   poll and history included. (A message kept that way is examined again one cap of events
-//!   later, so one whose activity then stopped may stay up to that much longer.)
+//!   poll and history included. An interactive reply touches the prompt it answers, which lists
+//!   its request, even when it brings no vote to tally. (A message kept that way is examined
+//!   again one cap of events later, so one whose activity then stopped may stay up to that much
+//!   longer.)
 //! - events parked for a message that never came go with their event;
 //! - a chat goes when no held event or message arrived under it and no lid chat is folded into
 //!   it;
