@@ -170,6 +170,17 @@ fn enter_on_an_invalid_filter_keeps_the_filter_applied_before() {
         said,
         "not applied (\"kind:\" needs a value like message or status): kept the filter from:bruno"
     );
+    // On an 80-column bar the answer comes before the counters, which give way to it.
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| wamon::ui::draw(f, &mut a, START_MS + 1000))
+        .unwrap();
+    let narrow = text_of(t.backend().buffer());
+    let bar = narrow.lines().last().unwrap();
+    assert!(
+        bar.contains("· not applied (\"kind:\" needs a value"),
+        "{bar}"
+    );
+    assert!(bar.contains("? help"), "{bar}");
     let text = text_of(draw(&mut a, 160, 16).backend().buffer());
     assert!(text.contains("Friday works for"), "{text}");
     assert!(!text.contains("blue jacket"), "{text}");

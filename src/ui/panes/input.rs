@@ -37,8 +37,8 @@ fn title(app: &Monitor) -> (String, ratatui::style::Style) {
         ),
         None => (
             format!(
-                " filter · {} match · Enter apply · Esc restore ",
-                format::thousands(app.view.rows.len() as u64)
+                " filter · {} · Enter apply · Esc restore ",
+                format::plural(app.view.rows.len() as u64, "match", "matches")
             ),
             theme::BORDER_FOCUSED,
         ),

@@ -26,6 +26,14 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     if exposed {
         spans.push(Span::styled(" (no token!)", theme::ERROR));
     }
+    // What the last action did comes first while it shows: on a narrow bar the counters after
+    // it are cut, not the answer to what the user just did.
+    if let Some((msg, at)) = &m.toast {
+        if now_ms - at < TOAST_MS {
+            spans.push(sep());
+            spans.push(Span::styled(msg.clone(), theme::OK));
+        }
+    }
     // `--reply` rules change what providers are told: never let that go unnoticed.
     let rules = m.info.reply_rules;
     if rules > 0 {
@@ -188,12 +196,6 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     }
     spans.push(sep());
     spans.push(Span::raw(if m.follow { "follow" } else { "paused" }));
-    if let Some((msg, at)) = &m.toast {
-        if now_ms - at < TOAST_MS {
-            spans.push(sep());
-            spans.push(Span::styled(msg.clone(), theme::OK));
-        }
-    }
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
     let total = area.width as usize;
     let hints = hint_spans(&keys::hints(m.focus.into()), total.saturating_sub(used));
