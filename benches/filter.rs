@@ -35,10 +35,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let app = common::app_with_events(target);
-    let rows: Vec<wamon::store::Row> = app.monitor.store.rows().iter().copied().collect();
+    let rows: Vec<wamon::store::Row> = app.monitor.store().rows().iter().copied().collect();
     println!(
         "filter: {} events, {} stream rows",
-        common::thousands(app.monitor.store.counters().events),
+        common::thousands(app.monitor.store().counters().events),
         common::thousands(rows.len() as u64)
     );
     println!();
@@ -54,8 +54,8 @@ fn main() {
                 .iter()
                 .filter(|&&row| {
                     f.matches(&RowSubject {
-                        store: &app.monitor.store,
-                        raw: &app.monitor.raw,
+                        store: app.monitor.store(),
+                        raw: app.monitor.raw(),
                         row,
                     })
                 })

@@ -99,7 +99,7 @@ fn main() {
         }
     }
     let rss1 = settled_rss();
-    let text = common::shown_text_bytes(&app.monitor.store);
+    let text = common::shown_text_bytes(app.monitor.store());
     report(
         "live screen",
         n,

@@ -49,8 +49,8 @@ fn main() {
     app.monitor.finish_filtering();
     println!(
         "refilter: {} events, {} stream rows",
-        common::thousands(app.monitor.store.counters().events),
-        common::thousands(app.monitor.store.rows().len() as u64)
+        common::thousands(app.monitor.store().counters().events),
+        common::thousands(app.monitor.store().rows().len() as u64)
     );
     println!();
     println!("| filter | matching rows | slowest key | slowest slice | slices | complete result | budgets |");
@@ -84,7 +84,7 @@ fn main() {
         all_ok &= ok;
         println!(
             "| `{filter}` ({what}) | {} | {} | {} | {slices} | {} | key < {} ms, result < {} s: {} |",
-            common::thousands(app.monitor.view.rows.len() as u64),
+            common::thousands(app.monitor.view().rows.len() as u64),
             ms(slowest_key),
             ms(slowest_slice),
             ms(complete),

@@ -21,7 +21,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
-use wamon::filter::Filter;
 use wamon::monitor::{Action, Focus};
 use wamon::ui::App;
 
@@ -103,33 +102,32 @@ fn main() {
     let t0 = Instant::now();
     feed(&mut app, &templates, 0..copies, &mut seq);
     let build = t0.elapsed();
-    let c = app.monitor.store.counters();
+    let c = app.monitor.store().counters();
     println!(
         "render: {} events ({} requests, {} messages, {} stream rows) built in {:.1} s",
         common::thousands(c.events),
         common::thousands(c.requests),
-        common::thousands(app.monitor.store.messages().len() as u64),
-        common::thousands(app.monitor.store.rows().len() as u64),
+        common::thousands(app.monitor.store().messages().len() as u64),
+        common::thousands(app.monitor.store().rows().len() as u64),
         build.as_secs_f64()
     );
     assert!(c.events >= target as u64);
 
-    // The filter, as the filter bar applies it: a full rebuild of the view.
+    // The filter, as the filter bar applies it: a full rebuild of the view (run to its end).
+    let now = common::START_MS + 10_000_000;
     let mut rebuilds = Vec::new();
     for _ in 0..3 {
-        app.monitor.filter = Filter::default();
-        app.monitor.view.invalidate();
-        app.monitor.refresh_view();
-        app.monitor.filter = Filter::parse(FILTER).expect("filter");
-        app.monitor.view.invalidate();
+        app.act(Action::EditFilter(String::new()), now);
+        app.monitor.finish_filtering();
         let t0 = Instant::now();
-        app.monitor.refresh_view();
+        app.act(Action::EditFilter(FILTER.to_owned()), now);
+        app.monitor.finish_filtering();
         rebuilds.push(t0.elapsed());
     }
-    let rows = app.monitor.view.rows.len();
+    let rows = app.monitor.view().rows.len();
     println!(
         "filter `{FILTER}`: rebuild over {} rows -> {} matching: {} ms (best of 3; not budgeted)",
-        common::thousands(app.monitor.store.rows().len() as u64),
+        common::thousands(app.monitor.store().rows().len() as u64),
         common::thousands(rows as u64),
         common::ms(*rebuilds.iter().min().expect("rounds")),
     );
@@ -152,7 +150,6 @@ fn main() {
     });
     ok &= report("cursor up one row per frame", &scroll);
     app.act(Action::Bottom(Focus::Stream), now);
-    app.monitor.follow = true;
     // Live: one copy of the conversations (~per_copy events) before each frame.
     let mut next_copy = copies;
     let mut ingest_time = Duration::ZERO;
@@ -180,13 +177,13 @@ fn main() {
     // and the raw store's forgetting). That batch and the frame after it.
     let cap = app
         .monitor
-        .store
+        .store()
         .max_events()
         .expect("the screen's store is capped");
-    let before = app.monitor.store.counters().evicted_events;
+    let before = app.monitor.store().counters().evicted_events;
     let mut crossing = Duration::ZERO;
     let mut batches = 0u32;
-    while app.monitor.store.counters().evicted_events == before {
+    while app.monitor.store().counters().evicted_events == before {
         let t0 = Instant::now();
         feed(&mut app, &templates, next_copy..next_copy + 1, &mut seq);
         crossing = t0.elapsed();
@@ -195,7 +192,7 @@ fn main() {
         assert!(batches < 10_000, "no eviction at a cap of {cap}");
     }
     let after = frames(&mut term, &mut app, 1, |_, _| {});
-    let evicted = app.monitor.store.counters().evicted_events - before;
+    let evicted = app.monitor.store().counters().evicted_events - before;
     println!(
         "eviction (not budgeted): the batch that crossed {} events evicted {} events and took {} ms \
          (ingest + eviction + view purge); the frame after it {} ms; now {} events held",
@@ -203,7 +200,7 @@ fn main() {
         common::thousands(evicted),
         common::ms(crossing),
         common::ms(after[0]),
-        common::thousands(app.monitor.store.events().len() as u64),
+        common::thousands(app.monitor.store().events().len() as u64),
     );
     // The last guard alone (part of every frame above), on the frame just drawn.
     let mut buf = term.backend().buffer().clone();

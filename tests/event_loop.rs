@@ -120,14 +120,14 @@ async fn the_loop_shows_what_arrives_and_does_what_keys_ask() {
     result.unwrap();
 
     let m = &app.monitor;
-    assert!(m.quit);
-    assert_eq!(m.mode, Mode::Normal);
-    assert_eq!(m.store.last_seq(), n as u64, "every request applied");
-    assert_eq!(m.filter.source(), "Saturday");
+    assert!(m.should_quit());
+    assert_eq!(m.mode(), Mode::Normal);
+    assert_eq!(m.store().last_seq(), n as u64, "every request applied");
+    assert_eq!(m.filter().source(), "Saturday");
     assert!(
-        !m.view.rows.is_empty() && m.view.rows.len() < 40,
+        !m.view().rows.is_empty() && m.view().rows.len() < 40,
         "{}",
-        m.view.rows.len()
+        m.view().rows.len()
     );
     // The copy left as OSC 52, once.
     let osc: Vec<_> = console
@@ -137,11 +137,11 @@ async fn the_loop_shows_what_arrives_and_does_what_keys_ask() {
         .collect();
     assert_eq!(osc.len(), 1, "{:?}", console.written);
     // The editor got the request shown; its change is queued to the URL typed.
-    let shown = m.detail.seq.unwrap();
+    let shown = m.detail().seq.unwrap();
     assert_eq!(console.edited, vec![shown]);
-    assert_eq!(m.outbox.len(), 1);
-    assert!(m.outbox[0].edited && m.outbox[0].env.seq == shown);
-    assert_eq!(m.outbox[0].target.url, "http://127.0.0.1:9");
+    assert_eq!(m.outbox().len(), 1);
+    assert!(m.outbox()[0].edited && m.outbox()[0].env.seq == shown);
+    assert_eq!(m.outbox()[0].target.url, "http://127.0.0.1:9");
     // The last frame (after the resize's whole repaint) shows the filtered stream.
     let buf = console.terminal.backend().buffer();
     let text = common::text_of(buf);
@@ -178,7 +178,7 @@ async fn the_loop_ends_when_told_to_stop_and_when_events_end() {
         driver
     );
     result.unwrap();
-    assert!(!app.monitor.quit, "stopped from outside, not quit");
+    assert!(!app.monitor.should_quit(), "stopped from outside, not quit");
     // The empty screen was drawn, with the receiver's URL.
     let text = common::text_of(console.terminal.backend().buffer());
     assert!(text.contains("http://127.0.0.1:8080/"), "{text}");

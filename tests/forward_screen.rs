@@ -88,9 +88,15 @@ fn rows_end_with_the_bots_answer_and_the_reply_view_shows_it_safely() {
     );
 
     // The first row, its bot-reply view (the fifth view).
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Home);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     for _ in 0..4 {
         key(&mut a, KeyCode::Char('v'));
     }
@@ -107,7 +113,10 @@ fn rows_end_with_the_bots_answer_and_the_reply_view_shows_it_safely() {
 fn without_forwarding_the_reply_view_says_how_to_turn_it_on() {
     let mut a = App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()));
     common::ingest(&mut a, [Envelope::post(1, START_MS + 1000, WAHA)]);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     for _ in 0..4 {
         key(&mut a, KeyCode::Char('v'));
     }

@@ -177,17 +177,22 @@ impl Screen {
 
     /// `views` of every `step`-th stream row.
     fn rows(&mut self, app: &mut App, label: &str, step: usize, views: &[DetailView]) {
-        let n = app.monitor.view.rows.len();
+        let n = app.monitor.view().rows.len();
         assert!(n > 0, "{label}: no rows");
         for i in (0..n).step_by(step.max(1)).chain([n - 1]) {
-            app.monitor.stream_cursor = wamon::monitor::RowPos(i);
-            app.monitor.follow = false;
+            app.act(
+                wamon::monitor::Action::SelectRow(wamon::monitor::RowPos(i)),
+                common::START_MS,
+            );
             for &view in views {
-                app.monitor.detail.view = view;
+                app.act(wamon::monitor::Action::ShowView(view), common::START_MS);
                 self.frame(app, &format!("{label} row {i} {view:?}"), true);
             }
         }
-        app.monitor.detail.view = DetailView::Raw;
+        app.act(
+            wamon::monitor::Action::ShowView(DetailView::Raw),
+            common::START_MS,
+        );
         key(app, KeyCode::Char('G'));
     }
 
@@ -195,18 +200,30 @@ impl Screen {
     /// and the raw JSON of every `body_step`-th request.
     fn everything(&mut self, app: &mut App, step: usize, body_step: usize) {
         self.frame(app, "stream", true);
-        app.monitor.focus = Focus::Chats;
+        app.act(
+            wamon::monitor::Action::Focus(Focus::Chats),
+            common::START_MS,
+        );
         self.frame(app, "chats focused", true);
         // Each chat on its own (its name is the stream's title).
         let chats = app.monitor.chat_list().len();
         for c in 0..chats.min(40) {
-            app.monitor.focus = Focus::Chats;
-            app.monitor.chat_cursor = wamon::monitor::ChatPos(c);
+            app.act(
+                wamon::monitor::Action::Focus(Focus::Chats),
+                common::START_MS,
+            );
+            app.act(
+                wamon::monitor::Action::PointChat(wamon::monitor::ChatPos(c)),
+                common::START_MS,
+            );
             key(app, KeyCode::Enter);
             self.frame(app, &format!("chat {c}"), true);
             key(app, KeyCode::Esc);
         }
-        app.monitor.focus = Focus::Stream;
+        app.act(
+            wamon::monitor::Action::Focus(Focus::Stream),
+            common::START_MS,
+        );
         self.rows(app, "messages", step, &ALL_VIEWS);
         key(app, KeyCode::Char('r'));
         self.rows(app, "raw events", step, &ALL_VIEWS);
@@ -229,7 +246,10 @@ fn hostile_strings_in_every_field_show_as_placeholders_everywhere() {
 
     // The filter bar with pasted escapes (not request data: the guard's job), then a filter
     // that matches the attack's text.
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     a.on_paste(&format!("{OSC52}{CLEAR}{CSI8}{RLO}"));
     s.frame(&mut a, "pasted filter", false);
@@ -238,13 +258,16 @@ fn hostile_strings_in_every_field_show_as_placeholders_everywhere() {
     type_text(&mut a, "aGFja2Vk");
     key(&mut a, KeyCode::Enter);
     s.frame(&mut a, "filtered by the attack's text", true);
-    assert!(!a.monitor.view.rows.is_empty());
+    assert!(!a.monitor.view().rows.is_empty());
 
     // A JSON search for it in the detail pane, stepping through matches, and copies (their
     // notices quote what was copied).
-    a.monitor.stream_cursor = wamon::monitor::RowPos(a.monitor.view.rows.len() / 2);
-    a.monitor.follow = false;
-    a.monitor.focus = Focus::Detail;
+    let middle = wamon::monitor::RowPos(a.monitor.view().rows.len() / 2);
+    a.act(wamon::monitor::Action::SelectRow(middle), common::START_MS);
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "aGFja2Vk");
     s.frame(&mut a, "typing a JSON search", true);

@@ -20,7 +20,10 @@ fn app_with_two() -> App {
     first.path = "/waha".into();
     first.headers = vec![("x-webhook-hmac".into(), b"abc".to_vec())];
     common::ingest(&mut a, [first, Envelope::post(2, START_MS + 2000, B)]);
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Home);
     a.monitor.sync_detail();
     a
@@ -36,32 +39,27 @@ fn resend_asks_for_a_url_once_then_sends_the_selected_request() {
     let mut a = app_with_two();
     press(&mut a, 'R');
     assert_eq!(
-        a.monitor.mode,
+        a.monitor.mode(),
         Mode::Prompt,
         "no --forward-to: the URL is asked for"
     );
-    assert!(a.monitor.outbox.is_empty());
+    assert!(a.monitor.outbox().is_empty());
     type_text(&mut a, "https://example.com");
     key(&mut a, KeyCode::Enter);
     assert_eq!(
-        a.monitor.mode,
+        a.monitor.mode(),
         Mode::Prompt,
         "a bad URL keeps the prompt open"
     );
-    assert!(a
-        .monitor
-        .prompt_error
-        .as_deref()
-        .unwrap()
-        .contains("only http://"));
+    assert!(a.monitor.prompt_error().unwrap().contains("only http://"));
     for _ in 0.."https://example.com".len() {
         key(&mut a, KeyCode::Backspace);
     }
     type_text(&mut a, "http://127.0.0.1:3000/bot");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.mode, Mode::Normal);
-    assert_eq!(a.monitor.outbox.len(), 1);
-    let sent = &a.monitor.outbox[0];
+    assert_eq!(a.monitor.mode(), Mode::Normal);
+    assert_eq!(a.monitor.outbox().len(), 1);
+    let sent = &a.monitor.outbox()[0];
     assert_eq!(sent.env.seq, 1);
     assert_eq!(sent.env.body.as_ref(), A.as_bytes(), "the exact bytes");
     assert_eq!(
@@ -70,32 +68,38 @@ fn resend_asks_for_a_url_once_then_sends_the_selected_request() {
     );
     assert!(!sent.edited);
     // Asked once: the next resend goes straight out.
-    a.monitor.outbox.clear();
+    a.monitor.take_outbox();
     press(&mut a, 'j');
     press(&mut a, 'R');
-    assert_eq!(a.monitor.mode, Mode::Normal);
-    assert_eq!(a.monitor.outbox[0].env.seq, 2);
+    assert_eq!(a.monitor.mode(), Mode::Normal);
+    assert_eq!(a.monitor.outbox()[0].env.seq, 2);
 }
 
 #[test]
 fn edit_and_send_hands_the_body_to_the_editor_and_sends_only_a_change() {
     let mut a = app_with_two();
-    a.monitor.send_target = Some(wamon::outbound::Target::parse("http://127.0.0.1:3000").unwrap());
+    a.act(
+        wamon::monitor::Action::SubmitUrl("http://127.0.0.1:3000".into()),
+        common::START_MS,
+    );
     press(&mut a, 'E');
     let env = a
         .monitor
-        .edit_request
-        .take()
+        .take_edit_request()
         .expect("the event loop opens the editor");
     assert_eq!(env.seq, 1);
     a.monitor.edited(&env, env.body.to_vec(), START_MS);
-    assert!(a.monitor.outbox.is_empty(), "unchanged: nothing sent");
+    assert!(a.monitor.outbox().is_empty(), "unchanged: nothing sent");
     let changed = A.replace("first", "edited").into_bytes();
     a.monitor.edited(&env, changed.clone(), START_MS);
-    assert_eq!(a.monitor.outbox.len(), 1);
-    assert!(a.monitor.outbox[0].edited);
-    assert_eq!(a.monitor.outbox[0].env.body.as_ref(), &changed[..]);
-    assert_eq!(a.monitor.outbox[0].env.headers, env.headers, "headers kept");
+    assert_eq!(a.monitor.outbox().len(), 1);
+    assert!(a.monitor.outbox()[0].edited);
+    assert_eq!(a.monitor.outbox()[0].env.body.as_ref(), &changed[..]);
+    assert_eq!(
+        a.monitor.outbox()[0].env.headers,
+        env.headers,
+        "headers kept"
+    );
 }
 
 #[test]
@@ -133,7 +137,7 @@ fn write_matching_writes_what_the_filter_shows_to_a_new_private_capture() {
     type_text(&mut a, "chat:222");
     key(&mut a, KeyCode::Enter);
     press(&mut a, 'W');
-    let toast = a.monitor.toast.clone().unwrap().0;
+    let toast = a.monitor.toast().cloned().unwrap().0;
     assert!(toast.starts_with("wrote 1 request to "), "{toast}");
     let path = toast.trim_start_matches("wrote 1 request to ");
     let bytes = std::fs::read(path).unwrap();
@@ -155,21 +159,21 @@ fn clear_history_needs_a_second_press_and_keeps_the_filter() {
     key(&mut a, KeyCode::Enter);
     press(&mut a, 'X');
     assert_eq!(
-        a.monitor.store.counters().events,
+        a.monitor.store().counters().events,
         2,
         "one press only arms it"
     );
     assert!(a
         .monitor
-        .toast
+        .toast()
         .as_ref()
         .unwrap()
         .0
         .contains("press X again"));
     press(&mut a, 'X');
-    assert_eq!(a.monitor.store.counters().events, 0);
-    assert!(a.monitor.view.rows.is_empty());
-    assert_eq!(a.monitor.filter.source(), "chat:111");
+    assert_eq!(a.monitor.store().counters().events, 0);
+    assert!(a.monitor.view().rows.is_empty());
+    assert_eq!(a.monitor.filter().source(), "chat:111");
     common::ingest(&mut a, [Envelope::post(3, START_MS + 3000, A)]);
-    assert_eq!(a.monitor.view.rows.len(), 1, "new traffic shows again");
+    assert_eq!(a.monitor.view().rows.len(), 1, "new traffic shows again");
 }

@@ -54,12 +54,12 @@ fn the_raw_view_and_body_search_read_the_decoded_body() {
     type_text(&mut a, "evt_01jnqv8k2m3n4p5q6r7s8t9v0w");
     key(&mut a, KeyCode::Enter);
     assert_eq!(
-        a.monitor.view.rows.len(),
+        a.monitor.view().rows.len(),
         1,
         "body search finds the decoded text"
     );
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.monitor.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus(), Focus::Detail);
     let text = screen(&mut a);
     assert!(
         text.contains("\"session\": \"default\"") || text.contains("\"session\":\"default\""),
@@ -75,7 +75,7 @@ fn the_raw_view_and_body_search_read_the_decoded_body() {
     assert!(headers.contains(" bytes (gzip)"), "{headers}");
     let env = a
         .monitor
-        .detail
+        .detail()
         .env
         .clone()
         .expect("a request in the detail pane");

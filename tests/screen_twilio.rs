@@ -27,7 +27,7 @@ fn a_form_shows_as_its_fields_and_r_shows_its_bytes() {
     let mut a = App::new(RunInfo::new("127.0.0.1:8080".parse().unwrap()));
     common::ingest(&mut a, [Envelope::post(1, START_MS + 1000, FORM.to_vec())]);
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.monitor.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus(), Focus::Detail);
     let t = draw(&mut a);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("form fields (r: bytes)"), "{text}");
@@ -55,5 +55,5 @@ fn a_form_shows_as_its_fields_and_r_shows_its_bytes() {
         "back to the fields: {text}"
     );
     // The whole-body copy is the bytes received, whichever face is shown.
-    assert_eq!(&a.monitor.detail.env.as_ref().unwrap().body[..], FORM);
+    assert_eq!(&a.monitor.detail().env.as_ref().unwrap().body[..], FORM);
 }

@@ -85,10 +85,18 @@ fn what_the_receiver_turned_away_is_counted_on_the_status_bar() {
         !text.contains("off-token"),
         "nothing shown before it happens"
     );
-    a.monitor.info.stats.off_token.store(12, Ordering::Relaxed);
-    a.monitor.info.stats.bad_method.store(3, Ordering::Relaxed);
     a.monitor
-        .info
+        .info()
+        .stats
+        .off_token
+        .store(12, Ordering::Relaxed);
+    a.monitor
+        .info()
+        .stats
+        .bad_method
+        .store(3, Ordering::Relaxed);
+    a.monitor
+        .info()
         .stats
         .timed_out
         .store(1100, Ordering::Relaxed);
@@ -111,7 +119,7 @@ fn populated_from_every_provider() {
     // ...and every provider reached the store.
     let providers: std::collections::HashSet<_> = a
         .monitor
-        .store
+        .store()
         .messages()
         .map(|(_, m)| m.provider)
         .collect();
@@ -191,7 +199,7 @@ fn typing_a_valid_filter_narrows_the_stream() {
     feed(&mut a, &demo("waha"));
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:bruno");
-    assert_eq!(a.monitor.mode, Mode::Filter);
+    assert_eq!(a.monitor.mode(), Mode::Filter);
     let t = draw(&mut a, 120, 16);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("1 match"), "{text}");
@@ -217,8 +225,8 @@ fn an_invalid_filter_turns_the_border_red_and_keeps_the_last_valid_one() {
     insta::assert_snapshot!(t.backend());
     // Esc restores the filter the bar was opened with (none).
     key(&mut a, KeyCode::Esc);
-    assert!(a.monitor.filter.is_empty());
-    assert_eq!(a.monitor.mode, Mode::Normal);
+    assert!(a.monitor.filter().is_empty());
+    assert_eq!(a.monitor.mode(), Mode::Normal);
 }
 
 #[test]
@@ -236,7 +244,7 @@ fn the_help_overlay_lists_the_key_table() {
     }
     insta::assert_snapshot!(t.backend());
     key(&mut a, KeyCode::Char('x'));
-    assert_eq!(a.monitor.mode, Mode::Normal);
+    assert_eq!(a.monitor.mode(), Mode::Normal);
 }
 
 #[test]
@@ -247,7 +255,7 @@ fn the_detail_pane_on_a_poll() {
     type_text(&mut a, "type:poll");
     key(&mut a, KeyCode::Enter);
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.monitor.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus(), Focus::Detail);
     let t = draw(&mut a, 170, 40);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("\"pollName\": \"Ship on Friday?\""), "{text}");
@@ -273,7 +281,7 @@ fn the_ticks_view_counts_the_statuses_it_does_not_keep() {
     }
     feed(&mut a, &bodies);
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.monitor.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus(), Focus::Detail);
     for _ in 0..3 {
         key(&mut a, KeyCode::Char('v'));
     }
@@ -315,21 +323,27 @@ fn a_narrow_terminal_collapses_to_the_focused_pane() {
 fn opening_a_chat_shows_it_alone_and_esc_goes_back() {
     let mut a = app();
     feed(&mut a, &all_demos());
-    a.monitor.focus = Focus::Chats;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Chats),
+        common::START_MS,
+    );
     let list = a.monitor.chat_list();
     let dev = list
         .iter()
-        .position(|&c| a.monitor.store.chats().get(c).title() == "Dev group")
+        .position(|&c| a.monitor.store().chats().get(c).title() == "Dev group")
         .expect("a Dev group chat");
-    a.monitor.chat_cursor = wamon::monitor::ChatPos(dev);
+    a.act(
+        wamon::monitor::Action::PointChat(wamon::monitor::ChatPos(dev)),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.focus, Focus::Stream);
+    assert_eq!(a.monitor.focus(), Focus::Stream);
     let t = draw(&mut a, 140, 30);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("Stream · Dev group"), "{text}");
     assert!(!text.contains("blue jacket"));
     key(&mut a, KeyCode::Esc);
-    assert!(a.monitor.chat.is_none());
+    assert!(a.monitor.chat().is_none());
 }
 
 /// The WAHA demo's second session: Gerald writing to two numbers is two chats, each labelled
@@ -342,18 +356,24 @@ fn the_same_customer_on_two_accounts_is_two_chats_that_say_whose() {
     let text = text_of(t.backend().buffer());
     assert!(text.contains("Gerald ·default"), "{text}");
     assert!(text.contains("Gerald ·support"), "{text}");
-    a.monitor.focus = Focus::Chats;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Chats),
+        common::START_MS,
+    );
     let support = a
         .monitor
         .chat_list()
         .iter()
         .position(|&c| {
-            let chats = a.monitor.store.chats();
+            let chats = a.monitor.store().chats();
             chats.get(c).title() == "Gerald"
-                && a.monitor.store.account(chats.get(c).account) == Some("support")
+                && a.monitor.store().account(chats.get(c).account) == Some("support")
         })
         .expect("Gerald's chat in the support session");
-    a.monitor.chat_cursor = wamon::monitor::ChatPos(support);
+    a.act(
+        wamon::monitor::Action::PointChat(wamon::monitor::ChatPos(support)),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Enter);
     let t = draw(&mut a, 140, 30);
     let text = text_of(t.backend().buffer());
@@ -397,13 +417,19 @@ fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
         ],
     );
     assert_eq!(a.monitor.chat_list().len(), 2);
-    a.monitor.focus = Focus::Chats;
-    a.monitor.chat_cursor = wamon::monitor::ChatPos(
-        a.monitor
-            .chat_list()
-            .iter()
-            .position(|&c| a.monitor.store.chats().get(c).id.as_str() == "777@lid")
-            .unwrap(),
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Chats),
+        common::START_MS,
+    );
+    a.act(
+        wamon::monitor::Action::PointChat(wamon::monitor::ChatPos(
+            a.monitor
+                .chat_list()
+                .iter()
+                .position(|&c| a.monitor.store().chats().get(c).id.as_str() == "777@lid")
+                .unwrap(),
+        )),
+        common::START_MS,
     );
     key(&mut a, KeyCode::Enter);
     let text = text_of(draw(&mut a, 140, 16).backend().buffer());
@@ -421,7 +447,7 @@ fn an_open_lid_chat_follows_its_fold_into_the_phone_chat() {
     );
     assert_eq!(a.monitor.chat_list().len(), 1);
     let phone = a.monitor.chat_list()[0];
-    assert_eq!(a.monitor.chat, Some(phone));
+    assert_eq!(a.monitor.chat(), Some(phone));
     let text = text_of(draw(&mut a, 140, 16).backend().buffer());
     for t in [
         "under the lid",
@@ -464,7 +490,7 @@ fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
     });
     feed(&mut a, &texts(0..30));
     let text = text_of(draw(&mut a, 140, 30).backend().buffer());
-    let evicted = a.monitor.store.counters().evicted_events;
+    let evicted = a.monitor.store().counters().evicted_events;
     assert!(evicted >= 9, "{evicted}");
     assert!(text.contains(&format!("{evicted} evicted")), "{text}");
     assert!(text.contains("text number 29") && !text.contains("text number 0 "));
@@ -474,7 +500,7 @@ fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
     }
     let selected = a.monitor.selected_row().unwrap();
     feed(&mut a, &texts(30..45));
-    assert!(a.monitor.store.counters().evicted_events > evicted);
+    assert!(a.monitor.store().counters().evicted_events > evicted);
     assert_eq!(a.monitor.selected_row(), Some(selected));
     // Paused on the oldest row, which then goes: the cursor lands on the oldest row left, and
     // the detail pane follows it.
@@ -482,18 +508,18 @@ fn past_max_events_the_screen_keeps_the_newest_and_counts_the_rest() {
     let _ = draw(&mut a, 140, 30);
     let oldest = a.monitor.selected_row().unwrap();
     feed(&mut a, &texts(45..70));
-    assert!(!a.monitor.store.has_row(oldest));
-    assert_eq!(a.monitor.stream_cursor, wamon::monitor::RowPos(0));
+    assert!(!a.monitor.store().has_row(oldest));
+    assert_eq!(a.monitor.stream_cursor(), wamon::monitor::RowPos(0));
     assert_eq!(
         a.monitor.selected_row(),
-        a.monitor.view.rows.first().copied()
+        a.monitor.view().rows.first().copied()
     );
     let text = text_of(draw(&mut a, 140, 30).backend().buffer());
     assert!(a
         .monitor
-        .detail
+        .detail()
         .row
-        .is_some_and(|r| a.monitor.store.has_row(r)));
+        .is_some_and(|r| a.monitor.store().has_row(r)));
     assert!(text.contains("text number 69"), "{text}");
 }
 
@@ -512,7 +538,7 @@ fn a_filtered_chat_list_forgets_chats_whose_matches_were_evicted() {
     feed(&mut a, &texts(0..4));
     let chat_a = a
         .monitor
-        .store
+        .store()
         .chats()
         .index_of(&wamon::model::ChatId::parse("16505550001").unwrap());
     assert_eq!(
@@ -523,12 +549,12 @@ fn a_filtered_chat_list_forgets_chats_whose_matches_were_evicted() {
     feed(&mut a, &texts(4..16));
     assert!(a
         .monitor
-        .store
+        .store()
         .find_message(Provider::Meta, "wamid.A1")
         .is_none());
     assert!(a
         .monitor
-        .store
+        .store()
         .find_message(Provider::Meta, "wamid.A2")
         .is_some());
     assert!(
@@ -543,13 +569,13 @@ fn moving_up_pauses_follow_and_counts_new_rows() {
     let mut a = app();
     feed(&mut a, &demo("waha"));
     key(&mut a, KeyCode::Char('k'));
-    assert!(!a.monitor.follow);
+    assert!(!a.monitor.follow());
     feed(&mut a, &demo("whapi"));
     let t = draw(&mut a, 140, 20);
     let text = text_of(t.backend().buffer());
     assert!(text.contains("paused ·") && text.contains(" new"), "{text}");
     key(&mut a, KeyCode::Char('G'));
-    assert!(a.monitor.follow);
+    assert!(a.monitor.follow());
 }
 
 fn down() -> MouseEventKind {
@@ -564,21 +590,24 @@ fn clicks_select_rows_and_the_wheel_scrolls() {
     // Click the second chat row (row 0 is the top border).
     let chats = a.screen.areas.chats.unwrap();
     a.on_mouse(down(), chats.x + 2, chats.y + 2, START_MS);
-    assert_eq!(a.monitor.focus, Focus::Chats);
-    assert_eq!(a.monitor.chat_cursor, wamon::monitor::ChatPos(1));
+    assert_eq!(a.monitor.focus(), Focus::Chats);
+    assert_eq!(a.monitor.chat_cursor(), wamon::monitor::ChatPos(1));
     // Click a stream row: the hit test maps it to that row and pauses follow.
     let _ = draw(&mut a, 170, 40);
     let (top, _, row) = a.screen.stream.hits[1];
     let stream = a.screen.areas.stream.unwrap();
     a.on_mouse(down(), stream.x + 3, top, START_MS);
-    assert_eq!(a.monitor.focus, Focus::Stream);
-    assert_eq!(a.monitor.stream_cursor, row);
-    assert!(!a.monitor.follow);
+    assert_eq!(a.monitor.focus(), Focus::Stream);
+    assert_eq!(a.monitor.stream_cursor(), row);
+    assert!(!a.monitor.follow());
     // The wheel scrolls the pane under the pointer without moving the focus.
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     a.on_mouse(MouseEventKind::ScrollUp, stream.x + 3, top, START_MS);
-    assert_eq!(a.monitor.stream_cursor.0, row.0 - 3);
-    assert_eq!(a.monitor.focus, Focus::Detail);
+    assert_eq!(a.monitor.stream_cursor().0, row.0 - 3);
+    assert_eq!(a.monitor.focus(), Focus::Detail);
 }
 
 #[test]
@@ -586,12 +615,12 @@ fn ctrl_c_quits_even_while_typing_a_filter() {
     let mut a = app();
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "type:");
-    assert_eq!(a.monitor.mode, Mode::Filter);
+    assert_eq!(a.monitor.mode(), Mode::Filter);
     a.on_key(
         KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         START_MS,
     );
-    assert!(a.monitor.quit);
+    assert!(a.monitor.should_quit());
 }
 
 #[test]
@@ -609,7 +638,7 @@ fn tiny_terminals_never_panic() {
         (119, 6),
     ] {
         for focus in [Focus::Chats, Focus::Stream, Focus::Detail] {
-            a.monitor.focus = focus;
+            a.act(wamon::monitor::Action::Focus(focus), common::START_MS);
             let _ = draw(&mut a, w, h);
             key(&mut a, KeyCode::Char('?'));
             let _ = draw(&mut a, w, h);
@@ -633,14 +662,14 @@ fn the_help_overlay_scrolls_on_a_small_terminal() {
     for _ in 0..40 {
         key(&mut a, KeyCode::Char('j'));
     }
-    assert_eq!(a.monitor.mode, Mode::Help);
+    assert_eq!(a.monitor.mode(), Mode::Help);
     let t = draw(&mut a, 80, 24);
     let last = text_of(t.backend().buffer());
     assert!(last.contains("Filter language"), "{last}");
     assert!(last.contains("any key closes this"));
     key(&mut a, KeyCode::Char('q'));
-    assert_eq!(a.monitor.mode, Mode::Normal);
-    assert!(!a.monitor.quit, "q closes the overlay first");
+    assert_eq!(a.monitor.mode(), Mode::Normal);
+    assert!(!a.monitor.should_quit(), "q closes the overlay first");
 }
 
 #[test]
@@ -706,14 +735,17 @@ fn the_hints_lead_with_help_and_shorten_before_they_vanish() {
     let mut a = app();
     feed(&mut a, &demo("waha"));
     for focus in [Focus::Chats, Focus::Stream, Focus::Detail] {
-        a.monitor.focus = focus;
+        a.act(wamon::monitor::Action::Focus(focus), common::START_MS);
         for w in [80, 100, 120, 160, 200] {
             let line = status_line(&draw(&mut a, w, 30));
             assert!(line.contains("│ ? help"), "{focus:?} at {w}: {line:?}");
         }
     }
     // At 120 columns the status leaves little room: the other hints are there, as keys alone.
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     let line = status_line(&draw(&mut a, 120, 30));
     assert!(
         line.trim_end().ends_with("│ ? help q Tab c/Esc /"),
@@ -755,7 +787,10 @@ fn refused_verify(seq: u64) -> Envelope {
 fn a_refused_verify_request_is_a_rejected_row_and_is_counted() {
     let mut a = app();
     common::ingest(&mut a, [refused_verify(1)]);
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('g'));
     let t = draw(&mut a, 260, 20);
     let text = text_of(t.backend().buffer());
@@ -774,14 +809,17 @@ fn a_refused_verify_request_is_a_rejected_row_and_is_counted() {
 #[test]
 fn without_colour_selection_focus_and_read_ticks_still_show() {
     let mut a = app();
-    a.monitor.info.no_color = true;
+    a.screen.no_color = true;
     let mut bodies = Vec::new();
     for (id, ack, name) in [("TD", 2, "DEVICE"), ("TR", 3, "READ")] {
         bodies.push(waha_out(id, &format!("this one is {name}")));
         bodies.push(waha_ack(id, ack, name));
     }
     feed(&mut a, &bodies);
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     let t = draw(&mut a, 100, 12);
     let buf = t.backend().buffer();
     // No colour anywhere.
@@ -830,7 +868,7 @@ fn ctrl_l_repaints_from_any_mode() {
     a.screen.repaint = false;
     key(&mut a, KeyCode::Char('/'));
     a.on_key(ctrl_l, START_MS);
-    assert!(a.screen.repaint && a.monitor.mode == Mode::Filter);
+    assert!(a.screen.repaint && a.monitor.mode() == Mode::Filter);
 }
 
 #[test]

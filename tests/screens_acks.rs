@@ -44,7 +44,7 @@ fn waha_ack(id: &str, ack: i64, name: &str, said_s: Option<i64>) -> String {
 
 /// Requests received at the given milliseconds after `START_MS`, numbered from 1.
 fn feed(app: &mut App, at: &[(i64, String)]) {
-    let first = app.monitor.store.last_seq() + 1;
+    let first = app.monitor.store().last_seq() + 1;
     let envs = at.iter().enumerate().map(|(i, (ms, body))| {
         Envelope::post(first + i as u64, START_MS + ms, body.clone().into_bytes())
     });
@@ -79,11 +79,11 @@ fn the_ticks_view_shows_ack_timing() {
     // Up to the first message, then into its ticks view.
     key(&mut a, KeyCode::Up);
     key(&mut a, KeyCode::Tab);
-    assert_eq!(a.monitor.focus, Focus::Detail);
+    assert_eq!(a.monitor.focus(), Focus::Detail);
     for _ in 0..3 {
         key(&mut a, KeyCode::Char('v'));
     }
-    assert_eq!(a.monitor.detail.view, DetailView::Ticks);
+    assert_eq!(a.monitor.detail().view, DetailView::Ticks);
     let t = draw(&mut a, 200, 24, START_MS + 10_000);
     let text = text_of(t.backend().buffer());
     for want in [
@@ -112,14 +112,14 @@ fn an_undelivered_message_is_stuck_after_the_threshold() {
     key(&mut a, KeyCode::Enter);
     // The screen ticks once a second (and re-checks such a filter at most once a second).
     a.tick(START_MS + 64_100);
-    assert!(a.monitor.view.rows.is_empty(), "59 s after it was sent");
+    assert!(a.monitor.view().rows.is_empty(), "59 s after it was sent");
     let text = text_of(draw(&mut a, 120, 16, START_MS + 64_100).backend().buffer());
     assert!(!text.contains('⌛'), "{text}");
     assert!(text.contains("nothing matches the filter"), "{text}");
 
     a.tick(START_MS + 65_100);
     assert_eq!(
-        a.monitor.view.rows.len(),
+        a.monitor.view().rows.len(),
         1,
         "the tick re-checks the filter"
     );
@@ -153,7 +153,7 @@ fn an_undelivered_message_is_stuck_after_the_threshold() {
         START_MS,
     );
     key(&mut a, KeyCode::Enter);
-    assert!(a.monitor.filter.is_empty());
+    assert!(a.monitor.filter().is_empty());
     let text = text_of(draw(&mut a, 120, 16, START_MS + 65_100).backend().buffer());
     let row = |s: &str| text.lines().find(|l| l.contains(s)).unwrap().to_owned();
     assert!(row("never delivered").contains('⌛'), "{text}");
@@ -190,7 +190,7 @@ fn m_then_d_compares_two_requests() {
     key(&mut a, KeyCode::Char('D'));
     let toast = a
         .monitor
-        .toast
+        .toast()
         .as_ref()
         .map(|t| t.0.clone())
         .unwrap_or_default();
@@ -198,18 +198,18 @@ fn m_then_d_compares_two_requests() {
     key(&mut a, KeyCode::Up);
     key(&mut a, KeyCode::Tab);
     key(&mut a, KeyCode::Char('m'));
-    assert_eq!(a.monitor.marked, Some(1));
+    assert_eq!(a.monitor.marked(), Some(1));
     key(&mut a, KeyCode::Char('D'));
     let toast = a
         .monitor
-        .toast
+        .toast()
         .as_ref()
         .map(|t| t.0.clone())
         .unwrap_or_default();
     assert!(toast.contains("this is the marked request"), "{toast}");
     key(&mut a, KeyCode::Char(']'));
     key(&mut a, KeyCode::Char('D'));
-    assert_eq!(a.monitor.detail.view, DetailView::Diff);
+    assert_eq!(a.monitor.detail().view, DetailView::Diff);
     let t = draw(&mut a, 140, 30, START_MS + 10_000);
     let text = text_of(t.backend().buffer());
     for want in [
@@ -225,12 +225,12 @@ fn m_then_d_compares_two_requests() {
     }
     insta::assert_snapshot!(t.backend());
     // Under NO_COLOR the markers carry it.
-    a.monitor.info.no_color = true;
+    a.screen.no_color = true;
     let text = text_of(draw(&mut a, 140, 30, START_MS + 10_000).backend().buffer());
     assert!(text.contains("+     \"ack\": 1,"), "{text}");
     // `v` leaves the diff for the raw view.
     key(&mut a, KeyCode::Char('v'));
-    assert_eq!(a.monitor.detail.view, DetailView::Raw);
+    assert_eq!(a.monitor.detail().view, DetailView::Raw);
 }
 
 /// The same body twice says so.

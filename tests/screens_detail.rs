@@ -63,7 +63,10 @@ fn a_long_text_wraps_with_w_and_a_search_hit_past_the_edge_is_shown() {
     let text = long_text();
     assert!(text.len() > 3400);
     feed(&mut a, &[waha_msg("A", true, &text)]);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "finalword");
     key(&mut a, KeyCode::Enter);
@@ -97,7 +100,10 @@ fn a_rejection_reason_wraps_in_the_headers_view() {
     env.status = 401;
     env.note = Some(reason.into());
     common::ingest(&mut a, [env]);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('v'));
     key(&mut a, KeyCode::Char('v'));
     let t = draw(&mut a, 100, 24);
@@ -114,10 +120,16 @@ fn a_rejection_reason_wraps_in_the_headers_view() {
 fn esc_clears_the_detail_search_before_leaving_the_chat() {
     let mut a = app();
     feed(&mut a, &[waha_msg("A", true, "hello")]);
-    a.monitor.focus = Focus::Chats;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Chats),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Enter);
-    assert!(a.monitor.chat.is_some());
-    a.monitor.focus = Focus::Detail;
+    assert!(a.monitor.chat().is_some());
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "hello");
     key(&mut a, KeyCode::Enter);
@@ -125,16 +137,16 @@ fn esc_clears_the_detail_search_before_leaving_the_chat() {
     assert!(screen.contains("/hello 1/1"), "{screen}");
     key(&mut a, KeyCode::Esc);
     assert!(
-        a.monitor.chat.is_some(),
+        a.monitor.chat().is_some(),
         "Esc left the chat while a search was active"
     );
-    assert!(a.monitor.search_query.is_empty());
+    assert!(a.monitor.search_query().is_empty());
     let t = draw(&mut a, 200, 20);
     let screen = text_of(t.backend().buffer());
     assert!(!screen.contains("/hello"), "{screen}");
     assert_eq!(current_hit(t.backend().buffer()), "");
     key(&mut a, KeyCode::Esc);
-    assert!(a.monitor.chat.is_none());
+    assert!(a.monitor.chat().is_none());
 }
 
 /// #14: `"fromMe": true`, as the raw view shows it, is found: a phrase matches across a key
@@ -143,7 +155,10 @@ fn esc_clears_the_detail_search_before_leaving_the_chat() {
 fn a_phrase_across_a_key_and_its_value_is_found() {
     let mut a = app();
     feed(&mut a, &[waha_msg("A", true, "hello")]);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "\"fromMe\": true");
     key(&mut a, KeyCode::Enter);
@@ -161,7 +176,10 @@ fn y_copies_a_strings_value() {
     let mut a = app();
     let body = "ok \u{1f44d}\u{1f3ff} \"quoted\"";
     feed(&mut a, &[waha_msg("A", true, body)]);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "\"body\":");
     key(&mut a, KeyCode::Enter);
@@ -184,7 +202,10 @@ fn y_copies_a_strings_value() {
 fn the_headers_view_counts_one_byte() {
     let mut a = app();
     feed(&mut a, &[b"x".to_vec()]);
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('v'));
     key(&mut a, KeyCode::Char('v'));
     let screen = text_of(draw(&mut a, 160, 20).backend().buffer());
@@ -210,9 +231,15 @@ fn the_other_views_draw_emoji_sequences_as_the_terminal_does() {
             waha_reaction("A", "\u{1f44d}\u{1f3fd}"),
         ],
     );
-    a.monitor.focus = Focus::Stream;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Stream),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('g'));
-    a.monitor.focus = Focus::Detail;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Detail),
+        common::START_MS,
+    );
     // The normalised event, the headers and the ticks (with the reaction).
     for view in ["normalised", "headers", "ticks"] {
         key(&mut a, KeyCode::Char('v'));

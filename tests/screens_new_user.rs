@@ -86,7 +86,7 @@ fn chat_named(app: &App, name: &str) -> wamon::store::ChatIx {
     app.monitor
         .chat_list()
         .into_iter()
-        .find(|&c| app.monitor.store.chats().title(c) == name)
+        .find(|&c| app.monitor.store().chats().title(c) == name)
         .unwrap_or_else(|| panic!("no chat {name}"))
 }
 
@@ -103,18 +103,21 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &mut a,
         &[meta_text("wamid.B", "16505550002", "Bruno", "from bruno")],
     );
-    a.monitor.focus = Focus::Chats;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Chats),
+        common::START_MS,
+    );
     // Newest first: Bruno, Alice. Down to Alice.
     key(&mut a, KeyCode::Char('j'));
     let alice = chat_named(&a, "Alice");
-    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor.0], alice);
+    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor().0], alice);
     feed(
         &mut a,
         &[meta_text("wamid.C", "16505550003", "Carla", "from carla")],
     );
     assert_eq!(a.monitor.chat_list()[0], chat_named(&a, "Carla"));
     assert_eq!(
-        a.monitor.chat_list()[a.monitor.chat_cursor.0],
+        a.monitor.chat_list()[a.monitor.chat_cursor().0],
         alice,
         "the cursor moved off Alice"
     );
@@ -123,7 +126,7 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &mut a,
         &[meta_text("wamid.A2", "16505550001", "Alice", "again")],
     );
-    assert_eq!(a.monitor.chat_cursor, wamon::monitor::ChatPos(0));
+    assert_eq!(a.monitor.chat_cursor(), wamon::monitor::ChatPos(0));
     let t = draw(&mut a, 100, 12);
     insta::assert_snapshot!(t.backend());
     feed(
@@ -131,14 +134,17 @@ fn the_chat_cursor_stays_on_its_chat_when_a_new_chat_arrives() {
         &[meta_text("wamid.D", "16505550004", "Dora", "from dora")],
     );
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.chat, Some(alice));
+    assert_eq!(a.monitor.chat(), Some(alice));
     // A filter that hides chats above it keeps the cursor on it too.
     key(&mut a, KeyCode::Esc);
-    a.monitor.focus = Focus::Chats;
+    a.act(
+        wamon::monitor::Action::Focus(Focus::Chats),
+        common::START_MS,
+    );
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:alice|bruno");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor.0], alice);
+    assert_eq!(a.monitor.chat_list()[a.monitor.chat_cursor().0], alice);
 }
 
 /// #3 (and Ctrl-U): Enter on an invalid filter puts back the filter applied before the bar
@@ -150,22 +156,26 @@ fn enter_on_an_invalid_filter_keeps_the_filter_applied_before() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:bruno");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.filter.source(), "from:bruno");
+    assert_eq!(a.monitor.filter().source(), "from:bruno");
     key(&mut a, KeyCode::Char('/'));
     // Ctrl-U clears the line (the empty filter applies while typing).
     a.on_key(
         KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
         START_MS,
     );
-    assert!(a.monitor.filter.is_empty(), "{}", a.monitor.filter.source());
+    assert!(
+        a.monitor.filter().is_empty(),
+        "{}",
+        a.monitor.filter().source()
+    );
     // `kind` is a valid word, so it applies live; `kind:` is not.
     type_text(&mut a, "kind:");
-    assert_eq!(a.monitor.filter.source(), "kind");
-    assert!(a.monitor.filter_error.is_some());
+    assert_eq!(a.monitor.filter().source(), "kind");
+    assert!(a.monitor.filter_error().is_some());
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.mode, Mode::Normal);
-    assert_eq!(a.monitor.filter.source(), "from:bruno");
-    let said = &a.monitor.toast.as_ref().unwrap().0;
+    assert_eq!(a.monitor.mode(), Mode::Normal);
+    assert_eq!(a.monitor.filter().source(), "from:bruno");
+    let said = &a.monitor.toast().as_ref().unwrap().0;
     assert_eq!(
         said,
         "not applied (\"kind:\" needs a value like message or status): kept the filter from:bruno"
@@ -194,10 +204,10 @@ fn enter_on_an_invalid_filter_keeps_the_filter_applied_before() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "|");
     key(&mut a, KeyCode::Enter);
-    assert!(a.monitor.filter.is_empty());
+    assert!(a.monitor.filter().is_empty());
     assert!(a
         .monitor
-        .toast
+        .toast()
         .as_ref()
         .unwrap()
         .0
@@ -275,10 +285,10 @@ fn kind_terms_match_the_messages_their_events_reached() {
     );
     let k1 = *a
         .monitor
-        .view
+        .view()
         .rows
         .iter()
-        .find(|r| matches!(r, Row::Message(i) if a.monitor.store.message(*i).text.as_deref() == Some("acked and liked")))
+        .find(|r| matches!(r, Row::Message(i) if a.monitor.store().message(*i).text.as_deref() == Some("acked and liked")))
         .unwrap();
     for f in ["kind:status", "kind:reaction", "kind:reaction|poll_vote"] {
         key(&mut a, KeyCode::Char('/'));
@@ -288,18 +298,21 @@ fn kind_terms_match_the_messages_their_events_reached() {
         );
         type_text(&mut a, f);
         key(&mut a, KeyCode::Enter);
-        assert_eq!(a.monitor.view.rows, vec![k1], "{f}");
+        assert_eq!(a.monitor.view().rows, vec![k1], "{f}");
     }
     let text = text_of(draw(&mut a, 120, 10).backend().buffer());
     assert!(text.contains("acked and liked") && !text.contains("left alone"));
     assert!(text.contains("1 match"), "{text}");
     // Under `r`: the events themselves.
     key(&mut a, KeyCode::Char('r'));
-    assert_eq!(a.monitor.view.rows.len(), 1);
-    let Row::Event(e) = a.monitor.view.rows[0] else {
-        panic!("{:?}", a.monitor.view.rows)
+    assert_eq!(a.monitor.view().rows.len(), 1);
+    let Row::Event(e) = a.monitor.view().rows[0] else {
+        panic!("{:?}", a.monitor.view().rows)
     };
-    assert_eq!(a.monitor.store.event(e).kind, wamon::model::Kind::Reaction);
+    assert_eq!(
+        a.monitor.store().event(e).kind,
+        wamon::model::Kind::Reaction
+    );
     // `kind:message` still finds both messages, not the status or the reaction.
     key(&mut a, KeyCode::Char('r'));
     key(&mut a, KeyCode::Char('/'));
@@ -309,7 +322,7 @@ fn kind_terms_match_the_messages_their_events_reached() {
     );
     type_text(&mut a, "kind:message");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.view.rows.len(), 2);
+    assert_eq!(a.monitor.view().rows.len(), 2);
 }
 
 /// #14: counts take the singular for one, on the status bar and in titles.
@@ -356,7 +369,7 @@ fn loaded_events_do_not_count_toward_the_rate() {
     };
     let mut batch: Vec<Item> = (1..=500).map(|s| item(s, true)).collect();
     a.apply(&mut batch, START_MS);
-    assert_eq!(a.monitor.store.counters().events, 500);
+    assert_eq!(a.monitor.store().counters().events, 500);
     assert_eq!(a.monitor.rate(START_MS + 1000), 0.0);
     let mut batch: Vec<Item> = (501..=510).map(|s| item(s, false)).collect();
     a.apply(&mut batch, START_MS);
@@ -387,7 +400,7 @@ fn a_phrase_finds_json_across_punctuation_and_spaces() {
         type_text(&mut a, f);
         key(&mut a, KeyCode::Enter);
         assert!(
-            a.monitor.filter_error.is_none() && a.monitor.filter.source() == f,
+            a.monitor.filter_error().is_none() && a.monitor.filter().source() == f,
             "{f}"
         );
         let text = text_of(draw(&mut a, 120, 10).backend().buffer());
@@ -411,11 +424,11 @@ fn a_row_names_the_sender_as_the_chat_list_does() {
     );
     let chat = a
         .monitor
-        .store
+        .store()
         .chats()
         .index_of(&ChatId::parse("5511988881111@c.us").unwrap())
         .unwrap();
-    assert_eq!(a.monitor.store.chats().title(chat), "Gerald");
+    assert_eq!(a.monitor.store().chats().title(chat), "Gerald");
     let t = draw(&mut a, 120, 10);
     let text = text_of(t.backend().buffer());
     assert!(!text.contains("+55119888"), "{text}");
@@ -428,5 +441,5 @@ fn a_row_names_the_sender_as_the_chat_list_does() {
     key(&mut a, KeyCode::Char('/'));
     type_text(&mut a, "from:gerald");
     key(&mut a, KeyCode::Enter);
-    assert_eq!(a.monitor.view.rows.len(), 2);
+    assert_eq!(a.monitor.view().rows.len(), 2);
 }

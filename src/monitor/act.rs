@@ -122,6 +122,7 @@ impl Monitor {
             }
             Action::ToggleFormBytes => self.toggle_form_bytes(),
             Action::NextDetailView => self.detail.view = self.detail.view.next(),
+            Action::ShowView(view) => self.detail.view = view,
             Action::PrevRequest => {
                 self.detail.request_index = self.detail.request_index.saturating_sub(1);
             }

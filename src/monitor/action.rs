@@ -1,7 +1,7 @@
 //! What the user can ask of the monitor. The screen turns keys, clicks, the wheel and pastes
 //! into these (see `crate::ui::keys` for the key table); tests feed them directly.
 
-use super::{ChatPos, Focus, RowPos};
+use super::{ChatPos, DetailView, Focus, RowPos};
 
 /// Something the user asked the monitor for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub enum Action {
     /// A form's bytes instead of its fields, and back.
     ToggleFormBytes,
     NextDetailView,
+    /// Shows one of the detail pane's views.
+    ShowView(DetailView),
     PrevRequest,
     NextRequest,
     /// Puts `text` on the clipboard and says so, quoting `shown` (else `text`).

@@ -23,6 +23,7 @@ mod detail;
 pub mod forwards;
 pub mod position;
 pub mod raw;
+pub mod read;
 pub mod view;
 
 pub use action::Action;
@@ -68,44 +69,46 @@ pub enum Mode {
     Help,
 }
 
-/// Everything wamon knows and the user chose (see the module docs).
+/// Everything wamon knows and the user chose (see the module docs). Its fields are its own:
+/// the screen reads them through [`read`]'s accessors and changes them only through
+/// [`Monitor::apply`], [`Monitor::act`] and [`Monitor::tick`].
 pub struct Monitor {
-    pub store: Store,
+    store: Store,
     /// Makes the display copies of request data (see the module docs).
-    pub intake: Intake,
-    pub raw: RawStore,
+    intake: Intake,
+    raw: RawStore,
     /// What the bot answered to forwarded requests.
-    pub forwards: Forwards,
-    pub info: RunInfo,
-    pub focus: Focus,
-    pub mode: Mode,
-    pub filter: Filter,
-    pub filter_error: Option<FilterError>,
+    forwards: Forwards,
+    info: RunInfo,
+    focus: Focus,
+    mode: Mode,
+    filter: Filter,
+    filter_error: Option<FilterError>,
     /// The chat shown alone in the stream.
-    pub chat: Option<ChatIx>,
+    chat: Option<ChatIx>,
     /// Cursor in the chats list (a position in [`Monitor::chat_list`]).
-    pub chat_cursor: ChatPos,
+    chat_cursor: ChatPos,
     /// The chat under the cursor, so that the cursor stays on it when the list changes (a new
     /// chat arriving on top, a filter): see [`Monitor::refind_chat_cursor`].
     cursor_chat: Option<ChatIx>,
-    pub raw_events: bool,
-    pub view: StreamView,
+    raw_events: bool,
+    view: StreamView,
     /// Cursor in the stream, an index into `view.rows`.
-    pub stream_cursor: RowPos,
-    pub follow: bool,
+    stream_cursor: RowPos,
+    follow: bool,
     /// Rows that arrived while follow was paused.
-    pub new_while_paused: usize,
-    pub detail: Detail,
+    new_while_paused: usize,
+    detail: Detail,
     /// Messages per chat already seen (for the "new" counts).
-    pub seen: HashMap<ChatIx, u64>,
+    seen: HashMap<ChatIx, u64>,
     /// (second, events) samples for the rate.
     rate: VecDeque<(i64, u64)>,
-    pub toast: Option<(String, i64)>,
-    pub quit: bool,
+    toast: Option<(String, i64)>,
+    quit: bool,
     /// Texts to put on the clipboard (the screen writes them as OSC 52 after the next draw).
-    pub clipboard: Vec<String>,
+    clipboard: Vec<String>,
     /// The detail pane's search, and the one before the search bar opened (Esc restores it).
-    pub search_query: String,
+    search_query: String,
     search_before: String,
     /// The filter's text when the filter bar opened (Esc restores it).
     filter_before: String,
@@ -117,19 +120,19 @@ pub struct Monitor {
     /// The store's [`Store::chat_epoch`] the view was built at.
     chat_epoch: u64,
     /// Where `R` and `E` send: `--forward-to`, or the URL typed at the prompt.
-    pub send_target: Option<crate::outbound::Target>,
+    send_target: Option<crate::outbound::Target>,
     /// A send waiting for the URL being typed.
-    pub awaiting_url: Option<AwaitingUrl>,
+    awaiting_url: Option<AwaitingUrl>,
     /// Why the URL typed does not work.
-    pub prompt_error: Option<String>,
+    prompt_error: Option<String>,
     /// Sends asked for, carried out by the event loop.
-    pub outbox: Vec<crate::forward::resend::SendRequest>,
+    outbox: Vec<crate::forward::resend::SendRequest>,
     /// A request whose body the event loop should open in `$EDITOR`.
-    pub edit_request: Option<Arc<Envelope>>,
+    edit_request: Option<Arc<Envelope>>,
     /// When `X` was pressed once (the second press within 3 s clears).
-    pub clear_armed_at: Option<i64>,
+    clear_armed_at: Option<i64>,
     /// The request `m` marked, which `D` compares the shown one with.
-    pub marked: Option<u64>,
+    marked: Option<u64>,
 }
 
 impl Monitor {

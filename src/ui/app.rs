@@ -20,9 +20,11 @@ pub struct App {
 
 impl App {
     pub fn new(info: RunInfo) -> App {
+        let mut screen = Screen::default();
+        screen.no_color = info.no_color;
         App {
             monitor: Monitor::new(info),
-            screen: Screen::default(),
+            screen,
         }
     }
 
@@ -103,7 +105,7 @@ impl App {
                     -3
                 };
                 if pane == Focus::Detail {
-                    self.screen.detail.move_by(self.monitor.detail.view, by);
+                    self.screen.detail.move_by(self.monitor.detail().view, by);
                     Vec::new()
                 } else {
                     vec![Action::Move(pane, by)]
@@ -130,7 +132,7 @@ impl App {
             self.screen.repaint = true;
             return None;
         }
-        match self.monitor.mode {
+        match self.monitor.mode() {
             Mode::Help => {
                 let s = &mut self.screen.help_scroll;
                 match key.code {
@@ -145,7 +147,7 @@ impl App {
             }
             Mode::Filter | Mode::Search | Mode::Prompt => self.typed(|input| input.key(key)),
             Mode::Normal => {
-                let cmd = keys::lookup(self.monitor.focus.into(), &key)?;
+                let cmd = keys::lookup(self.monitor.focus().into(), &key)?;
                 self.command(cmd)
             }
         }
@@ -156,7 +158,7 @@ impl App {
         &mut self,
         feed: impl FnOnce(&mut super::filter_input::LineInput) -> InputEvent,
     ) -> Option<Action> {
-        let mode = self.monitor.mode;
+        let mode = self.monitor.mode();
         if !matches!(mode, Mode::Filter | Mode::Search | Mode::Prompt) {
             return None;
         }
@@ -177,8 +179,8 @@ impl App {
 
     /// What a key's command asks of the monitor; widget commands are carried out here.
     fn command(&mut self, cmd: Command) -> Option<Action> {
-        let focus = self.monitor.focus;
-        let view = self.monitor.detail.view;
+        let focus = self.monitor.focus();
+        let view = self.monitor.detail().view;
         let page = match focus {
             Focus::Chats => self.screen.chats.page,
             _ => self.screen.stream.page,

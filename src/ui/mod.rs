@@ -82,15 +82,15 @@ use tokio::sync::watch;
 pub fn draw(frame: &mut Frame, app: &mut App, now_ms: i64) {
     draw_unguarded(frame, app, now_ms);
     let m = &app.monitor;
-    if m.info.no_color {
+    if app.screen.no_color {
         let areas = &app.screen.areas;
-        let focused = match m.focus {
+        let focused = match m.focus() {
             Focus::Chats => areas.chats,
             Focus::Stream => areas.stream,
             Focus::Detail => areas.detail,
         };
         // The filter bar, while typing in it, is the focus.
-        let typing = matches!(m.mode, Mode::Filter | Mode::Search | Mode::Prompt);
+        let typing = matches!(m.mode(), Mode::Filter | Mode::Search | Mode::Prompt);
         theme::monochrome(frame.buffer_mut(), if typing { None } else { focused });
     }
     mend_wide_cells(frame.buffer_mut());
@@ -315,7 +315,7 @@ pub async fn event_loop<C: Console, E: TermEvents>(
     let mut rx_open = true;
     let mut last_label = String::new();
     let mut last_stuck = 0;
-    let info = app.monitor.info.clone();
+    let info = app.monitor.info().clone();
     let mut last_turned_away = (
         info.stats.snapshot(),
         info.backlog.behind(),
@@ -323,7 +323,7 @@ pub async fn event_loop<C: Console, E: TermEvents>(
     );
     draw_frame(console, app)?;
     pacer.drawn(std::time::Instant::now());
-    while !app.monitor.quit {
+    while !app.monitor.should_quit() {
         tokio::select! {
             biased;
             ev = events.next() => {
@@ -375,12 +375,12 @@ pub async fn event_loop<C: Console, E: TermEvents>(
                 // Redraw only when a time label would change.
                 let now = now_ms();
                 let m = &app.monitor;
-                let label = format!("{}{}", format::ago(now - m.store.last_received_ms()), m.rate(now));
-                if m.store.last_received_ms() > 0 && label != last_label {
+                let label = format!("{}{}", format::ago(now - m.store().last_received_ms()), m.rate(now));
+                if m.store().last_received_ms() > 0 && label != last_label {
                     last_label = label;
                     dirty = true;
                 }
-                if m.toast.is_some() {
+                if m.toast().is_some() {
                     dirty = true;
                 }
                 // A view left stale by the last batch (at most one rebuild a second), or by
@@ -403,11 +403,11 @@ pub async fn event_loop<C: Console, E: TermEvents>(
             }
         }
         if let Some(r) = &resender {
-            for req in app.monitor.outbox.drain(..) {
+            for req in app.monitor.take_outbox() {
                 r.send(req);
             }
         }
-        if let Some(env) = app.monitor.edit_request.take() {
+        if let Some(env) = app.monitor.take_edit_request() {
             events.pause();
             let now = now_ms();
             match console.edit(&env) {
@@ -418,7 +418,7 @@ pub async fn event_loop<C: Console, E: TermEvents>(
             events.resume();
             app.screen.sync(&mut app.monitor);
             if let Some(r) = &resender {
-                for req in app.monitor.outbox.drain(..) {
+                for req in app.monitor.take_outbox() {
                     r.send(req);
                 }
             }

@@ -47,6 +47,8 @@ pub struct Screen {
     pub repaint: bool,
     /// Bytes to write to the terminal after the next draw (OSC 52 copies).
     pub pending_osc: Vec<String>,
+    /// Draw without colour (`NO_COLOR`): selection and focus by reverse video and heavy lines.
+    pub no_color: bool,
     /// The monitor's mode at the last sync: entering a typing mode opens the input line.
     mode: Mode,
 }
@@ -62,6 +64,7 @@ impl Default for Screen {
             help_scroll: 0,
             repaint: false,
             pending_osc: Vec::new(),
+            no_color: false,
             mode: Mode::Normal,
         }
     }
@@ -72,24 +75,24 @@ impl Screen {
     /// it edits, the JSON viewer is rebuilt for a new body (from the tree the monitor parsed:
     /// no parsing here) and given the search, and scroll positions reset for a new item.
     pub fn sync(&mut self, m: &mut Monitor) {
-        if m.mode != self.mode {
-            match m.mode {
+        if m.mode() != self.mode {
+            match m.mode() {
                 Mode::Filter => self.input.open(
-                    m.filter.source(),
+                    m.filter().source(),
                     "chat:gerald type:poll !me ack:<read \"some words\"",
                 ),
-                Mode::Search => self.input.open(&m.search_query, "search the JSON"),
+                Mode::Search => self.input.open(m.search_query(), "search the JSON"),
                 Mode::Prompt => self
                     .input
                     .open("", "http://127.0.0.1:3000 (your bot; asked once)"),
                 Mode::Help => self.help_scroll = 0,
                 Mode::Normal => {}
             }
-            self.mode = m.mode;
+            self.mode = m.mode();
         }
-        self.detail.sync(&m.detail, &m.search_query);
+        self.detail.sync(m.detail(), m.search_query());
         // Copies leave through the terminal, base64-encoded: nothing in them reaches it as text.
-        for text in m.clipboard.drain(..) {
+        for text in m.take_clipboard() {
             use base64::Engine as _;
             let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
             self.pending_osc.push(format!("\x1b]52;c;{b64}\x07"));
@@ -99,9 +102,9 @@ impl Screen {
     /// Draws one frame of `m`. Every pane reads the monitor and writes only its own widget
     /// state here: a frame changes nothing wamon knows, reads no file and parses nothing.
     pub fn draw(&mut self, frame: &mut Frame, m: &Monitor, now_ms: i64) {
-        let offset_s = m.info.utc_offset_s;
-        let typing = matches!(m.mode, Mode::Filter | Mode::Search | Mode::Prompt);
-        let areas = layout::areas(frame.area(), m.focus, typing);
+        let offset_s = m.info().utc_offset_s;
+        let typing = matches!(m.mode(), Mode::Filter | Mode::Search | Mode::Prompt);
+        let areas = layout::areas(frame.area(), m.focus(), typing);
         self.areas = PaneAreas {
             chats: areas.chats,
             stream: areas.stream,
@@ -121,7 +124,7 @@ impl Screen {
             panes::input::render(frame, a, m, &mut self.input);
         }
         panes::status::render(frame, areas.status, m, now_ms);
-        if m.mode == Mode::Help {
+        if m.mode() == Mode::Help {
             panes::help::render(frame, frame.area(), &mut self.help_scroll);
         }
     }

@@ -24,7 +24,7 @@ pub fn app() -> App {
 
 /// Feeds bodies as if received one second apart from `START_MS`.
 pub fn feed(app: &mut App, bodies: &[Vec<u8>]) {
-    let first = app.monitor.store.last_seq() + 1;
+    let first = app.monitor.store().last_seq() + 1;
     let envs = bodies.iter().enumerate().map(|(i, body)| {
         let seq = first + i as u64;
         Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
@@ -35,7 +35,7 @@ pub fn feed(app: &mut App, bodies: &[Vec<u8>]) {
 /// Draws `app` on a `w`×`h` test terminal, two seconds after its last request.
 pub fn draw(app: &mut App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-    let now = START_MS + 1000 * app.monitor.store.last_seq() as i64 + 2000;
+    let now = START_MS + 1000 * app.monitor.store().last_seq() as i64 + 2000;
     // Tests set the monitor's fields by hand at times: bring the widgets along, as every
     // event the loop handles does.
     app.sync();

@@ -21,9 +21,9 @@ pub struct ChatsState {
 
 /// Draws the chat list.
 pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState, offset_s: i32) {
-    let focused = m.focus == Focus::Chats;
+    let focused = m.focus() == Focus::Chats;
     let list = m.chat_list();
-    let title = if m.filter.is_empty() {
+    let title = if m.filter().is_empty() {
         format!(" Chats · {} ", list.len())
     } else {
         format!(
@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState
         );
         return;
     }
-    let cursor = m.chat_cursor.0.min(list.len() - 1);
+    let cursor = m.chat_cursor().0.min(list.len() - 1);
     let height = inner.height as usize;
     let first = cursor.saturating_sub(height.saturating_sub(1));
     state.first = first;
@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState
         .skip(first)
         .take(height)
         .map(|(pos, &i)| {
-            let chat = m.store.chats().get(i);
+            let chat = m.store().chats().get(i);
             let (marker, short_marker) = match chat.kind() {
                 ChatKind::Group => (" [g]", " [g]"),
                 ChatKind::Channel => (" [ch]", " [ch]"),
@@ -65,9 +65,9 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState
             };
             // With several accounts the same customer can be several chats: say whose.
             let account = m
-                .store
+                .store()
                 .account(chat.account)
-                .filter(|_| m.store.account_count() > 1);
+                .filter(|_| m.store().account_count() > 1);
             let unread = m.unread(i);
             let time = clock_short(chat.last_activity_ms, offset_s);
             let prov = theme::provider_short(chat.provider);
@@ -83,10 +83,10 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut ChatsState
             } else {
                 String::new()
             };
-            let shown = m.chat == Some(i);
+            let shown = m.chat() == Some(i);
             let lead = if shown { "▶" } else { " " };
             let prov_w = if show_prov { prov.len() + 1 } else { 0 };
-            let title = m.store.chats().title(i);
+            let title = m.store().chats().title(i);
             // The name is what people read and keeps 8 columns. Then the account (with several,
             // it is what tells two chats with one customer apart), for which the time gives way;
             // then the long form of the marker.

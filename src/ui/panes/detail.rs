@@ -79,15 +79,15 @@ pub fn render(
     state: &mut DetailState,
     offset_s: i32,
 ) {
-    let focused = mon.focus == Focus::Detail;
-    let env = mon.detail.shown.clone();
+    let focused = mon.focus() == Focus::Detail;
+    let env = mon.detail().shown.clone();
     let block = theme::pane_block(Span::styled(title(mon, state), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(env) = env else {
         // A request is selected but its body is gone: it was dropped from memory and its
         // capture file was deleted or moved since (see `ui::raw`).
-        let why = if mon.detail.seq.is_some() {
+        let why = if mon.detail().seq.is_some() {
             " this request is no longer available: its capture file was deleted or moved"
         } else {
             " select a row to inspect it"
@@ -95,7 +95,7 @@ pub fn render(
         frame.render_widget(Paragraph::new(Line::styled(why, theme::DIM)), inner);
         return;
     };
-    match mon.detail.view {
+    match mon.detail().view {
         DetailView::Raw => {
             if let Some(j) = &mut state.json {
                 j.render(inner, frame.buffer_mut(), focused);
@@ -104,7 +104,7 @@ pub fn render(
         DetailView::Diff => diff(frame, inner, mon, &mut state.scroll),
         view => {
             let lines = match view {
-                DetailView::Event => event_lines(mon.detail.normalized.as_ref()),
+                DetailView::Event => event_lines(mon.detail().normalized.as_ref()),
                 DetailView::Headers => header_lines(&env, offset_s),
                 DetailView::Reply => reply_lines(mon, env.seq, offset_s),
                 _ => tick_lines(mon, offset_s),
@@ -133,46 +133,48 @@ pub fn render(
 }
 
 fn title(mon: &Monitor, state: &DetailState) -> String {
-    let name = match mon.detail.view {
-        DetailView::Raw if mon.detail.is_form && mon.detail.form_bytes => "form bytes (r: fields)",
-        DetailView::Raw if mon.detail.is_form => "form fields (r: bytes)",
+    let name = match mon.detail().view {
+        DetailView::Raw if mon.detail().is_form && mon.detail().form_bytes => {
+            "form bytes (r: fields)"
+        }
+        DetailView::Raw if mon.detail().is_form => "form fields (r: bytes)",
         DetailView::Diff => return diff_title(mon),
         view => view.name(),
     };
     let mut t = format!(" {name}");
     // The request's own number comes first, where a narrow pane does not cut it: `[`/`]` step
     // through a row's requests and this says which one is shown.
-    if let Some(seq) = mon.detail.seq {
+    if let Some(seq) = mon.detail().seq {
         t.push_str(&format!(" #{seq}"));
-        if let Some(row) = mon.detail.row {
+        if let Some(row) = mon.detail().row {
             let total = mon.row_requests(row).len();
             if total > 1 {
                 t.push_str(&format!(
                     " ({}/{total})",
-                    mon.detail.request_index.min(total - 1) + 1
+                    mon.detail().request_index.min(total - 1) + 1
                 ));
             }
         }
     }
     // The search's count next, before what a narrow pane cuts: a hit found is never "1/1"
     // and out of sight.
-    if mon.detail.view == DetailView::Raw {
+    if mon.detail().view == DetailView::Raw {
         if let Some((cur, total)) = state.json.as_ref().and_then(|j| j.search_status()) {
-            t.push_str(&format!(" · /{} {cur}/{total}", mon.search_query));
+            t.push_str(&format!(" · /{} {cur}/{total}", mon.search_query()));
         }
     }
-    if let Some(n) = &mon.detail.normalized {
+    if let Some(n) = &mon.detail().normalized {
         t.push_str(&format!(" · {}", n.provider));
         let acc = n.events.first().and_then(|ev| ev.account.as_deref());
-        if let Some(acc) = acc.filter(|_| mon.store.account_count() > 1) {
+        if let Some(acc) = acc.filter(|_| mon.store().account_count() > 1) {
             t.push_str(&format!(" · {acc}"));
         }
         if let Some(ev) = n.events.first() {
             t.push_str(&format!(" · {}", ev.event));
         }
-        if let Some(row) = mon.detail.row {
+        if let Some(row) = mon.detail().row {
             let omitted = match row {
-                Row::Message(i) => mon.store.message(i).seqs_omitted(),
+                Row::Message(i) => mon.store().message(i).seqs_omitted(),
                 Row::Event(_) => 0,
             };
             if omitted > 0 {
@@ -253,8 +255,8 @@ fn header_lines(env: &Envelope, offset_s: i32) -> Vec<Line<'static>> {
 
 /// The bot's answer to the request shown (display copies, see `ui::forwards`).
 fn reply_lines(mon: &Monitor, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
-    let Some(r) = mon.forwards.get(seq) else {
-        let why = match &mon.info.forward {
+    let Some(r) = mon.forwards().get(seq) else {
+        let why = match &mon.info().forward {
             None => " not forwarded: run wamon with --forward-to http://127.0.0.1:PORT to send \
                      webhooks on to your bot and see its answers here"
                 .to_owned(),
@@ -336,9 +338,13 @@ fn reply_lines(mon: &Monitor, seq: u64, offset_s: i32) -> Vec<Line<'static>> {
 }
 
 fn tick_lines(mon: &Monitor, offset_s: i32) -> Vec<Line<'static>> {
-    let msg = match mon.detail.row {
-        Some(Row::Message(i)) => Some(mon.store.message(i)),
-        Some(Row::Event(i)) => mon.store.event(i).message().map(|m| mon.store.message(m)),
+    let msg = match mon.detail().row {
+        Some(Row::Message(i)) => Some(mon.store().message(i)),
+        Some(Row::Event(i)) => mon
+            .store()
+            .event(i)
+            .message()
+            .map(|m| mon.store().message(m)),
         None => None,
     };
     let Some(m) = msg else {
@@ -348,7 +354,7 @@ fn tick_lines(mon: &Monitor, offset_s: i32) -> Vec<Line<'static>> {
         Line::styled(format!("message {}", m.id), theme::TITLE),
         Line::raw(format!(
             "chat {} · {}",
-            mon.store.chats().get(mon.store.chats().root(m.chat)).id,
+            mon.store().chats().get(mon.store().chats().root(m.chat)).id,
             if m.from_me { "sent by me" } else { "received" }
         )),
     ];
@@ -360,8 +366,8 @@ fn tick_lines(mon: &Monitor, offset_s: i32) -> Vec<Line<'static>> {
     // Why didn't my ack arrive: how long an outgoing message has waited for its delivery, by
     // the screen's clock (the one `is:stuck` reads).
     if let Some(since) = m.waiting_since() {
-        let waited = mon.store.now_ms() - since;
-        if mon.store.is_stuck(m) {
+        let waited = mon.store().now_ms() - since;
+        if mon.store().is_stuck(m) {
             lines.push(Line::styled(
                 format!("⌛ stuck: no delivery {} after sending", duration(waited)),
                 theme::WARN,
@@ -369,7 +375,7 @@ fn tick_lines(mon: &Monitor, offset_s: i32) -> Vec<Line<'static>> {
             lines.push(Line::styled(
                 format!(
                     "  (is:stuck; --stuck-after {})",
-                    duration(mon.store.stuck_after_ms())
+                    duration(mon.store().stuck_after_ms())
                 ),
                 theme::DIM,
             ));
@@ -492,7 +498,7 @@ fn tick_lines(mon: &Monitor, offset_s: i32) -> Vec<Line<'static>> {
         for (name, who) in by_option {
             let names: Vec<String> = who
                 .iter()
-                .map(|w| mon.store.chats().resolve(m.origin(), w).label())
+                .map(|w| mon.store().chats().resolve(m.origin(), w).label())
                 .collect();
             lines.push(Line::styled(
                 format!("  {name}: {}", names.join(", ")),
@@ -579,7 +585,7 @@ fn ack_gaps(m: &Message) -> Option<String> {
 
 /// ` diff #3 → #7 `: the marked request against the one shown.
 fn diff_title(mon: &Monitor) -> String {
-    match (mon.marked, mon.detail.seq) {
+    match (mon.marked(), mon.detail().seq) {
         (Some(a), Some(b)) => format!(" diff #{a} → #{b} · v: raw JSON "),
         _ => " diff · v: raw JSON ".to_owned(),
     }
@@ -587,9 +593,9 @@ fn diff_title(mon: &Monitor) -> String {
 
 /// The diff view (`D`): only the lines in sight are built.
 fn diff(frame: &mut Frame, area: Rect, mon: &Monitor, scroll: &mut usize) {
-    let Some(c) = &mon.detail.compare else {
-        let why = match mon.marked {
-            Some(a) if mon.detail.seq == Some(a) => {
+    let Some(c) = &mon.detail().compare else {
+        let why = match mon.marked() {
+            Some(a) if mon.detail().seq == Some(a) => {
                 " this is the marked request: select another one to compare it with"
             }
             Some(_) => " a request compared is no longer available (dropped, capture moved)",

@@ -13,9 +13,9 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, input: &mut LineInput)
     input.render(frame, area, title, border);
 }
 
-fn title(app: &Monitor) -> (String, ratatui::style::Style) {
-    if app.mode == Mode::Prompt {
-        return match &app.prompt_error {
+fn title(m: &Monitor) -> (String, ratatui::style::Style) {
+    if m.mode() == Mode::Prompt {
+        return match m.prompt_error() {
             Some(e) => (format!(" {e} "), theme::BORDER_ERROR),
             None => (
                 " send to which URL? (your bot's http:// address; asked once) · Enter send · Esc cancel "
@@ -24,13 +24,13 @@ fn title(app: &Monitor) -> (String, ratatui::style::Style) {
             ),
         };
     }
-    if app.mode == Mode::Search {
+    if m.mode() == Mode::Search {
         return (
             " search the JSON · Enter keep · Esc back ".to_owned(),
             theme::BORDER_FOCUSED,
         );
     }
-    match &app.filter_error {
+    match m.filter_error() {
         Some(e) => (
             format!(" filter: {e} · the last valid filter stays applied "),
             theme::BORDER_ERROR,
@@ -38,7 +38,7 @@ fn title(app: &Monitor) -> (String, ratatui::style::Style) {
         None => (
             format!(
                 " filter · {} · Enter apply · Esc restore ",
-                format::plural(app.view.rows.len() as u64, "match", "matches")
+                format::plural(m.view().rows.len() as u64, "match", "matches")
             ),
             theme::BORDER_FOCUSED,
         ),

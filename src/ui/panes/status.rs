@@ -16,26 +16,26 @@ const TOAST_MS: i64 = 3000;
 pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     // Narrow terminals get short labels and no capture path, so the counts stay readable.
     let compact = area.width < 110;
-    let c = m.store.counters();
+    let c = m.store().counters();
     let sep = || Span::styled(" · ", theme::DIM);
-    let exposed = m.info.exposed_without_token();
+    let exposed = m.info().exposed_without_token();
     let mut spans = vec![
         Span::styled("● ", if exposed { theme::ERROR } else { theme::OK }),
-        Span::raw(m.info.listen.to_string()),
+        Span::raw(m.info().listen.to_string()),
     ];
     if exposed {
         spans.push(Span::styled(" (no token!)", theme::ERROR));
     }
     // What the last action did comes first while it shows: on a narrow bar the counters after
     // it are cut, not the answer to what the user just did.
-    if let Some((msg, at)) = &m.toast {
+    if let Some((msg, at)) = &m.toast() {
         if now_ms - at < TOAST_MS {
             spans.push(sep());
             spans.push(Span::styled(msg.clone(), theme::OK));
         }
     }
     // `--reply` rules change what providers are told: never let that go unnoticed.
-    let rules = m.info.reply_rules;
+    let rules = m.info().reply_rules;
     if rules > 0 {
         spans.push(sep());
         spans.push(Span::styled(
@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
             theme::WARN,
         ));
     }
-    let last = m.store.last_received_ms();
+    let last = m.store().last_received_ms();
     if last > 0 {
         spans.push(sep());
         let age = ago(now_ms - last);
@@ -92,7 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     }
     // What the receiver turned away shows once it happens: requests without the token, odd
     // methods, connections closed for dawdling or to make room.
-    let turned = m.info.stats.snapshot();
+    let turned = m.info().stats.snapshot();
     let dropped = turned.timed_out + turned.evicted;
     for (n, label) in [
         (
@@ -121,7 +121,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
         }
     }
     // Forwarding: how the bot is doing.
-    if let Some(f) = &m.info.forward {
+    if let Some(f) = &m.info().forward {
         use std::sync::atomic::Ordering::Relaxed;
         let s = &f.stats;
         let (ok, not_ok, failed, skipped) = (
@@ -150,7 +150,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     }
     // The screen fell behind (a stalled terminal): what it still has to read back from the
     // capture, and what it could not show at all (no capture to read back from).
-    let behind = m.info.backlog.behind();
+    let behind = m.info().backlog.behind();
     if behind > 0 {
         spans.push(sep());
         spans.push(Span::styled(
@@ -158,7 +158,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
             theme::WARN,
         ));
     }
-    let (_, dropped) = m.info.backlog.counts();
+    let (_, dropped) = m.info().backlog.counts();
     if dropped > 0 {
         spans.push(sep());
         spans.push(Span::styled(
@@ -168,10 +168,10 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
     }
     // A capture file deleted or moved while running was reopened: say so where the path is
     // (requests recorded before are in the old file, not this one).
-    let reopened = m.info.capture.as_ref().map_or(0, |c| c.generation());
+    let reopened = m.info().capture.as_ref().map_or(0, |c| c.generation());
     if !compact {
         spans.push(sep());
-        match &m.info.capture {
+        match &m.info().capture {
             Some(c) if reopened > 0 => spans.push(Span::styled(
                 format!(
                     "capture reopened{}: {}",
@@ -195,10 +195,10 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
         spans.push(Span::styled("capture reopened", theme::WARN));
     }
     spans.push(sep());
-    spans.push(Span::raw(if m.follow { "follow" } else { "paused" }));
+    spans.push(Span::raw(if m.follow() { "follow" } else { "paused" }));
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
     let total = area.width as usize;
-    let hints = hint_spans(&keys::hints(m.focus.into()), total.saturating_sub(used));
+    let hints = hint_spans(&keys::hints(m.focus().into()), total.saturating_sub(used));
     // The hints keep their room (`? help` at the least); the status before them is cut instead.
     let hints_w: usize = hints.iter().map(|s| width(&s.content)).sum();
     let left_w = used.min(total.saturating_sub(hints_w)) as u16;

@@ -60,14 +60,14 @@ impl StreamState {
 
 /// Draws the stream pane and records where each row landed (for mouse clicks).
 pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut StreamState, offset_s: i32) {
-    let focused = m.focus == Focus::Stream;
+    let focused = m.focus() == Focus::Stream;
     let block = theme::pane_block(Span::styled(title(m), theme::TITLE), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.page = inner.height.saturating_sub(1).max(1) as usize;
     state.hits.clear();
-    if m.view.rows.is_empty() {
-        let msg = if m.store.counters().events == 0 {
+    if m.view().rows.is_empty() {
+        let msg = if m.store().counters().events == 0 {
             waiting_text(m)
         } else {
             vec![Line::styled("  nothing matches the filter", theme::DIM)]
@@ -81,11 +81,11 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut StreamStat
     }
     let width = inner.width as usize;
     let height = inner.height as usize;
-    let build = |i: usize| row_lines(&m.store, &m.forwards, m.view.rows[i], width, offset_s);
+    let build = |i: usize| row_lines(m.store(), m.forwards(), m.view().rows[i], width, offset_s);
     // Choose the first row so the cursor is visible.
-    let cursor = m.stream_cursor.0.min(m.view.rows.len() - 1);
-    let mut first = state.top_position(&m.view.rows).min(cursor);
-    if m.follow || !fits(&build, first, cursor, height) {
+    let cursor = m.stream_cursor().0.min(m.view().rows.len() - 1);
+    let mut first = state.top_position(&m.view().rows).min(cursor);
+    if m.follow() || !fits(&build, first, cursor, height) {
         first = cursor;
         let mut used = build(cursor).len();
         while first > 0 {
@@ -97,10 +97,10 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, state: &mut StreamStat
             first -= 1;
         }
     }
-    state.top = Some((first, m.view.rows[first]));
+    state.top = Some((first, m.view().rows[first]));
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     let mut i = first;
-    while i < m.view.rows.len() && lines.len() < height {
+    while i < m.view().rows.len() && lines.len() < height {
         let mut row = build(i);
         let top = inner.y + lines.len() as u16;
         if i == cursor {
@@ -138,13 +138,13 @@ fn fits(
 }
 
 fn title(m: &Monitor) -> String {
-    let scope = match m.chat {
+    let scope = match m.chat() {
         // With several accounts the chat's is part of what it is.
-        Some(c) => match m.store.account(m.store.chats().get(c).account) {
-            Some(acc) if m.store.account_count() > 1 => {
-                format!("{} · {acc}", m.store.chats().title(c))
+        Some(c) => match m.store().account(m.store().chats().get(c).account) {
+            Some(acc) if m.store().account_count() > 1 => {
+                format!("{} · {acc}", m.store().chats().title(c))
             }
-            _ => m.store.chats().title(c),
+            _ => m.store().chats().title(c),
         },
         None => "all chats".to_owned(),
     };
@@ -154,19 +154,19 @@ fn title(m: &Monitor) -> String {
         let pct = (done as f64 / total.max(1) as f64 * 100.0).floor();
         t.push_str(&format!(" · filtering {pct:.0}%"));
     }
-    if m.raw_events {
+    if m.raw_events() {
         t.push_str(" · raw events");
     }
-    if !m.filter.is_empty() {
+    if !m.filter().is_empty() {
         t.push_str(&format!(
             " · {}",
-            plural(m.view.rows.len() as u64, "match", "matches")
+            plural(m.view().rows.len() as u64, "match", "matches")
         ));
     }
-    if m.follow {
+    if m.follow() {
         t.push_str(" · follow ");
-    } else if m.new_while_paused > 0 {
-        t.push_str(&format!(" · paused · {} new ", m.new_while_paused));
+    } else if m.new_while_paused() > 0 {
+        t.push_str(&format!(" · paused · {} new ", m.new_while_paused()));
     } else {
         t.push_str(" · paused ");
     }
@@ -174,8 +174,8 @@ fn title(m: &Monitor) -> String {
 }
 
 fn waiting_text(m: &Monitor) -> Vec<Line<'static>> {
-    let addr = m.info.listen;
-    let url = m.info.webhook_url();
+    let addr = m.info().listen;
+    let url = m.info().webhook_url();
     let dim = |s: String| Line::styled(s, theme::DIM);
     let mut lines = vec![
         Line::raw(""),
@@ -184,7 +184,7 @@ fn waiting_text(m: &Monitor) -> Vec<Line<'static>> {
         Line::styled(format!("    {url}"), theme::TITLE),
         Line::raw(""),
     ];
-    if m.info.exposed_without_token() {
+    if m.info().exposed_without_token() {
         for warning in [
             format!("  Warning: {addr} is reachable beyond this machine and has no --token:"),
             "  anyone who finds the port can post to it. Restart with --token <secret>.".into(),
@@ -195,7 +195,7 @@ fn waiting_text(m: &Monitor) -> Vec<Line<'static>> {
     }
     lines.push(dim("  Point your provider or tunnel at it, e.g.".into()));
     lines.push(dim(format!("    cloudflared tunnel --url http://{addr}")));
-    match &m.info.token {
+    match &m.info().token {
         Some(t) => {
             lines.push(dim("    then give your provider".into()));
             lines.push(dim(format!("      https://<your-tunnel>/{t}/")));
