@@ -73,7 +73,7 @@ fn a_long_text_wraps_with_w_and_a_search_hit_past_the_edge_is_shown() {
     let t = draw(&mut a, 120, 30);
     assert_eq!(current_hit(t.backend().buffer()), "FINALWORD");
     // The count is in the title before what a narrow pane cuts.
-    assert!(text_of(t.backend().buffer()).contains("raw JSON #1 · /finalword 1/1 "));
+    assert!(text_of(t.backend().buffer()).contains("raw JSON #1 · 1/1 /finalword "));
     insta::assert_snapshot!("long_text_hit_scrolled_sideways", t.backend());
 
     key(&mut a, KeyCode::Char('w'));
@@ -134,7 +134,7 @@ fn esc_clears_the_detail_search_before_leaving_the_chat() {
     type_text(&mut a, "hello");
     key(&mut a, KeyCode::Enter);
     let screen = text_of(draw(&mut a, 200, 20).backend().buffer());
-    assert!(screen.contains("/hello 1/1"), "{screen}");
+    assert!(screen.contains("1/1 /hello"), "{screen}");
     key(&mut a, KeyCode::Esc);
     assert!(
         a.monitor.chat().is_some(),
@@ -164,7 +164,7 @@ fn a_phrase_across_a_key_and_its_value_is_found() {
     key(&mut a, KeyCode::Enter);
     let t = draw(&mut a, 200, 30);
     let screen = text_of(t.backend().buffer());
-    assert!(screen.contains("/\"fromMe\": true 1/1"), "{screen}");
+    assert!(screen.contains("1/1 /\"fromMe\": true"), "{screen}");
     assert_eq!(current_hit(t.backend().buffer()), "\"fromMe\": true");
 }
 

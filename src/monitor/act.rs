@@ -82,7 +82,8 @@ impl Monitor {
                     } else {
                         format!("the filter {}", before.trim())
                     };
-                    let msg = format!("not applied ({e}): kept {kept}");
+                    // What stays applied first: a narrow status bar cuts the reason, not that.
+                    let msg = format!("not applied (kept {kept}): {e}");
                     self.say(crate::display::clean(&msg).into_owned(), now_ms);
                 }
                 self.mode = Mode::Normal;

@@ -160,7 +160,8 @@ fn title(mon: &Monitor, state: &DetailState) -> String {
     // and out of sight.
     if mon.detail().view == DetailView::Raw {
         if let Some((cur, total)) = state.json.as_ref().and_then(|j| j.search_status()) {
-            t.push_str(&format!(" · /{} {cur}/{total}", mon.search_query()));
+            // The count before the query: a long query is what a narrow title cuts.
+            t.push_str(&format!(" · {cur}/{total} /{}", mon.search_query()));
         }
     }
     if let Some(n) = &mon.detail().normalized {
