@@ -53,6 +53,32 @@ impl futures_util::Stream for Events {
 
 impl TermEvents for Events {}
 
+/// A screen of `w`×`h` on a `TestBackend`, fed from `rx`, stopped by `stop`.
+struct Rig {
+    console: Scripted,
+    app: App,
+    lp: Loop,
+}
+
+fn rig(w: u16, h: u16, rx: mpsc::Receiver<Item>, stop: watch::Receiver<bool>) -> Rig {
+    Rig {
+        console: Scripted {
+            terminal: Terminal::new(TestBackend::new(w, h)).unwrap(),
+            written: Vec::new(),
+            edited: Vec::new(),
+        },
+        app: App::new(wamon::run_info::RunInfo::new(
+            "127.0.0.1:8080".parse().unwrap(),
+        )),
+        lp: Loop {
+            feed: Feed::new(rx, Arc::new(wamon::backlog::Backlog::default()), None),
+            stop,
+            fps: 30,
+            resender: None,
+        },
+    }
+}
+
 fn press(c: KeyCode) -> std::io::Result<Event> {
     Ok(Event::Key(KeyEvent::new(c, KeyModifiers::NONE)))
 }
@@ -71,23 +97,13 @@ async fn the_loop_shows_what_arrives_and_does_what_keys_ask() {
     let bodies = demo_bodies();
     let n = bodies.len();
     let (tx, rx) = mpsc::channel(n + 1);
-    let feed = Feed::new(rx, Arc::new(wamon::backlog::Backlog::default()), None);
     let (_stop_tx, stop) = watch::channel(false);
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let mut console = Scripted {
-        terminal: Terminal::new(TestBackend::new(160, 40)).unwrap(),
-        written: Vec::new(),
-        edited: Vec::new(),
-    };
-    let mut app = App::new(wamon::run_info::RunInfo::new(
-        "127.0.0.1:8080".parse().unwrap(),
-    ));
-    let lp = Loop {
-        feed,
-        stop,
-        fps: 30,
-        resender: None,
-    };
+    let Rig {
+        mut console,
+        mut app,
+        lp,
+    } = rig(160, 40, rx, stop);
     let driver = async {
         for item in common::items(common::envelopes(bodies)) {
             tx.send(item).await.unwrap();
@@ -152,23 +168,13 @@ async fn the_loop_shows_what_arrives_and_does_what_keys_ask() {
 #[tokio::test(flavor = "current_thread")]
 async fn the_loop_ends_when_told_to_stop_and_when_events_end() {
     let (_tx, rx) = mpsc::channel(4);
-    let feed = Feed::new(rx, Arc::new(wamon::backlog::Backlog::default()), None);
     let (stop_tx, stop) = watch::channel(false);
     let (ev_tx, ev_rx) = mpsc::unbounded_channel::<std::io::Result<Event>>();
-    let mut console = Scripted {
-        terminal: Terminal::new(TestBackend::new(80, 24)).unwrap(),
-        written: Vec::new(),
-        edited: Vec::new(),
-    };
-    let mut app = App::new(wamon::run_info::RunInfo::new(
-        "127.0.0.1:8080".parse().unwrap(),
-    ));
-    let lp = Loop {
-        feed,
-        stop,
-        fps: 30,
-        resender: None,
-    };
+    let Rig {
+        mut console,
+        mut app,
+        lp,
+    } = rig(80, 24, rx, stop);
     let driver = async {
         tokio::task::yield_now().await;
         stop_tx.send(true).unwrap();

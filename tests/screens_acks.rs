@@ -188,24 +188,14 @@ fn stuck_after_sets_the_threshold() {
 fn m_then_d_compares_two_requests() {
     let mut a = acked_and_stuck();
     key(&mut a, KeyCode::Char('D'));
-    let toast = a
-        .monitor
-        .toast()
-        .as_ref()
-        .map(|t| t.0.clone())
-        .unwrap_or_default();
+    let toast = said(&a);
     assert!(toast.contains("press m on a request first"), "{toast}");
     key(&mut a, KeyCode::Up);
     key(&mut a, KeyCode::Tab);
     key(&mut a, KeyCode::Char('m'));
     assert_eq!(a.monitor.marked(), Some(1));
     key(&mut a, KeyCode::Char('D'));
-    let toast = a
-        .monitor
-        .toast()
-        .as_ref()
-        .map(|t| t.0.clone())
-        .unwrap_or_default();
+    let toast = said(&a);
     assert!(toast.contains("this is the marked request"), "{toast}");
     key(&mut a, KeyCode::Char(']'));
     key(&mut a, KeyCode::Char('D'));
@@ -246,4 +236,9 @@ fn comparing_equal_bodies_says_they_are_the_same() {
     key(&mut a, KeyCode::Char('D'));
     let text = text_of(draw(&mut a, 120, 12, START_MS + 1_000).backend().buffer());
     assert!(text.contains("the bodies are the same"), "{text}");
+}
+
+/// What the status bar says now (empty when nothing).
+fn said(a: &App) -> String {
+    a.monitor.toast().map(|t| t.0.clone()).unwrap_or_default()
 }

@@ -175,7 +175,7 @@ fn enter_on_an_invalid_filter_keeps_the_filter_applied_before() {
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.monitor.mode(), Mode::Normal);
     assert_eq!(a.monitor.filter().source(), "from:bruno");
-    let said = &a.monitor.toast().as_ref().unwrap().0;
+    let said = &a.monitor.toast().unwrap().0;
     assert_eq!(
         said,
         "not applied (kept the filter from:bruno): \"kind:\" needs a value like message or status"
