@@ -63,9 +63,10 @@ pub struct ShownBody {
 #[derive(Default)]
 pub struct Detail {
     pub view: DetailView,
-    /// The display body, for the JSON viewer.
-    pub body: Option<Arc<ShownBody>>,
-    /// Counts every change of `body`, so that a viewer built from it knows to rebuild.
+    /// The display body, for the JSON viewer, until the viewer takes it (see
+    /// [`Monitor::take_detail_body`]): a body of megabytes and its tree are held once.
+    pub body: Option<ShownBody>,
+    /// Counts every change of the body shown, so that a viewer built from it knows to rebuild.
     pub body_version: u64,
     /// The request shown as received (for copying the whole body), kept while it stays
     /// selected: it may have been read back from the capture file.
@@ -132,7 +133,7 @@ impl Monitor {
             text_note: note,
         };
         self.detail.body = env.as_ref().map(|e| {
-            Arc::new(match crate::body_encoding::decoded(e) {
+            match crate::body_encoding::decoded(e) {
                 Ok(body) => match intake.body(&body) {
                     Some(shown) => ShownBody {
                         bytes: shown.bytes.into_owned(),
@@ -163,10 +164,16 @@ impl Monitor {
                     bytes: format!("({why})").into_bytes(),
                     ..ShownBody::default()
                 },
-            })
+            }
         });
         self.detail.env = env;
         self.detail.is_form = is_form;
+    }
+
+    /// Hands the body shown to the viewer that shows it (the screen's JSON viewer), with the
+    /// version it belongs to; `None` once taken, until the selection moves again.
+    pub fn take_detail_body(&mut self) -> (u64, Option<ShownBody>) {
+        (self.detail.body_version, self.detail.body.take())
     }
 
     /// Shows the other face of the request shown: a form's bytes or its fields.

@@ -90,7 +90,7 @@ impl Screen {
             }
             self.mode = m.mode();
         }
-        self.detail.sync(m.detail(), m.search_query());
+        self.detail.sync(m);
         // Copies leave through the terminal, base64-encoded: nothing in them reaches it as text.
         for text in m.take_clipboard() {
             use base64::Engine as _;

@@ -91,6 +91,11 @@ impl JsonView {
     /// The view of `raw`, whose tree `nodes` is already parsed when given (see
     /// [`crate::display::body::Shown`]).
     pub fn parsed(raw: &[u8], nodes: Option<Vec<Node>>) -> JsonView {
+        JsonView::owned(raw.to_vec(), nodes)
+    }
+
+    /// [`JsonView::parsed`] of bytes it may keep: a body of megabytes is not copied again.
+    pub fn owned(raw: Vec<u8>, nodes: Option<Vec<Node>>) -> JsonView {
         let mut view = JsonView {
             body: Body::Bytes(Vec::new()),
             nodes: Vec::new(),
@@ -113,7 +118,7 @@ impl JsonView {
         if raw.is_empty() {
             return view;
         }
-        match String::from_utf8(raw.to_vec()) {
+        match String::from_utf8(raw) {
             Ok(text) => {
                 match nodes.map_or_else(|| tree::parse(text.as_bytes()), Ok) {
                     Ok(nodes) => {

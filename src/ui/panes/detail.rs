@@ -5,7 +5,7 @@
 use crate::envelope::Envelope;
 use crate::model::Ack;
 use crate::monitor::compare::{Comparison, DiffLine};
-use crate::monitor::{Detail, DetailView, Focus, Monitor};
+use crate::monitor::{DetailView, Focus, Monitor};
 use crate::provider::Normalized;
 use crate::store::message::Message;
 use crate::store::message::{MAX_SEQS, MAX_TICKS};
@@ -35,13 +35,13 @@ pub struct DetailState {
 
 impl DetailState {
     /// Follows the monitor's detail: a new body gets a new viewer (from the tree the monitor
-    /// parsed), a new search is given to the viewer.
-    pub fn sync(&mut self, d: &Detail, query: &str) {
-        if self.built != Some(d.body_version) {
-            self.built = Some(d.body_version);
-            self.json = d.body.as_deref().map(|b| {
-                let j =
-                    JsonView::parsed(&b.bytes, b.nodes.clone()).with_redacted_text(b.redacted_text);
+    /// parsed, taken over, not copied), a new search is given to the viewer.
+    pub fn sync(&mut self, m: &mut Monitor) {
+        if self.built != Some(m.detail().body_version) {
+            let (version, body) = m.take_detail_body();
+            self.built = Some(version);
+            self.json = body.map(|b| {
+                let j = JsonView::owned(b.bytes, b.nodes).with_redacted_text(b.redacted_text);
                 match b.text_note {
                     Some(note) => j.as_text(note),
                     None => j,
@@ -49,6 +49,8 @@ impl DetailState {
             });
             self.query.clear();
         }
+        let d = m.detail();
+        let query = m.search_query();
         if self.query != query {
             self.query = query.to_owned();
             if let Some(j) = &mut self.json {
