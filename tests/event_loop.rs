@@ -23,6 +23,8 @@ struct Scripted {
     terminal: Terminal<TestBackend>,
     written: Vec<String>,
     edited: Vec<u64>,
+    /// Synchronized-output brackets, in order.
+    brackets: Vec<bool>,
 }
 
 impl Console for Scripted {
@@ -32,6 +34,9 @@ impl Console for Scripted {
     }
     fn write_raw(&mut self, bytes: &str) {
         self.written.push(bytes.to_owned());
+    }
+    fn synchronized(&mut self, on: bool) {
+        self.brackets.push(on);
     }
     fn edit(&mut self, env: &Envelope) -> Result<Option<Vec<u8>>, String> {
         self.edited.push(env.seq);
@@ -66,6 +71,7 @@ fn rig(w: u16, h: u16, rx: mpsc::Receiver<Item>, stop: watch::Receiver<bool>) ->
             terminal: Terminal::new(TestBackend::new(w, h)).unwrap(),
             written: Vec::new(),
             edited: Vec::new(),
+            brackets: Vec::new(),
         },
         app: App::new(wamon::run_info::RunInfo::new(
             "127.0.0.1:8080".parse().unwrap(),
@@ -158,6 +164,10 @@ async fn the_loop_shows_what_arrives_and_does_what_keys_ask() {
     assert_eq!(m.outbox().len(), 1);
     assert!(m.outbox()[0].edited && m.outbox()[0].env.seq == shown);
     assert_eq!(m.outbox()[0].target.url, "http://127.0.0.1:9");
+    // Every frame was bracketed for synchronized output, begin then end.
+    let b = &console.brackets;
+    assert!(b.len() >= 2 * 10, "{} brackets", b.len());
+    assert!(b.chunks(2).all(|p| p == [true, false]), "{b:?}");
     // The last frame (after the resize's whole repaint) shows the filtered stream.
     let buf = console.terminal.backend().buffer();
     let text = common::text_of(buf);

@@ -206,6 +206,9 @@ pub trait Console {
     fn terminal(&mut self) -> &mut ratatui::Terminal<Self::Backend>;
     /// Writes bytes straight to the terminal, past the frame (OSC 52 clipboard writes).
     fn write_raw(&mut self, bytes: &str);
+    /// Brackets a frame (`true` before, `false` after) so that a terminal that knows
+    /// synchronized output shows it whole, never half drawn; others ignore it.
+    fn synchronized(&mut self, _on: bool) {}
     /// Opens `env`'s body in an editor and hands back what it became (`Ok(None)`: unchanged
     /// or not saved). The loop has stopped reading terminal events meanwhile.
     fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Option<Vec<u8>>, String>;
@@ -262,6 +265,15 @@ impl Console for Tty {
         let _ = out.write_all(bytes.as_bytes());
         let _ = out.flush();
     }
+    fn synchronized(&mut self, on: bool) {
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        let mut out = std::io::stdout();
+        let _ = if on {
+            crossterm::execute!(out, BeginSynchronizedUpdate)
+        } else {
+            crossterm::execute!(out, EndSynchronizedUpdate)
+        };
+    }
     fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Option<Vec<u8>>, String> {
         edit_in_editor(&mut self.terminal, env, self.mouse)
     }
@@ -283,7 +295,13 @@ fn draw_frame<C: Console>(console: &mut C, app: &mut App) -> Result<()> {
     if std::mem::take(&mut app.screen.repaint) {
         console.terminal().clear()?;
     }
-    console.terminal().draw(|f| draw(f, app, now_ms()))?;
+    console.synchronized(true);
+    let drawn = console
+        .terminal()
+        .draw(|f| draw(f, app, now_ms()))
+        .map(|_| ());
+    console.synchronized(false);
+    drawn?;
     for s in std::mem::take(&mut app.screen.pending_osc) {
         console.write_raw(&s);
     }
