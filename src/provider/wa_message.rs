@@ -1,13 +1,13 @@
 //! Pieces of WhatsApp's own message protobuf, as Baileys (Evolution API) and whatsmeow
 //! (Evolution GO) both render it in JSON: the `protocolMessage` (type 0 REVOKE deletes the
 //! message its key names, type 14 MESSAGE_EDIT gives it new content in `editedMessage`; other
-//! types are for the caller to show), the poll a `pollCreationMessage*` defines, and the text of
-//! a `contactsArrayMessage`.
+//! types are for the caller to show), the poll a `pollCreationMessage*` defines, the text of
+//! a `contactsArrayMessage`, and the content types both render alike ([`plain_content`]).
 //!
 //! Core module: pure functions, no I/O.
 
-use super::json::{arr_at, id_at, num_at, str_at};
-use crate::model::{Event, Kind, PollDef};
+use super::json::{arr_at, bool_at, first_str, id_at, num_at, str_at, string_at};
+use crate::model::{Event, Kind, Media, MessageType, PollDef};
 use serde_json::Value;
 
 /// What a `protocolMessage` was, once [`protocol`] has read it.
@@ -91,6 +91,102 @@ pub fn contacts_text(body: &Value) -> Option<String> {
     } else {
         Some(names.join(", "))
     }
+}
+
+/// How a dialect spells the protobuf's json names that differ: Baileys keeps protobuf.js's
+/// camelCase (`url`, `ptt`, `key.id`), whatsmeow Go's initialisms (`URL`, `PTT`, `key.ID`).
+pub struct Spelling {
+    pub url: &'static str,
+    pub ptt: &'static str,
+    pub key_id: &'static str,
+    pub button_id: &'static str,
+}
+
+pub const BAILEYS: Spelling = Spelling {
+    url: "url",
+    ptt: "ptt",
+    key_id: "id",
+    button_id: "selectedButtonId",
+};
+
+pub const WHATSMEOW: Spelling = Spelling {
+    url: "URL",
+    ptt: "PTT",
+    key_id: "ID",
+    button_id: "selectedButtonID",
+};
+
+/// Reads a message of type `ty` (its object `body`) into `ev` when it is one of the types both
+/// dialects render alike: text, media, contacts, a reaction, button and list answers, templates,
+/// orders, products, group invites and events. False for any other type, which the caller
+/// reads (wrappers, locations, polls, protocol messages and edits differ between them).
+pub fn plain_content(ty: &str, body: &Value, ev: &mut Event, sp: &Spelling) -> bool {
+    let text = |p: &[&str]| string_at(body, p);
+    let (t, txt) = match ty {
+        "conversation" => (MessageType::Text, body.as_str().map(str::to_owned)),
+        "extendedTextMessage" => (MessageType::Text, text(&["text"])),
+        "imageMessage" | "videoMessage" | "audioMessage" | "documentMessage" | "stickerMessage"
+        | "ptvMessage" => {
+            let t = match ty {
+                "imageMessage" => MessageType::Image,
+                "videoMessage" if bool_at(body, &["gifPlayback"]) == Some(true) => MessageType::Gif,
+                "videoMessage" | "ptvMessage" => MessageType::Video,
+                "audioMessage" if bool_at(body, &[sp.ptt]) == Some(true) => MessageType::Voice,
+                "audioMessage" => MessageType::Audio,
+                "documentMessage" => MessageType::Document,
+                _ => MessageType::Sticker,
+            };
+            ev.media = Some(Media {
+                mime: text(&["mimetype"]),
+                filename: text(&["fileName"]),
+                url: text(&[sp.url]),
+            });
+            (t, text(&["caption"]))
+        }
+        "contactMessage" => (MessageType::Contact, text(&["displayName"])),
+        "contactsArrayMessage" => (MessageType::Contact, contacts_text(body)),
+        "reactionMessage" => {
+            ev.kind = Kind::Reaction;
+            ev.target = id_at(body, &["key", sp.key_id]);
+            ev.emoji = Some(str_at(body, &["text"]).unwrap_or("").to_owned());
+            return true;
+        }
+        "placeholderMessage" => (
+            MessageType::Unsupported,
+            Some("message not available on linked device".to_owned()),
+        ),
+        "buttonsResponseMessage" => (
+            MessageType::Interactive,
+            first_str(body, &[&["selectedDisplayText"], &[sp.button_id]]).map(str::to_owned),
+        ),
+        "listResponseMessage" => (MessageType::Interactive, text(&["title"])),
+        "templateButtonReplyMessage" => (MessageType::Button, text(&["selectedDisplayText"])),
+        "templateMessage" => (
+            MessageType::Template,
+            first_str(
+                body,
+                &[
+                    &["hydratedTemplate", "hydratedContentText"],
+                    &["hydratedFourRowTemplate", "hydratedContentText"],
+                ],
+            )
+            .map(str::to_owned),
+        ),
+        "orderMessage" => (
+            MessageType::Order,
+            num_at(body, &["itemCount"]).map(|n| format!("{n} items")),
+        ),
+        "productMessage" => (MessageType::Product, text(&["product", "title"])),
+        "groupInviteMessage" => (
+            MessageType::GroupInvite,
+            first_str(body, &[&["caption"], &["groupName"]]).map(str::to_owned),
+        ),
+        "eventMessage" => (MessageType::Event, text(&["name"])),
+        _ => return false,
+    };
+    ev.msg_type = Some(t);
+    ev.text = txt;
+    true
 }
 
 #[cfg(test)]

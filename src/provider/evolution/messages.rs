@@ -1,10 +1,10 @@
 //! Baileys message content: `messages.upsert` / `send.message` items and the `message` object's
 //! type, text, media, polls, reactions and protocol messages (revokes and edits).
 
-use super::super::json::{bool_at, first_str, id_at, num_at, str_at, string_at};
+use super::super::json::{first_str, id_at, num_at, str_at, string_at};
 use super::super::wa_message::{self, Protocol};
 use super::{ack, apply, parties, timestamp};
-use crate::model::{ChatId, ChatKind, Event, Kind, Media, MessageType};
+use crate::model::{ChatId, ChatKind, Event, Kind, MessageType};
 use serde_json::Value;
 
 /// `messages.upsert` / `send.message`: one prepared Baileys message.
@@ -67,30 +67,10 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
         ev.text = text;
     };
     match ty {
-        "conversation" => set(ev, MessageType::Text, body.as_str().map(str::to_owned)),
-        "extendedTextMessage" => set(ev, MessageType::Text, text(&["text"])),
-        "imageMessage" | "videoMessage" | "audioMessage" | "documentMessage" | "stickerMessage"
-        | "ptvMessage" => {
-            let t = match ty {
-                "imageMessage" => MessageType::Image,
-                "videoMessage" if bool_at(body, &["gifPlayback"]) == Some(true) => MessageType::Gif,
-                "videoMessage" | "ptvMessage" => MessageType::Video,
-                "audioMessage" if bool_at(body, &["ptt"]) == Some(true) => MessageType::Voice,
-                "audioMessage" => MessageType::Audio,
-                "documentMessage" => MessageType::Document,
-                _ => MessageType::Sticker,
-            };
-            set(ev, t, text(&["caption"]));
-            ev.media = Some(Media {
-                mime: text(&["mimetype"]),
-                filename: text(&["fileName"]),
-                url: text(&["url"]),
-            });
-        }
-        "documentWithCaptionMessage" => {
-            content(body.get("message").unwrap_or(&Value::Null), None, ev);
-        }
-        "viewOnceMessage" | "viewOnceMessageV2" | "ephemeralMessage" => {
+        "documentWithCaptionMessage"
+        | "viewOnceMessage"
+        | "viewOnceMessageV2"
+        | "ephemeralMessage" => {
             content(body.get("message").unwrap_or(&Value::Null), None, ev);
         }
         "locationMessage" | "liveLocationMessage" => {
@@ -117,13 +97,6 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
             };
             set(ev, t, txt);
         }
-        "contactMessage" => set(ev, MessageType::Contact, text(&["displayName"])),
-        "contactsArrayMessage" => set(ev, MessageType::Contact, wa_message::contacts_text(body)),
-        "reactionMessage" => {
-            ev.kind = Kind::Reaction;
-            ev.target = id_at(body, &["key", "id"]);
-            ev.emoji = Some(str_at(body, &["text"]).unwrap_or("").to_owned());
-        }
         "pollCreationMessage" | "pollCreationMessageV2" | "pollCreationMessageV3" => {
             let poll = wa_message::poll_creation(body, ty);
             set(ev, MessageType::Poll, Some(poll.question.clone()));
@@ -140,17 +113,6 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
                 }
             }
         }
-        "placeholderMessage" => set(
-            ev,
-            MessageType::Unsupported,
-            Some("message not available on linked device".to_owned()),
-        ),
-        "buttonsResponseMessage" => set(
-            ev,
-            MessageType::Interactive,
-            text(&["selectedDisplayText"]).or(text(&["selectedButtonId"])),
-        ),
-        "listResponseMessage" => set(ev, MessageType::Interactive, text(&["title"])),
         "interactiveResponseMessage" | "interactiveMessage" => set(
             ev,
             MessageType::Interactive,
@@ -160,38 +122,15 @@ pub(super) fn content(msg: &Value, message_type: Option<&str>, ev: &mut Event) {
             )
             .map(str::to_owned),
         ),
-        "templateButtonReplyMessage" => {
-            set(ev, MessageType::Button, text(&["selectedDisplayText"]))
+        other => {
+            if !wa_message::plain_content(other, body, ev, &wa_message::BAILEYS) {
+                set(
+                    ev,
+                    MessageType::Unsupported,
+                    Some(format!("unsupported message type {other}")),
+                );
+            }
         }
-        "templateMessage" => set(
-            ev,
-            MessageType::Template,
-            first_str(
-                body,
-                &[
-                    &["hydratedTemplate", "hydratedContentText"],
-                    &["hydratedFourRowTemplate", "hydratedContentText"],
-                ],
-            )
-            .map(str::to_owned),
-        ),
-        "orderMessage" => set(
-            ev,
-            MessageType::Order,
-            num_at(body, &["itemCount"]).map(|n| format!("{n} items")),
-        ),
-        "productMessage" => set(ev, MessageType::Product, text(&["product", "title"])),
-        "groupInviteMessage" => set(
-            ev,
-            MessageType::GroupInvite,
-            first_str(body, &[&["caption"], &["groupName"]]).map(str::to_owned),
-        ),
-        "eventMessage" => set(ev, MessageType::Event, text(&["name"])),
-        other => set(
-            ev,
-            MessageType::Unsupported,
-            Some(format!("unsupported message type {other}")),
-        ),
     }
 }
 

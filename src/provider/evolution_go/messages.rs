@@ -5,7 +5,7 @@
 use super::super::json::{bool_at, first_str, id_at, num_at, str_at, string_at};
 use super::super::wa_message::{self, Protocol};
 use super::{parties, time_ms};
-use crate::model::{to_millis, Ack, Event, Kind, Media, MessageType, Vote};
+use crate::model::{to_millis, Ack, Event, Kind, MessageType, Vote};
 use serde_json::Value;
 
 /// One `Message` (received, or sent from the phone) or `SendMessage` (sent through the API).
@@ -92,38 +92,11 @@ fn content(msg: &Value, ev: &mut Event) {
     if ev.reply_to.is_none() {
         ev.reply_to = id_at(body, &["contextInfo", "stanzaID"]);
     }
-    let text = |p: &[&str]| string_at(body, p);
     let set = |ev: &mut Event, t: MessageType, text: Option<String>| {
         ev.msg_type = Some(t);
         ev.text = text;
     };
     match ty.as_str() {
-        "conversation" => set(ev, MessageType::Text, body.as_str().map(str::to_owned)),
-        "extendedTextMessage" => set(ev, MessageType::Text, text(&["text"])),
-        "imageMessage" | "videoMessage" | "ptvMessage" | "audioMessage" | "documentMessage"
-        | "stickerMessage" => {
-            let t = match ty.as_str() {
-                "imageMessage" => MessageType::Image,
-                "videoMessage" if bool_at(body, &["gifPlayback"]) == Some(true) => MessageType::Gif,
-                "videoMessage" | "ptvMessage" => MessageType::Video,
-                "audioMessage" if bool_at(body, &["PTT"]) == Some(true) => MessageType::Voice,
-                "audioMessage" => MessageType::Audio,
-                "documentMessage" => MessageType::Document,
-                _ => MessageType::Sticker,
-            };
-            let caption = text(&["caption"]).or_else(|| {
-                (ty == "documentMessage")
-                    .then(|| first_str(body, &[&["title"], &["fileName"]]))
-                    .flatten()
-                    .map(str::to_owned)
-            });
-            set(ev, t, caption);
-            ev.media = Some(Media {
-                mime: text(&["mimetype"]),
-                filename: text(&["fileName"]),
-                url: text(&["URL"]),
-            });
-        }
         // Wrappers whatsmeow usually unwraps itself (IsViewOnce, IsEphemeral,
         // IsDocumentWithCaption); read through them when it did not.
         "documentWithCaptionMessage"
@@ -165,12 +138,16 @@ fn content(msg: &Value, ev: &mut Event) {
             };
             set(ev, t, txt);
         }
-        "contactMessage" => set(ev, MessageType::Contact, text(&["displayName"])),
-        "contactsArrayMessage" => set(ev, MessageType::Contact, wa_message::contacts_text(body)),
+        // A document without a caption says what it is.
+        "documentMessage" => {
+            wa_message::plain_content(ty, body, ev, &wa_message::WHATSMEOW);
+            if ev.text.is_none() {
+                ev.text = first_str(body, &[&["title"], &["fileName"]]).map(str::to_owned);
+            }
+        }
+        // A reaction carries when it was made.
         "reactionMessage" => {
-            ev.kind = Kind::Reaction;
-            ev.target = id_at(body, &["key", "ID"]);
-            ev.emoji = Some(str_at(body, &["text"]).unwrap_or("").to_owned());
+            wa_message::plain_content(ty, body, ev, &wa_message::WHATSMEOW);
             if let Some(ms) = num_at(body, &["senderTimestampMS"]).filter(|t| *t > 0.0) {
                 ev.timestamp_ms = Some(to_millis(ms));
             }
@@ -189,18 +166,6 @@ fn content(msg: &Value, ev: &mut Event) {
                 None => set(ev, MessageType::Unsupported, Some("empty edit".to_owned())),
             }
         }
-        "groupInviteMessage" => set(
-            ev,
-            MessageType::GroupInvite,
-            first_str(body, &[&["caption"], &["groupName"]]).map(str::to_owned),
-        ),
-        "eventMessage" => set(ev, MessageType::Event, text(&["name"])),
-        "buttonsResponseMessage" => set(
-            ev,
-            MessageType::Interactive,
-            first_str(body, &[&["selectedDisplayText"], &["selectedButtonID"]]).map(str::to_owned),
-        ),
-        "listResponseMessage" => set(ev, MessageType::Interactive, text(&["title"])),
         "interactiveResponseMessage" | "interactiveMessage" | "buttonsMessage" | "listMessage" => {
             set(
                 ev,
@@ -217,40 +182,22 @@ fn content(msg: &Value, ev: &mut Event) {
                 .map(str::to_owned),
             )
         }
-        "templateButtonReplyMessage" => {
-            set(ev, MessageType::Button, text(&["selectedDisplayText"]))
+        // The same shape as a template.
+        "highlyStructuredMessage" => {
+            wa_message::plain_content("templateMessage", body, ev, &wa_message::WHATSMEOW);
         }
-        "templateMessage" | "highlyStructuredMessage" => set(
-            ev,
-            MessageType::Template,
-            first_str(
-                body,
-                &[
-                    &["hydratedTemplate", "hydratedContentText"],
-                    &["hydratedFourRowTemplate", "hydratedContentText"],
-                ],
-            )
-            .map(str::to_owned),
-        ),
-        "orderMessage" => set(
-            ev,
-            MessageType::Order,
-            num_at(body, &["itemCount"]).map(|n| format!("{n} items")),
-        ),
-        "productMessage" => set(ev, MessageType::Product, text(&["product", "title"])),
         "call" => set(ev, MessageType::Call, Some("call".to_owned())),
         "pinInChatMessage" => set(ev, MessageType::System, Some("message pinned".to_owned())),
         "keepInChatMessage" => set(ev, MessageType::System, Some("message kept".to_owned())),
-        "placeholderMessage" => set(
-            ev,
-            MessageType::Unsupported,
-            Some("message not available on linked device".to_owned()),
-        ),
-        other => set(
-            ev,
-            MessageType::Unsupported,
-            Some(format!("unsupported message type {other}")),
-        ),
+        other => {
+            if !wa_message::plain_content(other, body, ev, &wa_message::WHATSMEOW) {
+                set(
+                    ev,
+                    MessageType::Unsupported,
+                    Some(format!("unsupported message type {other}")),
+                );
+            }
+        }
     }
 }
 
