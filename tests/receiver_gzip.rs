@@ -7,9 +7,8 @@ mod support;
 
 use flate2::write::GzEncoder;
 use flate2::{Compress, Compression, Crc, FlushCompress};
-use hmac::{Hmac, Mac};
 use std::io::Write;
-use support::{cfg, http, start};
+use support::{cfg, http, start, waha_sig};
 use wamon::model::{Kind, Provider};
 use wamon::receiver::ReceiverConfig;
 
@@ -25,12 +24,6 @@ fn gzip(b: &[u8]) -> Vec<u8> {
     let mut w = GzEncoder::new(Vec::new(), Compression::default());
     w.write_all(b).unwrap();
     w.finish().unwrap()
-}
-
-fn waha_sig(key: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
 }
 
 /// A gzip stream of `mib` MiB of zeros, made without compressing them all: after a full flush

@@ -7,11 +7,10 @@
 mod common;
 mod support;
 
-use hmac::{Hmac, Mac};
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::{cfg, http, start, Reply, META_BODY, WAHA_BODY};
+use support::{cfg, http, start, waha_sig, Reply, META_BODY, WAHA_BODY};
 use wamon::model::Kind;
 use wamon::receiver::{ReceiverConfig, ReplyRules};
 
@@ -176,12 +175,6 @@ async fn a_long_delay_holds_nothing_and_quitting_does_not_wait_for_it() {
         .expect("answered when quitting")
         .unwrap();
     assert_eq!(reply.status, 503);
-}
-
-fn waha_sig(key: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
 }
 
 #[tokio::test]

@@ -4,22 +4,9 @@
 
 mod support;
 
-use hmac::{Hmac, Mac};
-use support::{cfg, http, start, Reply, META_BODY, WAHA_BODY};
+use support::{cfg, http, meta_sig, start, waha_sig, Reply, META_BODY, WAHA_BODY};
 use wamon::model::Kind;
 use wamon::receiver::ReceiverConfig;
-
-fn meta_sig(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-fn waha_sig(key: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
 
 /// Whether `text` holds a run of at least `n` hex digits (a leaked digest would).
 fn has_hex_run(text: &str, n: usize) -> bool {

@@ -4,12 +4,11 @@
 
 mod support;
 
-use hmac::{Hmac, Mac};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Running, META_BODY, WAHA_BODY};
+use support::{waha_sig, Running, META_BODY, WAHA_BODY};
 use wamon::envelope::Envelope;
 use wamon::receiver::ReceiverConfig;
 
@@ -29,18 +28,9 @@ const NOT_COMPARED: &[&str] = &[
     "x-hub-signature-256",
 ];
 
-fn hmac_hex<M: Mac + hmac::digest::KeyInit>(key: &str, body: &[u8]) -> String {
-    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-fn waha_sig(key: &str, body: &[u8]) -> String {
-    hmac_hex::<Hmac<sha2::Sha512>>(key, body)
-}
-
+/// Meta's `X-Hub-Signature-256` header value for `body`.
 fn meta_sig(secret: &str, body: &[u8]) -> String {
-    format!("sha256={}", hmac_hex::<Hmac<sha2::Sha256>>(secret, body))
+    format!("sha256={}", support::meta_sig(secret, body))
 }
 
 fn whapi_body() -> Vec<u8> {

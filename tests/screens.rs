@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::waha_ack;
 use common::{app, draw, feed};
 
 use common::{demo_bodies as all_demos, key, text_of, type_text, START_MS};
@@ -148,14 +149,6 @@ fn waha_out(id: &str, body: &str) -> Vec<u8> {
     json!({"event":"message.any","session":"default","engine":"WEBJS","payload":{
         "id": format!("true_5511988881111@c.us_{id}"), "timestamp": 1_795_262_400, "from": "5511999990000@c.us",
         "to": "5511988881111@c.us", "fromMe": true, "source": "api", "body": body, "hasMedia": false}})
-    .to_string()
-    .into_bytes()
-}
-
-fn waha_ack(id: &str, ack: i64, name: &str) -> Vec<u8> {
-    json!({"event":"message.ack","session":"default","engine":"WEBJS","payload":{
-        "id": format!("true_5511988881111@c.us_{id}"), "from": "5511999990000@c.us", "to": "5511988881111@c.us",
-        "fromMe": true, "ack": ack, "ackName": name}})
     .to_string()
     .into_bytes()
 }

@@ -7,34 +7,14 @@
 mod common;
 
 use common::{app, draw, feed};
+use common::{waha_msg, waha_reaction};
 
 use common::{key, text_of, type_text, START_MS};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use serde_json::json;
 use wamon::envelope::Envelope;
 use wamon::monitor::Focus;
-
-/// A WAHA message sent (`from_me`) or received in one chat.
-fn waha_msg(id: &str, from_me: bool, body: &str) -> Vec<u8> {
-    json!({"event":"message","session":"default","engine":"WEBJS","payload":{
-        "id": format!("{from_me}_5511988881111@c.us_{id}"), "timestamp": 1_795_262_400,
-        "from": if from_me { "5511999990000@c.us" } else { "5511988881111@c.us" },
-        "to": if from_me { "5511988881111@c.us" } else { "5511999990000@c.us" },
-        "fromMe": from_me, "source": "app", "body": body, "hasMedia": false}})
-    .to_string()
-    .into_bytes()
-}
-
-fn waha_reaction(target: &str, emoji: &str) -> Vec<u8> {
-    json!({"event":"message.reaction","session":"default","engine":"WEBJS","payload":{
-        "id": "false_5511988881111@c.us_R1", "from": "5511988881111@c.us", "fromMe": false,
-        "timestamp": 1_795_262_400,
-        "reaction": {"text": emoji, "messageId": format!("true_5511988881111@c.us_{target}")}}})
-    .to_string()
-    .into_bytes()
-}
 
 /// The text of the cells drawn as the current search hit.
 fn current_hit(buf: &Buffer) -> String {
@@ -62,7 +42,7 @@ fn a_long_text_wraps_with_w_and_a_search_hit_past_the_edge_is_shown() {
     let mut a = app();
     let text = long_text();
     assert!(text.len() > 3400);
-    feed(&mut a, &[waha_msg("A", true, &text)]);
+    feed(&mut a, &[waha_msg("A", true, None, &text)]);
     a.act(
         wamon::monitor::Action::Focus(Focus::Detail),
         common::START_MS,
@@ -119,7 +99,7 @@ fn a_rejection_reason_wraps_in_the_headers_view() {
 #[test]
 fn esc_clears_the_detail_search_before_leaving_the_chat() {
     let mut a = app();
-    feed(&mut a, &[waha_msg("A", true, "hello")]);
+    feed(&mut a, &[waha_msg("A", true, None, "hello")]);
     a.act(
         wamon::monitor::Action::Focus(Focus::Chats),
         common::START_MS,
@@ -154,7 +134,7 @@ fn esc_clears_the_detail_search_before_leaving_the_chat() {
 #[test]
 fn a_phrase_across_a_key_and_its_value_is_found() {
     let mut a = app();
-    feed(&mut a, &[waha_msg("A", true, "hello")]);
+    feed(&mut a, &[waha_msg("A", true, None, "hello")]);
     a.act(
         wamon::monitor::Action::Focus(Focus::Detail),
         common::START_MS,
@@ -175,7 +155,7 @@ fn y_copies_a_strings_value() {
     use base64::Engine as _;
     let mut a = app();
     let body = "ok \u{1f44d}\u{1f3ff} \"quoted\"";
-    feed(&mut a, &[waha_msg("A", true, body)]);
+    feed(&mut a, &[waha_msg("A", true, None, body)]);
     a.act(
         wamon::monitor::Action::Focus(Focus::Detail),
         common::START_MS,
@@ -226,6 +206,7 @@ fn the_other_views_draw_emoji_sequences_as_the_terminal_does() {
             waha_msg(
                 "A",
                 true,
+                None,
                 &format!("thumbs \u{1f44d}\u{1f3ff} family {family}"),
             ),
             waha_reaction("A", "\u{1f44d}\u{1f3fd}"),

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{app, draw, feed};
+use common::{waha_ack, waha_msg, waha_reaction};
 
 use common::{key, text_of, type_text, START_MS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -27,38 +28,6 @@ fn meta_text(id: &str, from: &str, name: &str, body: &str) -> Vec<u8> {
         "contacts":[{"profile":{"name":name},"wa_id":from}],
         "messages":[{"from":from,"id":id,"timestamp":"1795262400",
             "type":"text","text":{"body":body}}]}}]}]})
-    .to_string()
-    .into_bytes()
-}
-
-/// A WAHA message; `name` is the sender's push name, if it came with one.
-fn waha_msg(id: &str, from_me: bool, name: Option<&str>, body: &str) -> Vec<u8> {
-    let mut payload = json!({
-        "id": format!("{from_me}_5511988881111@c.us_{id}"), "timestamp": 1_795_262_400,
-        "from": if from_me { "5511999990000@c.us" } else { "5511988881111@c.us" },
-        "to": if from_me { "5511988881111@c.us" } else { "5511999990000@c.us" },
-        "fromMe": from_me, "source": "app", "body": body, "hasMedia": false});
-    if let Some(n) = name {
-        payload["_data"] = json!({ "notifyName": n });
-    }
-    json!({"event":"message","session":"default","engine":"WEBJS","payload":payload})
-        .to_string()
-        .into_bytes()
-}
-
-fn waha_ack(id: &str, ack: i64, name: &str) -> Vec<u8> {
-    json!({"event":"message.ack","session":"default","engine":"WEBJS","payload":{
-        "id": format!("true_5511988881111@c.us_{id}"), "from": "5511999990000@c.us", "to": "5511988881111@c.us",
-        "fromMe": true, "ack": ack, "ackName": name}})
-    .to_string()
-    .into_bytes()
-}
-
-fn waha_reaction(target: &str, emoji: &str) -> Vec<u8> {
-    json!({"event":"message.reaction","session":"default","engine":"WEBJS","payload":{
-        "id": "false_5511988881111@c.us_R1", "from": "5511988881111@c.us", "fromMe": false,
-        "timestamp": 1_795_262_400,
-        "reaction": {"text": emoji, "messageId": format!("true_5511988881111@c.us_{target}")}}})
     .to_string()
     .into_bytes()
 }

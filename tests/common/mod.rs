@@ -236,3 +236,38 @@ pub fn drain(mut stderr: BufReader<ChildStderr>) -> std::thread::JoinHandle<Stri
         s
     })
 }
+
+/// A WAHA (WEBJS) message between Gerald and us; `name` is the sender's push name, if it came
+/// with one.
+pub fn waha_msg(id: &str, from_me: bool, name: Option<&str>, body: &str) -> Vec<u8> {
+    let mut payload = serde_json::json!({
+        "id": format!("{from_me}_5511988881111@c.us_{id}"), "timestamp": 1_795_262_400,
+        "from": if from_me { "5511999990000@c.us" } else { "5511988881111@c.us" },
+        "to": if from_me { "5511988881111@c.us" } else { "5511999990000@c.us" },
+        "fromMe": from_me, "source": "app", "body": body, "hasMedia": false});
+    if let Some(n) = name {
+        payload["_data"] = serde_json::json!({ "notifyName": n });
+    }
+    serde_json::json!({"event":"message","session":"default","engine":"WEBJS","payload":payload})
+        .to_string()
+        .into_bytes()
+}
+
+/// A WAHA `message.ack` for our message `id`.
+pub fn waha_ack(id: &str, ack: i64, name: &str) -> Vec<u8> {
+    serde_json::json!({"event":"message.ack","session":"default","engine":"WEBJS","payload":{
+        "id": format!("true_5511988881111@c.us_{id}"), "from": "5511999990000@c.us", "to": "5511988881111@c.us",
+        "fromMe": true, "ack": ack, "ackName": name}})
+    .to_string()
+    .into_bytes()
+}
+
+/// Gerald reacting with `emoji` to our message `target`.
+pub fn waha_reaction(target: &str, emoji: &str) -> Vec<u8> {
+    serde_json::json!({"event":"message.reaction","session":"default","engine":"WEBJS","payload":{
+        "id": "false_5511988881111@c.us_R1", "from": "5511988881111@c.us", "fromMe": false,
+        "timestamp": 1_795_262_400,
+        "reaction": {"text": emoji, "messageId": format!("true_5511988881111@c.us_{target}")}}})
+    .to_string()
+    .into_bytes()
+}

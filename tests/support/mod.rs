@@ -205,3 +205,21 @@ pub fn parse_reply(raw: &[u8]) -> Reply {
 
 pub const WAHA_BODY: &str = r#"{"event":"message","session":"default","engine":"WEBJS","payload":{"id":"false_111@c.us_AAA","timestamp":1667561485,"from":"111@c.us","fromMe":false,"body":"Hi there!","hasMedia":false}}"#;
 pub const META_BODY: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},"messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749416383","type":"text","text":{"body":"Olá \u00e9"}}]}}]}]}"#;
+
+/// WAHA's `X-Webhook-Hmac` for `body`: HMAC-SHA512 in hex, computed here and not by wamon, so
+/// a test checks the receiver against the algorithm, not against itself.
+pub fn waha_sig(key: &str, body: &[u8]) -> String {
+    hmac_hex::<hmac::Hmac<sha2::Sha512>>(key, body)
+}
+
+/// The hex digest of Meta's `X-Hub-Signature-256` (HMAC-SHA256) for `body`, without the
+/// `sha256=` prefix.
+pub fn meta_sig(secret: &str, body: &[u8]) -> String {
+    hmac_hex::<hmac::Hmac<sha2::Sha256>>(secret, body)
+}
+
+fn hmac_hex<M: hmac::Mac + hmac::digest::KeyInit>(key: &str, body: &[u8]) -> String {
+    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
