@@ -81,11 +81,7 @@ pub(super) fn presence(root: &Value, d: &Value, name: &str) -> Event {
 /// `ChatPresence`: typing (`composing`), recording (`composing` + media `audio`) or `paused`.
 pub(super) fn chat_presence(d: &Value, name: &str) -> Event {
     let p = parties(d);
-    let mut ev = Event::new(Kind::Presence, name);
-    ev.chat = p.chat;
-    ev.sender = p.sender;
-    ev.from_me = p.from_me;
-    ev.lid_map = p.lid_map;
+    let mut ev = p.event(Kind::Presence, name);
     ev.text = Some(
         match (str_at(d, &["State"]), str_at(d, &["Media"])) {
             (Some("composing"), Some("audio")) => "recording audio",

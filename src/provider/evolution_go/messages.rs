@@ -13,11 +13,7 @@ pub(super) fn message(d: &Value, name: &str) -> Event {
     let null = Value::Null;
     let info = d.get("Info").unwrap_or(&null);
     let p = parties(info);
-    let mut ev = Event::new(Kind::Message, name);
-    ev.chat = p.chat;
-    ev.sender = p.sender;
-    ev.from_me = p.from_me;
-    ev.lid_map = p.lid_map;
+    let mut ev = p.event(Kind::Message, name);
     ev.message_id = id_at(info, &["ID"]);
     ev.sender_name = string_at(info, &["PushName"]);
     ev.chat_name = if p.is_group {

@@ -167,6 +167,18 @@ struct Parties {
     lid_map: Option<(ChatId, ChatId)>,
 }
 
+impl Parties {
+    /// An event of `kind` between these parties (the receipts' `from_me` is their own).
+    fn event(&self, kind: Kind, name: &str) -> Event {
+        let mut ev = Event::new(kind, name);
+        ev.chat = self.chat.clone();
+        ev.sender = self.sender.clone();
+        ev.from_me = self.from_me;
+        ev.lid_map = self.lid_map.clone();
+        ev
+    }
+}
+
 fn parties(src: &Value) -> Parties {
     let from_me = bool_at(src, &["IsFromMe"]);
     let (sender, sender_pair) = prefer_phone(jid(src, &["Sender"]), jid(src, &["SenderAlt"]));

@@ -52,10 +52,7 @@ pub(super) fn receipt(root: &Value, data: &Value, name: &str) -> Vec<Event> {
         })
         .unwrap_or_default();
     let one = |id: Option<&str>| {
-        let mut ev = Event::new(Kind::Status, name);
-        ev.chat = p.chat.clone();
-        ev.sender = p.sender.clone();
-        ev.lid_map = p.lid_map.clone();
+        let mut ev = p.event(Kind::Status, name);
         ev.from_me = Some(!about_incoming);
         // In a group each participant's receipt is its own tick.
         if p.is_group {
