@@ -38,11 +38,11 @@ impl Console for Scripted {
     fn synchronized(&mut self, on: bool) {
         self.brackets.push(on);
     }
-    fn edit(&mut self, env: &Envelope) -> Result<Option<Vec<u8>>, String> {
+    fn edit(&mut self, env: &Envelope) -> Result<Vec<u8>, String> {
         self.edited.push(env.seq);
         let mut body = env.body.to_vec();
         body.extend_from_slice(b" ");
-        Ok(Some(body))
+        Ok(body)
     }
 }
 
@@ -111,7 +111,7 @@ async fn the_loop_shows_what_arrives_and_does_what_keys_ask() {
         lp,
     } = rig(160, 40, rx, stop);
     let driver = async {
-        for item in common::items(common::envelopes(bodies)) {
+        for item in common::items(common::envelopes(1, bodies)) {
             tx.send(item).await.unwrap();
         }
         drained(&tx).await;

@@ -140,9 +140,6 @@ impl Screen {
     /// already.
     fn frame(&mut self, app: &mut App, what: &str, intake_only: bool) {
         let now = START_MS + 10_000_000;
-        // The walk moves the cursor and views by hand, not by keys: point the detail pane at
-        // the selection as a key would (drawing does no loading of its own).
-        app.sync();
         if intake_only && self.unguarded {
             let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
             t.draw(|f| wamon::ui::draw_unguarded(f, app, now)).unwrap();

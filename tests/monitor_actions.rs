@@ -12,7 +12,7 @@ fn monitor() -> Monitor {
     let mut m = Monitor::new(wamon::run_info::RunInfo::new(
         "127.0.0.1:8080".parse().unwrap(),
     ));
-    m.apply(&mut items(envelopes(demo_bodies())), START_MS);
+    m.apply(&mut items(envelopes(1, demo_bodies())), START_MS);
     m
 }
 
@@ -69,13 +69,7 @@ fn moving_up_pauses_following_and_the_bottom_resumes_it() {
     assert_eq!(m.stream_cursor().0, last.0 - 3);
     // Rows arriving while paused are counted, and the cursor stays on its row.
     let before = m.stream_cursor();
-    let more = envelopes(demo_bodies())
-        .into_iter()
-        .map(|mut e| {
-            e.seq += 1000;
-            e
-        })
-        .collect::<Vec<_>>();
+    let more = envelopes(1001, demo_bodies());
     m.apply(&mut items(more), START_MS);
     assert_eq!(m.stream_cursor(), before);
     assert!(m.new_while_paused() > 0);

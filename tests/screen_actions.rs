@@ -25,13 +25,11 @@ fn app_with_two() -> App {
         common::START_MS,
     );
     key(&mut a, KeyCode::Home);
-    a.monitor.sync_detail();
     a
 }
 
 fn press(a: &mut App, c: char) {
     key(a, KeyCode::Char(c));
-    a.monitor.sync_detail();
 }
 
 #[test]
@@ -88,10 +86,10 @@ fn edit_and_send_hands_the_body_to_the_editor_and_sends_only_a_change() {
         .take_edit_request()
         .expect("the event loop opens the editor");
     assert_eq!(env.seq, 1);
-    a.monitor.edited(&env, env.body.to_vec(), START_MS);
+    a.monitor.edited(&env, Ok(env.body.to_vec()), START_MS);
     assert!(a.monitor.outbox().is_empty(), "unchanged: nothing sent");
     let changed = A.replace("first", "edited").into_bytes();
-    a.monitor.edited(&env, changed.clone(), START_MS);
+    a.monitor.edited(&env, Ok(changed.clone()), START_MS);
     assert_eq!(a.monitor.outbox().len(), 1);
     assert!(a.monitor.outbox()[0].edited);
     assert_eq!(a.monitor.outbox()[0].env.body.as_ref(), &changed[..]);

@@ -157,7 +157,7 @@ impl Monitor {
     }
 
     /// Shows `msg` in the status bar for a few seconds.
-    pub fn say(&mut self, msg: impl Into<String>, now_ms: i64) {
+    pub(super) fn say(&mut self, msg: impl Into<String>, now_ms: i64) {
         self.toast = Some((msg.into(), now_ms));
     }
 

@@ -103,8 +103,13 @@ impl Monitor {
         self.mode = Mode::Normal;
     }
 
-    /// The body came back from the editor: send it unless it is unchanged.
-    pub fn edited(&mut self, env: &Envelope, body: Vec<u8>, now_ms: i64) {
+    /// What the editor gave back for `env`: the file's bytes, sent unless unchanged, or why
+    /// there are none (said in the status bar).
+    pub fn edited(&mut self, env: &Envelope, result: Result<Vec<u8>, String>, now_ms: i64) {
+        let body = match result {
+            Ok(body) => body,
+            Err(why) => return self.say(why, now_ms),
+        };
         if body == env.body {
             self.toast = Some(("body unchanged: nothing sent".into(), now_ms));
             return;

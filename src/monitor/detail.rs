@@ -91,7 +91,7 @@ pub struct Detail {
 
 impl Monitor {
     /// Points the detail pane at the selected row (rebuilding its data only on change).
-    pub fn sync_detail(&mut self) {
+    pub(super) fn sync_detail(&mut self) {
         let row = self.selected_row();
         if row != self.detail.row {
             self.detail.row = row;

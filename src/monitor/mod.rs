@@ -3,13 +3,15 @@
 //! [`Monitor`] holds the store and the request bodies, the filtered view, the chat and row
 //! selection and follow state, and what the detail pane shows, as data. Three calls move it:
 //! [`Monitor::apply`] (received requests), [`Monitor::act`] (what the user asked for, as an
-//! [`Action`]) and [`Monitor::tick`] (the clock). It imports no ratatui and no crossterm: the
+//! [`Action`]) and [`Monitor::tick`] (the clock); besides them, the event loop runs the next
+//! slice of a view rebuild ([`Monitor::continue_filtering`]) and hands back what the editor
+//! made of a request ([`Monitor::edited`]). It imports no ratatui and no crossterm: the
 //! screen (`crate::ui`) reads it once per frame and turns keys, clicks and pastes into actions,
 //! so everything here is tested by feeding actions, without drawing.
 //!
 //! Request data enters the monitor at two points, both through [`Intake`]: [`Monitor::apply`]
 //! (the events of every live or loaded request, before the store sees them) and
-//! [`Monitor::sync_detail`] (the request the detail pane shows: envelope, events and body), run
+//! `sync_detail` (the request the detail pane shows: envelope, events and body), run
 //! whenever the selection may have moved (actions, view refreshes), never while drawing: a frame
 //! reads no file and parses nothing. What the screen draws is already safe for a terminal.
 //!
@@ -70,8 +72,8 @@ pub enum Mode {
 }
 
 /// Everything wamon knows and the user chose (see the module docs). Its fields are its own:
-/// the screen reads them through [`read`]'s accessors and changes them only through
-/// [`Monitor::apply`], [`Monitor::act`] and [`Monitor::tick`].
+/// the screen reads them through [`read`]'s accessors and changes them only through the calls
+/// the module docs name.
 pub struct Monitor {
     store: Store,
     /// Makes the display copies of request data (see the module docs).
@@ -247,7 +249,7 @@ impl Monitor {
         // Acks, edits and revokes change rows in place, so a filter on them (`ack:<read`,
         // `is:edited`) can change which old rows match. Re-check the whole history for such
         // filters, at most once a second, rather than after every batch.
-        if self.filter_reads_changing_state() {
+        if self.filter.reads_changing_state() {
             self.view_stale = true;
         }
         if !self.restat(now_ms) {
@@ -305,7 +307,7 @@ impl Monitor {
     }
 
     /// Rebuilds a stale view (see `view_stale`), at most once a second; true if it did.
-    pub fn restat(&mut self, now_ms: i64) -> bool {
+    fn restat(&mut self, now_ms: i64) -> bool {
         // A rebuild still running in slices would only start over: let it finish first.
         if !self.view_stale || now_ms - self.last_restat_ms < 1000 || self.view.progress().is_some()
         {
@@ -322,10 +324,6 @@ impl Monitor {
             self.stream_cursor = self.view.last_row().min(self.stream_cursor);
         }
         true
-    }
-
-    fn filter_reads_changing_state(&self) -> bool {
-        self.filter.reads_changing_state()
     }
 
     fn after_ingest(&mut self) {
@@ -349,7 +347,7 @@ impl Monitor {
     /// Brings the filtered view up to date, or one slice of the way (a rebuild over a long
     /// history goes on in [`Monitor::continue_filtering`] between frames), and keeps the cursor where
     /// the user expects it.
-    pub fn refresh_view(&mut self) {
+    fn refresh_view(&mut self) {
         let slice = Slice::Until(std::time::Instant::now() + FILTER_SLICE);
         let added = self.view.refresh(
             &self.store,
@@ -366,7 +364,11 @@ impl Monitor {
             self.stream_cursor = self.stream_cursor.min(self.view.last_row());
         }
         self.refind_chat_cursor();
-        self.sync_detail();
+        // While a rebuild runs, following moves the cursor on with every slice: the detail
+        // pane loads the row it ends on, not one request per slice.
+        if self.view.progress().is_none() {
+            self.sync_detail();
+        }
     }
 
     /// While the view is being rebuilt in slices: rows looked at and rows to look at.
@@ -391,7 +393,7 @@ impl Monitor {
     /// Puts the chat cursor back on the chat it was on, wherever the list now has it (chats move
     /// to the top as they get activity; a filter hides some). A chat that left the list leaves
     /// the cursor at its position, on whatever chat is there now.
-    pub fn refind_chat_cursor(&mut self) {
+    fn refind_chat_cursor(&mut self) {
         let list = self.chat_list();
         let chats = self.store.chats();
         let on = self.cursor_chat.map(|c| chats.root(c));

@@ -28,13 +28,6 @@ impl App {
         }
     }
 
-    /// Brings the detail pane and the widgets up to the monitor after it was changed by hand
-    /// (tests, benches); every other call here does it itself.
-    pub fn sync(&mut self) {
-        self.monitor.sync_detail();
-        self.screen.sync(&mut self.monitor);
-    }
-
     /// Received requests (see [`Monitor::apply`]).
     pub fn apply(&mut self, batch: &mut Vec<Item>, now_ms: i64) {
         self.monitor.apply(batch, now_ms);

@@ -209,9 +209,9 @@ pub trait Console {
     /// Brackets a frame (`true` before, `false` after) so that a terminal that knows
     /// synchronized output shows it whole, never half drawn; others ignore it.
     fn synchronized(&mut self, _on: bool) {}
-    /// Opens `env`'s body in an editor and hands back what it became (`Ok(None)`: unchanged
-    /// or not saved). The loop has stopped reading terminal events meanwhile.
-    fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Option<Vec<u8>>, String>;
+    /// Opens `env`'s body in an editor and hands back what the file holds after, or why there
+    /// is nothing to send. The loop has stopped reading terminal events meanwhile.
+    fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Vec<u8>, String>;
 }
 
 /// Where terminal events come from: the terminal's reader, which lets go of the terminal
@@ -274,7 +274,7 @@ impl Console for Tty {
             crossterm::execute!(out, EndSynchronizedUpdate)
         };
     }
-    fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Option<Vec<u8>>, String> {
+    fn edit(&mut self, env: &crate::envelope::Envelope) -> Result<Vec<u8>, String> {
         edit_in_editor(&mut self.terminal, env, self.mouse)
     }
 }
@@ -428,11 +428,8 @@ pub async fn event_loop<C: Console, E: TermEvents>(
         if let Some(env) = app.monitor.take_edit_request() {
             events.pause();
             let now = now_ms();
-            match console.edit(&env) {
-                Ok(Some(body)) => app.monitor.edited(&env, body, now),
-                Ok(None) => app.monitor.say("body unchanged: nothing sent", now),
-                Err(why) => app.monitor.say(why, now),
-            }
+            let result = console.edit(&env);
+            app.monitor.edited(&env, result, now);
             events.resume();
             app.screen.sync(&mut app.monitor);
             if let Some(r) = &resender {
@@ -449,14 +446,14 @@ pub async fn event_loop<C: Console, E: TermEvents>(
 }
 
 /// Opens `env`'s body in `$VISUAL` / `$EDITOR` (else `vi`) on a private temporary file, with the
-/// terminal given back meanwhile, and returns what the file holds after, if it changed.
+/// terminal given back meanwhile, and returns what the file holds after.
 /// Webhooks arriving while the editor is open wait in the capture (the receiver never waits
 /// for the screen).
 fn edit_in_editor(
     terminal: &mut ratatui::DefaultTerminal,
     env: &crate::envelope::Envelope,
     mouse: bool,
-) -> Result<Option<Vec<u8>>, String> {
+) -> Result<Vec<u8>, String> {
     let dir = std::env::temp_dir().join(format!("wamon-edit-{}", std::process::id()));
     let path = dir.join(format!("request-{}.json", env.seq));
     crate::private_files::create(&path, true)
@@ -484,8 +481,7 @@ fn edit_in_editor(
     take_terminal_modes(mouse);
     let result = match status {
         Ok(s) if s.success() => match std::fs::read(&path) {
-            Ok(body) if body == env.body => Ok(None),
-            Ok(body) => Ok(Some(body)),
+            Ok(body) => Ok(body),
             Err(e) => Err(format!("cannot read the edited file: {e}")),
         },
         Ok(s) => Err(format!("{editor} exited with {s}: nothing sent")),

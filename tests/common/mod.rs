@@ -25,20 +25,13 @@ pub fn app() -> App {
 /// Feeds bodies as if received one second apart from `START_MS`.
 pub fn feed(app: &mut App, bodies: &[Vec<u8>]) {
     let first = app.monitor.store().last_seq() + 1;
-    let envs = bodies.iter().enumerate().map(|(i, body)| {
-        let seq = first + i as u64;
-        Envelope::post(seq, START_MS + 1000 * seq as i64, body.clone())
-    });
-    ingest(app, envs);
+    ingest(app, envelopes(first, bodies.to_vec()));
 }
 
 /// Draws `app` on a `w`×`h` test terminal, two seconds after its last request.
 pub fn draw(app: &mut App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     let now = START_MS + 1000 * app.monitor.store().last_seq() as i64 + 2000;
-    // Tests set the monitor's fields by hand at times: bring the widgets along, as every
-    // event the loop handles does.
-    app.sync();
     t.draw(|f| wamon::ui::draw(f, app, now)).unwrap();
     t
 }
@@ -175,13 +168,14 @@ pub fn items(envs: impl IntoIterator<Item = Envelope>) -> Vec<Item> {
         .collect()
 }
 
-/// Bodies as envelopes received one second apart from `START_MS`, numbered from 1.
-pub fn envelopes(bodies: Vec<Vec<u8>>) -> Vec<Envelope> {
+/// Bodies as envelopes numbered from `first`, request `n` received `n` seconds after
+/// `START_MS`.
+pub fn envelopes(first: u64, bodies: Vec<Vec<u8>>) -> Vec<Envelope> {
     bodies
         .into_iter()
         .enumerate()
         .map(|(i, body)| {
-            let seq = i as u64 + 1;
+            let seq = first + i as u64;
             Envelope::post(seq, START_MS + 1000 * seq as i64, body)
         })
         .collect()
