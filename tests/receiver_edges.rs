@@ -176,3 +176,37 @@ async fn the_400_for_a_body_that_is_not_json_names_the_normalisers_line_and_colu
         Some("invalid JSON: expected value at line 2 column 7")
     );
 }
+
+/// A control byte in a header is refused by the HTTP parser before wamon sees the request: it
+/// is answered 400 and counted, so it still leaves a visible record (the status bar's
+/// `unparsable`), and the next request is served as usual.
+#[tokio::test]
+async fn a_request_the_parser_refuses_is_counted() {
+    let r = start(cfg()).await;
+    let reply = raw(
+        r.addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Evil: a\x1b]52;c;aGk=\x07\r\nContent-Length: 2\r\n\r\n{}",
+    )
+    .await;
+    assert_eq!(reply.status, 400);
+    let counted = || {
+        r.stats
+            .unparsable
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    // The connection task counts it as it ends, just after the answer.
+    for _ in 0..100 {
+        if counted() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(counted(), 1);
+    assert!(r.captured().is_empty(), "not captured as traffic");
+    let ok = raw(
+        r.addr,
+        b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+    )
+    .await;
+    assert_eq!(ok.status, 200, "the next request is served");
+}

@@ -101,8 +101,18 @@ fn what_the_receiver_turned_away_is_counted_on_the_status_bar() {
         .stats
         .timed_out
         .store(1100, Ordering::Relaxed);
+    a.monitor
+        .info()
+        .stats
+        .unparsable
+        .store(2, Ordering::Relaxed);
     let text = text_of(draw(&mut a, 160, 24).backend().buffer());
-    for want in ["12 off-token", "3 bad method", "1,100 conns dropped"] {
+    for want in [
+        "12 off-token",
+        "3 bad method",
+        "2 unparsable",
+        "1,100 conns dropped",
+    ] {
         assert!(text.contains(want), "{want}: {text}");
     }
 }

@@ -333,6 +333,11 @@ impl Connection {
             tokio::select! {
                 r = http.as_mut() => {
                     if let Err(e) = r {
+                        // hyper answered a request it could not parse itself: it never
+                        // reaches the router, so this is where it is counted.
+                        if e.is_parse() {
+                            ReceiverStats::bump(&self.rx.stats.unparsable);
+                        }
                         tracing::debug!("connection from {remote}: {e}");
                     }
                     return;

@@ -1,6 +1,6 @@
 //! Counters of what the receiver turned away without recording it as traffic, for the status
-//! bar and the log: requests without the token, odd methods, connections closed for taking too
-//! long or to make room.
+//! bar and the log: requests without the token, odd methods, requests too broken to parse,
+//! connections closed for taking too long or to make room.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
@@ -11,6 +11,9 @@ pub struct ReceiverStats {
     pub off_token: AtomicU64,
     /// Requests with a method that is neither a webhook nor GET/HEAD (405, not captured).
     pub bad_method: AtomicU64,
+    /// Requests the HTTP parser refused (a broken request line, a control byte in a header,
+    /// headers too large): answered 400/431 before wamon sees them, so they are counted here.
+    pub unparsable: AtomicU64,
     /// Connections closed by the idle or header timeout.
     pub timed_out: AtomicU64,
     /// Connections closed at the connection cap to make room for a new one.
@@ -26,6 +29,7 @@ pub struct ReceiverStats {
 pub struct StatsSnapshot {
     pub off_token: u64,
     pub bad_method: u64,
+    pub unparsable: u64,
     pub timed_out: u64,
     pub evicted: u64,
     pub open: usize,
@@ -38,6 +42,7 @@ impl ReceiverStats {
         StatsSnapshot {
             off_token: r(&self.off_token),
             bad_method: r(&self.bad_method),
+            unparsable: r(&self.unparsable),
             timed_out: r(&self.timed_out),
             evicted: r(&self.evicted),
             open: self.open.load(Ordering::Relaxed),

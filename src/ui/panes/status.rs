@@ -91,7 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
         spans.push(Span::styled(format!("{n} {label}"), style));
     }
     // What the receiver turned away shows once it happens: requests without the token, odd
-    // methods, connections closed for dawdling or to make room.
+    // methods, requests too broken to parse, connections closed for dawdling or to make room.
     let turned = m.info().stats.snapshot();
     let dropped = turned.timed_out + turned.evicted;
     for (n, label) in [
@@ -103,6 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, m: &Monitor, now_ms: i64) {
             turned.bad_method,
             if compact { "bad-method" } else { "bad method" },
         ),
+        (turned.unparsable, "unparsable"),
         (
             dropped,
             match (compact, dropped) {
